@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# liteauth: the top-level build. On a fresh Debian 12 machine every target
+# installs the Debian packages it needs first (apt-get, as root).
+#
+#   make            build the userspace library and tests, and liteauth.ko
+#                   (against KDIR: the running kernel's build tree if it
+#                   has one, else the cached UML 6.1 test kernel)
+#   make unit       userspace unit tests
+#   make kunit      the KUnit suites inside UML kernels; KERNELS=6.1 picks one
+#   make style      checkpatch.pl on the kernel code (kmod/, uapi/)
+#   make check      every suite; ends with "N passed, N failed[, N skipped]"
+#   make clean      remove build/ (the cached kernels stay, see README.md)
+#
+# The kernel module is built by Kbuild (Kbuild, kmod/Kbuild), never by this
+# file; `make -C KDIR M=$PWD` from here works too.
+
+KERNELS ?= 6.1 6.12
+B := build
+RESULTS ?= $(CURDIR)/$(B)/results
+export RESULTS
+
+CFLAGS ?= -O2 -g
+LA_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -Iuapi -Ikmod -Itools/lib
+LDLIBS_CRYPTO := -lcrypto -lpthread
+DEBS := make gcc libc6-dev libssl-dev
+
+KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
+
+LIB_OBJS := $(B)/lib/proto.o $(B)/lib/crypto_openssl.o
+UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/kunit.o
+
+.PHONY: all userspace kmod unit kunit style check clean
+
+all: userspace kmod
+
+userspace: $(B)/lib/libliteauth.a $(B)/tests/unit
+
+# Installs what the userspace build needs, once per change of this file.
+$(B)/.debs: Makefile tools/build/need-debs.sh
+	@mkdir -p $(B)
+	@tools/build/need-debs.sh $(DEBS)
+	@touch $@
+
+$(B)/lib/%.o: kmod/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
+
+$(B)/lib/%.o: tools/lib/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
+
+$(B)/lib/libliteauth.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+# The KUnit suites, built for userspace against tests/unit/kunit/test.h.
+# KUnit's callbacks take arguments a suite need not use; the kernel builds
+# without -Wunused-parameter, and so do these files here.
+$(B)/tests/%.o: kmod/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter -Itests/unit -c -o $@ $<
+
+$(B)/tests/%.o: tests/unit/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(B)/tests/unit: $(UNIT_OBJS) $(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
+kmod:
+ifeq ($(KDIR),)
+	@tools/build/kmod.sh $(B)/kmod-um-6.1 "$$(tests/uml/kernel.sh 6.1)" ARCH=um
+else
+	@tools/build/kmod.sh $(B)/kmod "$(KDIR)"
+endif
+
+unit: $(B)/tests/unit
+	@tests/run-ktap.sh unit liteauth_proto tests/unit/run.sh
+
+kunit:
+	@tests/uml/kunit.sh $(KERNELS)
+
+style:
+	@tests/run-ktap.sh style "" tests/style.sh
+
+# Every suite runs even if an earlier one failed; tests/total.sh then adds
+# up their closing lines, and a suite that left none counts as a failure.
+check:
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	-@$(MAKE) --no-print-directory unit
+	-@$(MAKE) --no-print-directory kunit
+	-@$(MAKE) --no-print-directory style
+	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) style
+
+clean:
+	rm -rf $(B)
+
+-include $(wildcard $(B)/lib/*.d $(B)/tests/*.d)

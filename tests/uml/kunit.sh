@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# kunit.sh VERSION...: for each kernel version, build (or reuse) the UML
+# kernel, build liteauth.ko against it with W=1, boot it, load the module
+# (which runs its KUnit suites), unload it, and count the results: every
+# KUnit case, insmod, rmmod, and a console free of warnings. Prints the
+# KTAP and a closing line per kernel and in total; writes each kernel's
+# closing line to $RESULTS/kunit-VERSION when RESULTS is set.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+suites="liteauth_proto"
+[ $# -gt 0 ] || set -- 6.1 6.12
+
+total_p=0 total_f=0 total_s=0
+for ver in "$@"; do
+	out=$top/build/uml-$ver
+	mkdir -p "$out"
+	log=$out/kunit.log
+	: >"$log"
+	echo "== KUnit on UML $ver"
+	{
+		kdir=$("$here/kernel.sh" "$ver") || {
+			echo "not ok - UML $ver: kernel build failed"
+			kdir=
+		}
+		if [ -n "$kdir" ]; then
+			if ko=$("$top/tools/build/kmod.sh" "$top/build/kmod-um-$ver" \
+				"$kdir" ARCH=um W=1 2>"$out/kmod-build.log"); then
+				if grep -q 'warning:' "$out/kmod-build.log"; then
+					echo "not ok - UML $ver: liteauth.ko builds with W=1 without warnings"
+					grep 'warning:' "$out/kmod-build.log" | sed 's/^/#   /'
+				else
+					echo "ok - UML $ver: liteauth.ko builds with W=1 without warnings"
+				fi
+			else
+				echo "not ok - UML $ver: liteauth.ko build failed"
+				tail -n 20 "$out/kmod-build.log" | sed 's/^/#   /'
+				ko=
+			fi
+		fi
+		if [ -n "$kdir" ] && [ -n "$ko" ]; then
+			init=$out/kunit-init.sh
+			{
+				uml_init_preamble
+				cat <<EOS
+if insmod $ko; then
+	echo "ok - UML $ver: insmod liteauth.ko"
+	if rmmod liteauth; then
+		echo "ok - UML $ver: rmmod liteauth"
+	else
+		echo "not ok - UML $ver: rmmod liteauth"
+	fi
+else
+	echo "not ok - UML $ver: insmod liteauth.ko"
+fi
+EOS
+				uml_init_poweroff
+			} >"$init"
+			chmod +x "$init"
+			uml_boot "$kdir" "$init" "$out/console.log"
+			cat "$out/console.log"
+			uml_console_check "$out/console.log" "UML $ver"
+		fi
+	} 2>&1 | tee -a "$log" | grep -E '^ *(KTAP|#|[0-9]+\.\.|(not )?ok)|^  \[uml'
+	result=$(awk -v suites="$suites" -v label="kunit $ver" -f "$top/tests/ktap.awk" "$log")
+	echo "$result"
+	closing=$(echo "$result" | tail -n 1)
+	[ -z "${RESULTS:-}" ] || { mkdir -p "$RESULTS" && echo "$closing" >"$RESULTS/kunit-$ver"; }
+	set -- $closing
+	total_p=$((total_p + $1)) total_f=$((total_f + $3))
+	[ "${5:-}" = "" ] || total_s=$((total_s + $5))
+done
+line="$total_p passed, $total_f failed"
+[ "$total_s" -eq 0 ] || line="$line, $total_s skipped"
+echo "kunit: $line"
+echo "$line"
+[ "$total_f" -eq 0 ]

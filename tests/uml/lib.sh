@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for tests that run inside a User-Mode Linux kernel booted on the
+# host's own root filesystem (hostfs), so the host's binaries and the
+# checkout are visible at the same paths inside. Source this file.
+
+# uml_boot KDIR INIT LOG: boot KDIR/linux with INIT (an executable script,
+# by absolute path) as PID 1; the console goes to LOG. INIT must end with
+# uml_poweroff. Fails if the kernel does not halt within UML_TIMEOUT seconds.
+uml_boot() {
+	local kdir=$1 init=$2 log=$3 rc=0
+
+	timeout "${UML_TIMEOUT:-300}" "$kdir/linux" mem="${UML_MEM:-512M}" \
+		rootfstype=hostfs rootflags=/ rw init="$init" \
+		con=null con0=fd:0,fd:1 </dev/null >"$log" 2>&1 || rc=$?
+	# The console uses CRLF line ends.
+	sed -i 's/\r$//' "$log"
+	if [ "$rc" -eq 124 ]; then
+		echo "not ok - UML did not halt within ${UML_TIMEOUT:-300} s"
+		return 1
+	fi
+	return 0
+}
+
+# The preamble of every init script: a PATH, /proc and /sys.
+uml_init_preamble() {
+	cat <<'EOS'
+#!/bin/sh
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+EOS
+}
+
+# The end of every init script: power off at once (the kernel halts and
+# the linux process exits).
+uml_init_poweroff() {
+	cat <<'EOS'
+echo o >/proc/sysrq-trigger
+sleep 30
+EOS
+}
+
+# uml_console_check LOG WHAT: one KTAP result line saying whether the
+# kernel's console is free of warnings, oopses and sanitizer reports.
+uml_console_check() {
+	local bad
+	bad=$(grep -nE 'WARNING:|BUG:|Oops|Kernel panic|KASAN|kmemleak:|UBSAN|Call Trace' "$1" | head -n 5)
+	if [ -z "$bad" ]; then
+		echo "ok - $2: kernel log free of WARN/BUG/Oops/KASAN/kmemleak"
+	else
+		echo "not ok - $2: kernel log reports a problem:"
+		echo "$bad" | sed 's/^/#   /'
+	fi
+}

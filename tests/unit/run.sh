@@ -1,0 +1,8 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh: the userspace unit tests, as one KTAP stream: the KUnit suites
+# built for userspace, then checks of the tree's own consistency.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+"$top/build/tests/unit"
+"$top/tests/doc-vectors.sh"
