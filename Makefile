@@ -9,6 +9,7 @@
 #   make unit       userspace unit tests
 #   make kunit      the KUnit suites inside UML kernels; KERNELS=6.1 picks one
 #   make style      checkpatch.pl on the kernel code (kmod/, uapi/)
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
 #   make clean      remove build/ (the cached kernels stay, see README.md)
 #
@@ -16,6 +17,7 @@
 # file; `make -C KDIR M=$PWD` from here works too.
 
 KERNELS ?= 6.1 6.12
+FUZZ_SECONDS ?= 20
 B := build
 RESULTS ?= $(CURDIR)/$(B)/results
 export RESULTS
@@ -24,17 +26,23 @@ CFLAGS ?= -O2 -g
 LA_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -Iuapi -Ikmod -Itools/lib
 LDLIBS_CRYPTO := -lcrypto -lpthread
 DEBS := make gcc libc6-dev libssl-dev
+DEBS_FUZZ := clang libclang-rt-14-dev
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
 
 KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 
+LIB_SRCS := kmod/proto.c tools/lib/crypto_openssl.c
 LIB_OBJS := $(B)/lib/proto.o $(B)/lib/crypto_openssl.o
+UNIT_SRCS := kmod/proto_test.c tests/unit/kunit.c
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/kunit.o
+FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 
-.PHONY: all userspace kmod unit kunit style check clean
+.PHONY: all userspace kmod unit kunit style fuzz check clean
 
 all: userspace kmod
 
-userspace: $(B)/lib/libliteauth.a $(B)/tests/unit
+userspace: $(B)/lib/libliteauth.a $(B)/tests/unit $(B)/tests/unit-san
 
 # Installs what the userspace build needs, once per change of this file.
 $(B)/.debs: Makefile tools/build/need-debs.sh
@@ -67,6 +75,24 @@ $(B)/tests/%.o: tests/unit/%.c | $(B)/.debs
 $(B)/tests/unit: $(UNIT_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+$(B)/tests/unit-san: $(UNIT_SRCS) $(LIB_SRCS) | $(B)/.debs
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter $(SAN) -Itests/unit \
+		-o $@ $(UNIT_SRCS) $(LIB_SRCS) $(LDLIBS_CRYPTO)
+
+$(B)/.debs-fuzz: Makefile tools/build/need-debs.sh
+	@mkdir -p $(B)
+	@tools/build/need-debs.sh $(DEBS) $(DEBS_FUZZ)
+	@touch $@
+
+# libFuzzer targets, with clang; the fuzz entry points are callbacks with
+# arguments they need not use.
+$(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(B)/.debs-fuzz
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter \
+		-o $@ $< $(LIB_SRCS) $(LDLIBS_CRYPTO)
+
 kmod:
 ifeq ($(KDIR),)
 	@tools/build/kmod.sh $(B)/kmod-um-6.1 "$$(tests/uml/kernel.sh 6.1)" ARCH=um
@@ -74,7 +100,7 @@ else
 	@tools/build/kmod.sh $(B)/kmod "$(KDIR)"
 endif
 
-unit: $(B)/tests/unit
+unit: $(B)/tests/unit $(B)/tests/unit-san
 	@tests/run-ktap.sh unit liteauth_proto tests/unit/run.sh
 
 kunit:
@@ -83,16 +109,20 @@ kunit:
 style:
 	@tests/run-ktap.sh style "" tests/style.sh
 
+fuzz: $(FUZZ_TARGETS)
+	@tests/run-ktap.sh fuzz "" tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # Every suite runs even if an earlier one failed; tests/total.sh then adds
 # up their closing lines, and a suite that left none counts as a failure.
 check:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory unit
 	-@$(MAKE) --no-print-directory kunit
+	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
-	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) style
+	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) fuzz style
 
 clean:
 	rm -rf $(B)
 
--include $(wildcard $(B)/lib/*.d $(B)/tests/*.d)
+-include $(wildcard $(B)/lib/*.d $(B)/tests/*.d $(B)/fuzz/*.d)

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh: the userspace unit tests, as one KTAP stream: the KUnit suites
-# built for userspace, then checks of the tree's own consistency.
+# built for userspace, plain and under ASan/UBSan, then checks of the
+# tree's own consistency.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 "$top/build/tests/unit"
+echo "# the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
+"$top/build/tests/unit-san"
 "$top/tests/doc-vectors.sh"
