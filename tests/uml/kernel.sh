@@ -24,7 +24,7 @@ pkg=linux-source-$ver
 	libssl-dev xz-utils patch
 pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
 cfghash=$(cat "$here/kernel.config" "$here"/patches/*.patch | sha256sum | cut -c1-12)
-cache=${LITEAUTH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/liteauth}
+cache=${LITEAUTH_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/liteauth}
 name=uml-$ver-$pkgver-$cfghash
 dir=$cache/$name
 

@@ -14,6 +14,8 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
 suites="liteauth_proto"
 [ $# -gt 0 ] || set -- 6.1 6.12
+# insmod and rmmod run inside UML from the host's root.
+"$top/tools/build/need-debs.sh" kmod || exit 1
 
 total_p=0 total_f=0 total_s=0
 for ver in "$@"; do

@@ -8,14 +8,18 @@
 # by absolute path) as PID 1; the console goes to LOG. INIT must end with
 # uml_poweroff. Fails if the kernel does not halt within UML_TIMEOUT seconds.
 uml_boot() {
-	local kdir=$1 init=$2 log=$3 rc=0
+	local kdir=$1 init=$2 log=$3 rc=0 umldir
 
-	timeout "${UML_TIMEOUT:-300}" "$kdir/linux" mem="${UML_MEM:-512M}" \
-		rootfstype=hostfs rootflags=/ rw init="$init" \
+	# UML keeps its control files (umid, mconsole) here rather than in
+	# $HOME/.uml; they go when the kernel halts.
+	umldir=$(dirname "$log")/uml-dir
+	mkdir -p "$umldir"
+	timeout -k 10 "${UML_TIMEOUT:-300}" "$kdir/linux" mem="${UML_MEM:-512M}" \
+		uml_dir="$umldir" rootfstype=hostfs rootflags=/ rw init="$init" \
 		con=null con0=fd:0,fd:1 </dev/null >"$log" 2>&1 || rc=$?
 	# The console uses CRLF line ends.
 	sed -i 's/\r$//' "$log"
-	if [ "$rc" -eq 124 ]; then
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		echo "not ok - UML did not halt within ${UML_TIMEOUT:-300} s"
 		return 1
 	fi
