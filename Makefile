@@ -32,11 +32,16 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 
 KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 
-LIB_SRCS := kmod/proto.c tools/lib/crypto_openssl.c
-LIB_OBJS := $(B)/lib/proto.o $(B)/lib/crypto_openssl.o
-UNIT_SRCS := kmod/proto_test.c tests/unit/kunit.c
-UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/kunit.o
+# The kernel module's portable parts, built unchanged for userspace.
+LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c
+LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o
+UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c tests/unit/kunit.c
+UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
+	$(B)/tests/kunit.o
 FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
+# The suites those files define: each must run, or the run fails.
+UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
+	$(filter kmod/%,$(UNIT_SRCS)))
 
 .PHONY: all userspace kmod unit kunit style fuzz check clean
 
@@ -101,7 +106,7 @@ else
 endif
 
 unit: $(B)/tests/unit $(B)/tests/unit-san
-	@tests/run-ktap.sh unit liteauth_proto tests/unit/run.sh
+	@tests/run-ktap.sh unit "$(UNIT_SUITES)" tests/unit/run.sh
 
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)

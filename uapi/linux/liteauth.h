@@ -71,4 +71,65 @@ enum liteauth_reject_reason {
 	LITEAUTH_REJECT_SERVER_BUSY = 5,
 };
 
+/*
+ * The gateway's counters (liteauth.ko), exported over generic netlink in
+ * LITEAUTH_A_COUNTERS, one u64 attribute per counter, type = index + 1.
+ * Every frame or message the gateway refuses is counted under exactly one
+ * LITEAUTH_CNT_DROP_* reason.
+ */
+enum liteauth_counter {
+	LITEAUTH_CNT_RX_FRAMES,		/* liteauth frames from the radio */
+	LITEAUTH_CNT_RX_HELLO,		/* HELLO accepted for relaying */
+	LITEAUTH_CNT_RX_CONFIRM,	/* CONFIRM verified: session up */
+	LITEAUTH_CNT_TX_KEY,		/* KEY sent to a device */
+	LITEAUTH_CNT_TX_KEY_RESEND,	/* KEY resent for a repeated HELLO */
+	LITEAUTH_CNT_UP_GW_HELLO,	/* GW_HELLO relayed to the daemon */
+	LITEAUTH_CNT_UP_GW_HELLO_RESEND, /* ... again, for a repeated HELLO */
+	LITEAUTH_CNT_UP_GW_CONFIRM,	/* GW_CONFIRM relayed to the daemon */
+	LITEAUTH_CNT_DOWN_GW_KEY,	/* GW_KEY opened: SK installed */
+	LITEAUTH_CNT_DOWN_GW_REJECT,	/* GW_REJECT verified */
+	LITEAUTH_CNT_SESSION_EXPIRED,
+	LITEAUTH_CNT_SESSION_REVOKED,
+	LITEAUTH_CNT_SESSION_REPLACED,
+	LITEAUTH_CNT_PENDING_EXPIRED,	/* handshake not finished in time */
+	LITEAUTH_CNT_DROP_SIZE,		/* wrong length for the type */
+	LITEAUTH_CNT_DROP_TYPE,		/* unknown type, or not one we take */
+	LITEAUTH_CNT_DROP_VERSION,
+	LITEAUTH_CNT_DROP_SUITE,
+	LITEAUTH_CNT_DROP_MALFORMED,	/* LEN, inner message or a field */
+	LITEAUTH_CNT_DROP_AUTH,		/* tag or seal did not verify */
+	LITEAUTH_CNT_DROP_CRYPTO,	/* crypto backend failure */
+	LITEAUTH_CNT_DROP_RATE_DEVICE,	/* per-device rate limit */
+	LITEAUTH_CNT_DROP_RATE_IFACE,	/* per-interface rate limit */
+	LITEAUTH_CNT_DROP_TABLE_FULL,	/* no room for another device */
+	LITEAUTH_CNT_DROP_NO_HANDSHAKE,	/* nothing pending for it */
+	LITEAUTH_CNT_DROP_DUPLICATE,	/* a second GW_KEY or CONFIRM */
+	LITEAUTH_CNT_DROP_NOT_OURS,	/* GW_* message for another gateway */
+	LITEAUTH_CNT_DROP_NO_IDENTITY,	/* gateway ID and key not set */
+	LITEAUTH_CNT_DROP_NO_DAEMON,	/* no daemon registered */
+	LITEAUTH_CNT_DROP_TX,		/* radio or netlink send failed */
+	__LITEAUTH_CNT_MAX,
+};
+
+/* Where a device's session or handshake stands. */
+enum liteauth_state {
+	LITEAUTH_STATE_WAIT_KEY = 1,	/* GW_HELLO sent, awaiting GW_KEY */
+	LITEAUTH_STATE_WAIT_CONFIRM,	/* KEY sent, awaiting CONFIRM */
+	LITEAUTH_STATE_ESTABLISHED,
+};
+
+/* Why a session ended. */
+enum liteauth_down_reason {
+	LITEAUTH_DOWN_EXPIRED = 1,
+	LITEAUTH_DOWN_REVOKED,
+	LITEAUTH_DOWN_REPLACED,
+	LITEAUTH_DOWN_UNBOUND,		/* its interface went away */
+};
+
+/* Radio address modes (IEEE 802.15.4 addressing). */
+enum liteauth_addr_mode {
+	LITEAUTH_ADDR_SHORT = 2,
+	LITEAUTH_ADDR_EXTENDED = 3,
+};
+
 #endif /* _UAPI_LINUX_LITEAUTH_H */

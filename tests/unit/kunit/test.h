@@ -70,6 +70,8 @@ void kunit_fail(struct kunit *test, const char *file, int line, bool abort,
 #define KUNIT_EXPECT_TRUE_MSG(test, c, fmt, ...)			\
 	__KUNIT_CHECK(test, false, c, #c " is true", fmt, ##__VA_ARGS__)
 #define KUNIT_EXPECT_TRUE(test, c) KUNIT_EXPECT_TRUE_MSG(test, c, "")
+#define KUNIT_EXPECT_FALSE(test, c)					\
+	__KUNIT_CHECK(test, false, !(c), #c " is false", "")
 #define KUNIT_ASSERT_TRUE_MSG(test, c, fmt, ...)			\
 	__KUNIT_CHECK(test, true, c, #c " is true", fmt, ##__VA_ARGS__)
 #define KUNIT_ASSERT_TRUE(test, c) KUNIT_ASSERT_TRUE_MSG(test, c, "")
@@ -80,6 +82,8 @@ void kunit_fail(struct kunit *test, const char *file, int line, bool abort,
 #define KUNIT_EXPECT_NE_MSG(test, a, b, fmt, ...)			\
 	__KUNIT_BINARY(test, false, a, !=, b, fmt, ##__VA_ARGS__)
 #define KUNIT_EXPECT_NE(test, a, b) KUNIT_EXPECT_NE_MSG(test, a, b, "")
+#define KUNIT_EXPECT_GE(test, a, b) __KUNIT_BINARY(test, false, a, >=, b, "")
+#define KUNIT_EXPECT_LE(test, a, b) __KUNIT_BINARY(test, false, a, <=, b, "")
 #define KUNIT_ASSERT_EQ_MSG(test, a, b, fmt, ...)			\
 	__KUNIT_BINARY(test, true, a, ==, b, fmt, ##__VA_ARGS__)
 #define KUNIT_ASSERT_EQ(test, a, b) KUNIT_ASSERT_EQ_MSG(test, a, b, "")
