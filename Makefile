@@ -35,9 +35,10 @@ KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 # The kernel module's portable parts, built unchanged for userspace.
 LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c
 LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o
-UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c tests/unit/kunit.c
+UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
+	tests/unit/kunit.c
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
-	$(B)/tests/kunit.o
+	$(B)/tests/test_vectors.o $(B)/tests/kunit.o
 FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 # The suites those files define: each must run, or the run fails.
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \

@@ -16,106 +16,9 @@
 
 #include "proto.h"
 #include "crypto.h"
+#include "test_vectors.h"
 
 #define LA_SUITE LITEAUTH_SUITE_AES128
-
-/* PROTOCOL.md, "Test vectors (suite 1)": inputs, derived keys, messages. */
-static const char *const la_hex_in[] = {
-	"000102030405060708090a0b0c0d0e0f",	/* Kd */
-	"f0e1d2c3b4a5968778695a4b3c2d1e0f",	/* Kg */
-	"00124b0001020304",			/* IDd */
-	"b827ebfffe000001",			/* IDg */
-	"1122334455667788",			/* Rd */
-	"8877665544332211",			/* Rs */
-	"a1a2a3a4a5a6a7a8",			/* Rg */
-	"5eed5eed5eed5eed0123456789abcdef",	/* SK */
-};
-
-static const char *const la_hex_keys[LA_LABEL_MAX] = {
-	[LA_K_HELLO] = "aed44b41e7bbe435b95e5e511b4dd8fb",
-	[LA_K_KEY] = "8737c8ab73fd6c10ac295482edbe7c13",
-	[LA_K_CONF] = "ed2b1910354c0f46bc69b29dd146c9b7",
-	[LA_KG_HELLO] = "006504602089276e20194df860bae0da",
-	[LA_KG_KEY] = "65eace10e0400e753cde016f8f1a808e",
-	[LA_KG_CONF] = "f0d87b5014dde69691655b32410a39b1",
-	[LA_KG_REJECT] = "2d8f5be62f8f008c526351aa47099fa7",
-};
-
-#define LA_NMSG (LITEAUTH_MSG_LAST - LITEAUTH_MSG_FIRST + 1)
-#define LA_MSG(type) ((type) - LITEAUTH_MSG_FIRST)
-
-/* One message per line, as they appear in PROTOCOL.md. */
-static const char *const la_hex_msgs[LA_NMSG] = {
-	[LA_MSG(LITEAUTH_MSG_HELLO)] =
-	"311100124b000102030411223344556677889989add009ae1b6f",
-	[LA_MSG(LITEAUTH_MSG_KEY)] =
-	"321100124b000102030488776655443322111af0e31eef9bf9d31205d9891a358d4e2e141661589a94c21732ec5d",
-	[LA_MSG(LITEAUTH_MSG_CONFIRM)] =
-	"331100124b0001020304998c2acea2a8e89a",
-	[LA_MSG(LITEAUTH_MSG_GW_HELLO)] =
-	"3411b827ebfffe000001a1a2a3a4a5a6a7a81a311100124b000102030411223344556677889989add009ae1b6f5d07d63098fa7fb1",
-	[LA_MSG(LITEAUTH_MSG_GW_KEY)] =
-	"3511b827ebfffe00000188776655443322112e321100124b000102030488776655443322111af0e31eef9bf9d31205d9891a358d4e2e141661589a94c21732ec5d580090ee1e722368a5716e79d0e04cb8c182a7dc889692a1f22874b2c820855c6ff05ad2",
-	[LA_MSG(LITEAUTH_MSG_GW_CONFIRM)] =
-	"3611b827ebfffe00000112331100124b0001020304998c2acea2a8e89a21327920abc72083",
-	[LA_MSG(LITEAUTH_MSG_GW_REJECT)] =
-	"3711b827ebfffe000001a1a2a3a4a5a6a7a800124b000102030401ef927ddc4946633d",
-};
-
-#define LA_SID 0x002a
-#define LA_LIFE 0x05a0
-
-struct la_vec {
-	u8 kd[LA_KEY_LEN], kg[LA_KEY_LEN];
-	u8 idd[LA_ID_LEN], idg[LA_ID_LEN];
-	u8 rd[LA_NONCE_LEN], rs[LA_NONCE_LEN], rg[LA_NONCE_LEN];
-	u8 sk[LA_KEY_LEN];
-	u8 keys[LA_LABEL_MAX][LA_KEY_LEN];
-	u8 msg[LA_NMSG][LITEAUTH_MSG_MAX_LEN];
-	struct la_grant grant;
-};
-
-static int la_unhex(u8 *out, const char *hex, size_t n)
-{
-	size_t i;
-
-	if (strlen(hex) != 2 * n)
-		return -1;
-	for (i = 0; i < 2 * n; i++) {
-		char c = hex[i];
-		int v = c >= '0' && c <= '9' ? c - '0' :
-			c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-
-		if (v < 0)
-			return -1;
-		out[i / 2] = (out[i / 2] << 4) | v;
-	}
-	return 0;
-}
-
-/* The vectors, decoded; nonzero if the tables above are inconsistent. */
-static int la_vec_load(struct la_vec *v)
-{
-	u8 *in[] = { v->kd, v->kg, v->idd, v->idg, v->rd, v->rs, v->rg,
-		     v->sk };
-	size_t inlen[] = { LA_KEY_LEN, LA_KEY_LEN, LA_ID_LEN, LA_ID_LEN,
-			   LA_NONCE_LEN, LA_NONCE_LEN, LA_NONCE_LEN,
-			   LA_KEY_LEN };
-	int i, err = 0;
-
-	memset(v, 0, sizeof(*v));
-	for (i = 0; i < 8; i++)
-		err |= la_unhex(in[i], la_hex_in[i], inlen[i]);
-	for (i = 0; i < LA_LABEL_MAX; i++)
-		err |= la_unhex(v->keys[i], la_hex_keys[i], LA_KEY_LEN);
-	for (i = 0; i < LA_NMSG; i++)
-		err |= la_unhex(v->msg[i], la_hex_msgs[i],
-				la_msg_len(LITEAUTH_MSG_FIRST + i));
-	memcpy(v->grant.sk, v->sk, LA_KEY_LEN);
-	v->grant.sid = LA_SID;
-	v->grant.life = LA_LIFE;
-	return err;
-}
 
 static struct la_vec la_v;
 
@@ -127,29 +30,9 @@ static int la_test_init(struct kunit *test)
 	return err;
 }
 
-/* Equal bytes, or a failure that shows both in hex. */
-static void la_expect_bytes(struct kunit *test, const u8 *got, const u8 *want,
-			    size_t n, const char *what)
-{
-	char g[2 * LITEAUTH_MSG_MAX_LEN + 1], w[2 * LITEAUTH_MSG_MAX_LEN + 1];
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	if (!memcmp(got, want, n))
-		return;
-	for (i = 0; i < n && i < LITEAUTH_MSG_MAX_LEN; i++) {
-		g[2 * i] = digits[got[i] >> 4];
-		g[2 * i + 1] = digits[got[i] & 15];
-		w[2 * i] = digits[want[i] >> 4];
-		w[2 * i + 1] = digits[want[i] & 15];
-	}
-	g[2 * i] = w[2 * i] = '\0';
-	KUNIT_FAIL(test, "%s differs: got %s, want %s", what, g, w);
-}
-
 static const u8 *la_vmsg(u8 type)
 {
-	return la_v.msg[type - LITEAUTH_MSG_FIRST];
+	return la_vec_msg(&la_v, type);
 }
 
 static const u8 *la_vkey(enum la_label l)

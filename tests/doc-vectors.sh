@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # doc-vectors.sh: the test vectors printed in Documentation/protocol.rst
-# must be the ones kmod/proto_test.c checks, so that the document can never
+# must be the ones the KUnit suites use (kmod/test_vectors.c), so that the document can never
 # drift from what the code is held to. Prints one KTAP result line.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,11 +24,11 @@ awk '
 END { if (cur != "") print cur }
 ' "$top/Documentation/protocol.rst" | awk 'length($0) >= 16' | sort >"$tmp/doc"
 
-# From the test's vector tables (la_hex_in to la_hex_msgs): string literals
+# From the vector tables of kmod/test_vectors.c: string literals
 # of hex digits; adjacent literals with no comma between them are one.
 awk '
 /^static const char \*const la_hex_in/ { on = 1 }
-/^#define LA_SID/ { on = 0 }
+/^static int la_unhex/ { on = 0 }
 on {
 	line = $0
 	while (match(line, /"[0-9a-f]+"/)) {
@@ -40,11 +40,11 @@ on {
 		}
 	}
 }
-' "$top/kmod/proto_test.c" | awk 'length($0) >= 16' | sort >"$tmp/code"
+' "$top/kmod/test_vectors.c" | awk 'length($0) >= 16' | sort >"$tmp/code"
 
 if [ -s "$tmp/doc" ] && cmp -s "$tmp/doc" "$tmp/code"; then
-	echo "ok - Documentation/protocol.rst vectors are the ones kmod/proto_test.c checks ($(wc -l <"$tmp/doc") values)"
+	echo "ok - Documentation/protocol.rst vectors are the ones the tests use (kmod/test_vectors.c) ($(wc -l <"$tmp/doc") values)"
 else
-	echo "not ok - Documentation/protocol.rst vectors differ from kmod/proto_test.c"
+	echo "not ok - Documentation/protocol.rst vectors differ from kmod/test_vectors.c"
 	diff "$tmp/doc" "$tmp/code" | sed 's/^/#   /'
 fi

@@ -126,6 +126,15 @@ enum liteauth_down_reason {
 	LITEAUTH_DOWN_UNBOUND,		/* its interface went away */
 };
 
+/* What the gateway tells listeners of its "events" multicast group. */
+enum liteauth_event_type {
+	LITEAUTH_EVENT_SESSION_UP = 1,	/* a device's CONFIRM verified */
+	LITEAUTH_EVENT_SESSION_DOWN,	/* with an enum liteauth_down_reason */
+	LITEAUTH_EVENT_REJECT,		/* GW_REJECT, with its REASON */
+	LITEAUTH_EVENT_RATE_LIMITED,	/* a device or interface hit its limit */
+	LITEAUTH_EVENT_DAEMON_GONE,	/* the registered daemon's socket closed */
+};
+
 /* Radio address modes (IEEE 802.15.4 addressing). */
 enum liteauth_addr_mode {
 	LITEAUTH_ADDR_SHORT = 2,
