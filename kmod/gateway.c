@@ -91,6 +91,28 @@ static int la_drop(struct la_gw *gw, enum liteauth_counter c)
 	return c;
 }
 
+void la_gw_drop(struct la_gw *gw, enum liteauth_counter c)
+{
+	la_count(gw, c);
+}
+
+void la_gw_touch(struct la_gw *gw)
+{
+	spin_lock_bh(&gw->lock);
+	gw->generation++;
+	spin_unlock_bh(&gw->lock);
+}
+
+void la_gw_info(struct la_gw *gw, struct la_gw_info *info)
+{
+	spin_lock_bh(&gw->lock);
+	info->generation = gw->generation;
+	info->has_identity = gw->has_identity;
+	memcpy(info->idg, gw->idg, LA_ID_LEN);
+	info->limits = gw->limits;
+	spin_unlock_bh(&gw->lock);
+}
+
 static void la_event(struct la_gw *gw, u8 type, u8 reason,
 		     const struct la_device *d, int ifindex)
 {
@@ -549,10 +571,10 @@ int la_gw_revoke(struct la_gw *gw, const u8 *idd)
 	hash_for_each_safe(gw->devices, bkt, tmp, d, node) {
 		if (idd && memcmp(d->idd, idd, LA_ID_LEN))
 			continue;
-		if (d->established) {
-			la_session_end(gw, d, LITEAUTH_DOWN_REVOKED);
+		if (d->established || d->state)
 			n++;
-		}
+		if (d->established)
+			la_session_end(gw, d, LITEAUTH_DOWN_REVOKED);
 		if (d->state) {
 			la_hs_clear(d);
 			gw->generation++;
@@ -678,6 +700,7 @@ void la_gw_init(struct la_gw *gw, const struct la_gw_ops *ops, void *priv)
 	gw->priv = priv;
 	spin_lock_init(&gw->lock);
 	hash_init(gw->devices);
+	gw->generation = 1;	/* dumps need it non-zero */
 	gw->limits = defaults;
 	for (i = 0; i < __LITEAUTH_CNT_MAX; i++)
 		atomic64_set(&gw->counters[i], 0);
@@ -690,13 +713,18 @@ void la_gw_start_gc(struct la_gw *gw)
 	schedule_delayed_work(&gw->gc, msecs_to_jiffies(LA_GC_INTERVAL_MS));
 }
 
+void la_gw_stop_gc(struct la_gw *gw)
+{
+	cancel_delayed_work_sync(&gw->gc);
+}
+
 void la_gw_destroy(struct la_gw *gw)
 {
 	struct la_device *d;
 	struct hlist_node *tmp;
 	int bkt;
 
-	cancel_delayed_work_sync(&gw->gc);
+	la_gw_stop_gc(gw);
 	spin_lock_bh(&gw->lock);
 	hash_for_each_safe(gw->devices, bkt, tmp, d, node)
 		la_dev_free(gw, d);

@@ -103,6 +103,7 @@ void la_gw_destroy(struct la_gw *gw);
 
 /* Collects expired handshakes and sessions every LA_GC_INTERVAL_MS. */
 void la_gw_start_gc(struct la_gw *gw);
+void la_gw_stop_gc(struct la_gw *gw);
 void la_gw_gc(struct la_gw *gw);
 
 int la_gw_set_identity(struct la_gw *gw, const u8 *idg, const u8 *kg);
@@ -123,7 +124,7 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 		    struct netlink_ext_ack *extack);
 
 /* Ends the session and handshake of @idd (or of all devices, if NULL),
- * returning how many ended.
+ * returning how many devices had either.
  */
 int la_gw_revoke(struct la_gw *gw, const u8 *idd);
 
@@ -141,5 +142,21 @@ int la_gw_walk(struct la_gw *gw, u64 *cursor,
 	       void *arg);
 
 u64 la_gw_counter(struct la_gw *gw, enum liteauth_counter c);
+
+/* Counts a frame dropped before it reached the gateway (radio.c). */
+void la_gw_drop(struct la_gw *gw, enum liteauth_counter c);
+
+/* Something dumps show changed outside the gateway (an interface). */
+void la_gw_touch(struct la_gw *gw);
+
+/* What a dump shows of the gateway itself: never its key. */
+struct la_gw_info {
+	u32 generation;
+	bool has_identity;
+	u8 idg[LA_ID_LEN];
+	struct la_limits limits;
+};
+
+void la_gw_info(struct la_gw *gw, struct la_gw_info *info);
 
 #endif /* _LITEAUTH_GATEWAY_H */

@@ -8,14 +8,13 @@
  * firmware; the messages cross the module's generic netlink interface
  * unchanged, so their types and exact sizes are part of the ABI.
  *
+ * It also defines the generic netlink interface of the gateway module.
  * This header holds macros and enums only and includes nothing, so that it
  * builds unchanged in the kernel, in userspace and on a bare-metal device.
  */
 #ifndef _UAPI_LINUX_LITEAUTH_H
 #define _UAPI_LINUX_LITEAUTH_H
 
-#define LITEAUTH_GENL_NAME	"liteauth"
-#define LITEAUTH_GENL_VERSION	1
 
 /* UDP port of the security management server (0xF0BE, RFC 6282 NHC-able). */
 #define LITEAUTH_UDP_PORT	61630
@@ -140,5 +139,116 @@ enum liteauth_addr_mode {
 	LITEAUTH_ADDR_SHORT = 2,
 	LITEAUTH_ADDR_EXTENDED = 3,
 };
+
+/*
+ * Generic netlink family "liteauth", version 1, between liteauth.ko and
+ * userspace (the daemon and the liteauth tool); written down as a YNL spec
+ * in Documentation/netlink/specs/liteauth.yaml. Every command needs
+ * CAP_NET_ADMIN, and so does joining the "events" group. Attributes are
+ * validated strictly: unknown attributes and wrong lengths are refused,
+ * with an extack message.
+ */
+#define LITEAUTH_GENL_NAME	"liteauth"
+#define LITEAUTH_GENL_VERSION	1
+#define LITEAUTH_MCGRP_EVENTS	"events"
+
+enum liteauth_cmd {
+	LITEAUTH_CMD_UNSPEC,
+	/* Dump: first the gateway (GENERATION, GATEWAY_ID, FLAGS, IFACES,
+	 * LIMITS, COUNTERS), then its sessions and handshakes, as many
+	 * SESSIONS per message as fit. Never the gateway's key.
+	 */
+	LITEAUTH_CMD_GET,
+	/* Set any of: GATEWAY_ID with GATEWAY_KEY; IFINDEX to bind (or to
+	 * unbind, with LITEAUTH_F_UNBIND in FLAGS); LIMITS.
+	 */
+	LITEAUTH_CMD_SET,
+	/* End the session and handshake of DEVICE_ID, or of every device
+	 * with LITEAUTH_F_ALL in FLAGS.
+	 */
+	LITEAUTH_CMD_SESSION_DEL,
+	/* The calling socket becomes the daemon the gateway relays to, until
+	 * it closes. -EBUSY while another daemon's socket is registered.
+	 */
+	LITEAUTH_CMD_RELAY_REGISTER,
+	/* MSG: to the gateway (request), GW_KEY or GW_REJECT; from it
+	 * (unicast to the daemon), GW_HELLO or GW_CONFIRM.
+	 */
+	LITEAUTH_CMD_RELAY,
+	/* EVENT, to the "events" multicast group. */
+	LITEAUTH_CMD_EVENT,
+	__LITEAUTH_CMD_MAX,
+};
+#define LITEAUTH_CMD_MAX	(__LITEAUTH_CMD_MAX - 1)
+
+enum liteauth_flags {
+	LITEAUTH_F_HAS_IDENTITY = 1U << 0,	/* GET: ID and key are set */
+	LITEAUTH_F_HAS_DAEMON = 1U << 1,	/* GET: a daemon is registered */
+	LITEAUTH_F_UNBIND = 1U << 2,		/* SET: unbind IFINDEX */
+	LITEAUTH_F_ALL = 1U << 3,		/* SESSION_DEL: every device */
+};
+#define LITEAUTH_F_SET_MASK	LITEAUTH_F_UNBIND
+#define LITEAUTH_F_DEL_MASK	LITEAUTH_F_ALL
+
+enum liteauth_attr {
+	LITEAUTH_A_UNSPEC,
+	LITEAUTH_A_GENERATION,		/* u32: changes with any change */
+	LITEAUTH_A_GATEWAY_ID,		/* binary, LITEAUTH_ID_LEN */
+	LITEAUTH_A_GATEWAY_KEY,		/* binary, LITEAUTH_PSK_LEN; write-only */
+	LITEAUTH_A_FLAGS,		/* u32, enum liteauth_flags */
+	LITEAUTH_A_IFINDEX,		/* u32 */
+	LITEAUTH_A_IFACES,		/* nest of LITEAUTH_A_IFINDEX */
+	LITEAUTH_A_LIMITS,		/* nest, enum liteauth_limit_attr */
+	LITEAUTH_A_COUNTERS,		/* nest of u64, type = counter + 1 */
+	LITEAUTH_A_SESSIONS,		/* nest of LITEAUTH_A_SESSION */
+	LITEAUTH_A_SESSION,		/* nest, enum liteauth_session_attr */
+	LITEAUTH_A_DEVICE_ID,		/* binary, LITEAUTH_ID_LEN */
+	LITEAUTH_A_MSG,			/* binary: one whole GW_* message */
+	LITEAUTH_A_EVENT,		/* nest, enum liteauth_event_attr */
+	LITEAUTH_A_PAD,
+	__LITEAUTH_A_MAX,
+};
+#define LITEAUTH_A_MAX		(__LITEAUTH_A_MAX - 1)
+
+enum liteauth_limit_attr {
+	LITEAUTH_LIMIT_A_UNSPEC,
+	LITEAUTH_LIMIT_A_DEVICES_MAX,	/* u32: devices tracked at once */
+	LITEAUTH_LIMIT_A_RATE_DEVICE,	/* u32: HELLOs a minute per device */
+	LITEAUTH_LIMIT_A_BURST_DEVICE,	/* u32 */
+	LITEAUTH_LIMIT_A_RATE_IFACE,	/* u32: frames a minute per interface */
+	LITEAUTH_LIMIT_A_BURST_IFACE,	/* u32 */
+	__LITEAUTH_LIMIT_A_MAX,
+};
+#define LITEAUTH_LIMIT_A_MAX	(__LITEAUTH_LIMIT_A_MAX - 1)
+
+enum liteauth_session_attr {
+	LITEAUTH_SESSION_A_UNSPEC,
+	LITEAUTH_SESSION_A_DEVICE_ID,	/* binary, LITEAUTH_ID_LEN */
+	LITEAUTH_SESSION_A_STATE,	/* u32, enum liteauth_state */
+	LITEAUTH_SESSION_A_SID,		/* u32 (16-bit SID) */
+	LITEAUTH_SESSION_A_IFINDEX,	/* u32 */
+	LITEAUTH_SESSION_A_ADDR_MODE,	/* u32, enum liteauth_addr_mode */
+	LITEAUTH_SESSION_A_PAN_ID,	/* u32 (16-bit) */
+	LITEAUTH_SESSION_A_SHORT_ADDR,	/* u32 (16-bit) */
+	LITEAUTH_SESSION_A_EXT_ADDR,	/* u64, EUI-64 as a number */
+	LITEAUTH_SESSION_A_AGE_MS,	/* u64 */
+	LITEAUTH_SESSION_A_EXPIRES_MS,	/* u64: time left */
+	LITEAUTH_SESSION_A_RX_OK,	/* u64: its frames accepted */
+	LITEAUTH_SESSION_A_RX_DROP,	/* u64: its frames dropped */
+	LITEAUTH_SESSION_A_PAD,
+	__LITEAUTH_SESSION_A_MAX,
+};
+#define LITEAUTH_SESSION_A_MAX	(__LITEAUTH_SESSION_A_MAX - 1)
+
+enum liteauth_event_attr {
+	LITEAUTH_EVENT_A_UNSPEC,
+	LITEAUTH_EVENT_A_TYPE,		/* u32, enum liteauth_event_type */
+	LITEAUTH_EVENT_A_REASON,	/* u32: down or reject reason */
+	LITEAUTH_EVENT_A_DEVICE_ID,	/* binary, LITEAUTH_ID_LEN */
+	LITEAUTH_EVENT_A_SID,		/* u32 (16-bit) */
+	LITEAUTH_EVENT_A_IFINDEX,	/* u32 */
+	__LITEAUTH_EVENT_A_MAX,
+};
+#define LITEAUTH_EVENT_A_MAX	(__LITEAUTH_EVENT_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_LITEAUTH_H */

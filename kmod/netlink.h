@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The generic netlink family "liteauth": configuration, dumps, the relay
+ * to the daemon and the events group.
+ */
+#ifndef _LITEAUTH_NETLINK_H
+#define _LITEAUTH_NETLINK_H
+
+#include "gateway.h"
+
+int la_nl_init(struct la_gw *gw);
+void la_nl_exit(void);
+
+/* struct la_gw_ops.relay_up and .event */
+int la_nl_relay_up(struct la_gw *gw, const void *msg, size_t len);
+void la_nl_event(struct la_gw *gw, const struct la_event *ev);
+
+#endif /* _LITEAUTH_NETLINK_H */
