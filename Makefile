@@ -8,6 +8,9 @@
 #                   has one, else the cached UML 6.1 test kernel)
 #   make unit       userspace unit tests
 #   make kunit      the KUnit suites inside UML kernels; KERNELS=6.1 picks one
+#   make gateway    liteauth.ko on simulated radios in UML, driven over
+#                   generic netlink with YNL; KERNELS=6.1 picks one
+#   make spec       the YNL spec against the schema, YNL and the uapi header
 #   make style      checkpatch.pl on the kernel code (kmod/, uapi/)
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
@@ -44,11 +47,12 @@ FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/%,$(UNIT_SRCS)))
 
-.PHONY: all userspace kmod unit kunit style fuzz check clean
+.PHONY: all userspace kmod unit kunit gateway spec style fuzz check clean
 
 all: userspace kmod
 
-userspace: $(B)/lib/libliteauth.a $(B)/tests/unit $(B)/tests/unit-san
+userspace: $(B)/lib/libliteauth.a $(B)/tests/unit $(B)/tests/unit-san \
+	$(B)/tests/laproto
 
 # Installs what the userspace build needs, once per change of this file.
 $(B)/.debs: Makefile tools/build/need-debs.sh
@@ -81,6 +85,14 @@ $(B)/tests/%.o: tests/unit/%.c | $(B)/.debs
 $(B)/tests/unit: $(UNIT_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
 
+# The protocol on the command line, for tests in UML (tests/lib/laproto.c).
+$(B)/tests/laproto: $(B)/tests/laproto.o $(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+
+$(B)/tests/%.o: tests/lib/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
+
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(B)/tests/unit-san: $(UNIT_SRCS) $(LIB_SRCS) | $(B)/.debs
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter $(SAN) -Itests/unit \
@@ -112,6 +124,12 @@ unit: $(B)/tests/unit $(B)/tests/unit-san
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
 
+gateway: $(B)/tests/laproto
+	@tests/uml/gateway.sh $(KERNELS)
+
+spec:
+	@tests/run-ktap.sh spec "" tests/netlink/run.sh
+
 style:
 	@tests/run-ktap.sh style "" tests/style.sh
 
@@ -124,9 +142,12 @@ check:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory unit
 	-@$(MAKE) --no-print-directory kunit
+	-@$(MAKE) --no-print-directory gateway
+	-@$(MAKE) --no-print-directory spec
 	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
-	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) fuzz style
+	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) \
+		$(addprefix gateway-,$(KERNELS)) spec fuzz style
 
 clean:
 	rm -rf $(B)

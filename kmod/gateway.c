@@ -644,13 +644,13 @@ static void la_info(const struct la_device *d, u64 now,
 		si->expires_ms = d->expires > now ?
 				 div_u64(d->expires - now, NSEC_PER_MSEC) : 0;
 	} else {
+		u64 end = d->started + LA_PENDING_TIMEOUT_MS * NSEC_PER_MSEC;
+
 		si->state = d->state;
 		si->sid = d->grant.sid;
 		si->addr = d->addr;
 		si->age_ms = div_u64(now - d->started, NSEC_PER_MSEC);
-		si->expires_ms = div_u64(d->started - now +
-					 LA_PENDING_TIMEOUT_MS * NSEC_PER_MSEC,
-					 NSEC_PER_MSEC);
+		si->expires_ms = end > now ? div_u64(end - now, NSEC_PER_MSEC) : 0;
 	}
 	si->rx_ok = d->rx_ok;
 	si->rx_drop = d->rx_drop;

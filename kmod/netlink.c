@@ -66,6 +66,12 @@ static const struct genl_multicast_group la_mcgrps[] = {
 	},
 };
 
+/* u64 without a padding attribute: see uapi/linux/liteauth.h. */
+static int la_put_u64(struct sk_buff *skb, int type, u64 value)
+{
+	return nla_put(skb, type, sizeof(value), &value);
+}
+
 static int la_put_limits(struct sk_buff *skb, const struct la_limits *l)
 {
 	struct nlattr *nest = nla_nest_start(skb, LITEAUTH_A_LIMITS);
@@ -113,8 +119,7 @@ static int la_put_gateway(struct sk_buff *skb, const struct la_gw_info *info)
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < __LITEAUTH_CNT_MAX; i++)
-		if (nla_put_u64_64bit(skb, i + 1, la_gw_counter(la_nl_gw, i),
-				      LITEAUTH_A_PAD))
+		if (la_put_u64(skb, i + 1, la_gw_counter(la_nl_gw, i)))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -136,16 +141,11 @@ static int la_put_session(void *arg, const struct la_session_info *si)
 	    nla_put_u32(skb, LITEAUTH_SESSION_A_PAN_ID, a->pan_id) ||
 	    (a->mode == LITEAUTH_ADDR_SHORT ?
 	     nla_put_u32(skb, LITEAUTH_SESSION_A_SHORT_ADDR, a->short_addr) :
-	     nla_put_u64_64bit(skb, LITEAUTH_SESSION_A_EXT_ADDR, a->ext_addr,
-			       LITEAUTH_SESSION_A_PAD)) ||
-	    nla_put_u64_64bit(skb, LITEAUTH_SESSION_A_AGE_MS, si->age_ms,
-			      LITEAUTH_SESSION_A_PAD) ||
-	    nla_put_u64_64bit(skb, LITEAUTH_SESSION_A_EXPIRES_MS, si->expires_ms,
-			      LITEAUTH_SESSION_A_PAD) ||
-	    nla_put_u64_64bit(skb, LITEAUTH_SESSION_A_RX_OK, si->rx_ok,
-			      LITEAUTH_SESSION_A_PAD) ||
-	    nla_put_u64_64bit(skb, LITEAUTH_SESSION_A_RX_DROP, si->rx_drop,
-			      LITEAUTH_SESSION_A_PAD)) {
+	     la_put_u64(skb, LITEAUTH_SESSION_A_EXT_ADDR, a->ext_addr)) ||
+	    la_put_u64(skb, LITEAUTH_SESSION_A_AGE_MS, si->age_ms) ||
+	    la_put_u64(skb, LITEAUTH_SESSION_A_EXPIRES_MS, si->expires_ms) ||
+	    la_put_u64(skb, LITEAUTH_SESSION_A_RX_OK, si->rx_ok) ||
+	    la_put_u64(skb, LITEAUTH_SESSION_A_RX_DROP, si->rx_drop)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -388,7 +388,7 @@ int la_nl_relay_up(struct la_gw *gw, const void *msg, size_t len)
 	skb = genlmsg_new(nla_total_size(len), GFP_ATOMIC);
 	if (!skb)
 		return -ENOMEM;
-	hdr = genlmsg_put(skb, 0, 0, &la_family, 0, LITEAUTH_CMD_RELAY);
+	hdr = genlmsg_put(skb, 0, 0, &la_family, 0, LITEAUTH_CMD_RELAY_NTF);
 	if (!hdr || nla_put(skb, LITEAUTH_A_MSG, len, msg)) {
 		nlmsg_free(skb);
 		return -EMSGSIZE;

@@ -135,7 +135,13 @@ int la_radio_tx(struct la_gw *gw, const struct la_addr *to, const void *msg,
 	skb_put_data(skb, msg, len);
 	skb->dev = dev;
 	skb->protocol = htons(ETH_P_IEEE802154);
-	err = net_xmit_errno(dev_queue_xmit(skb));
+	/* An errno or a NET_XMIT_* code; net_xmit_eval() is a macro that
+	 * evaluates its argument twice, so it gets the result, not the call.
+	 */
+	err = dev_queue_xmit(skb);
+	err = net_xmit_eval(err);
+	if (err > 0)
+		err = -ENOBUFS;
 out_unlock:
 	rcu_read_unlock();
 	if (err)

@@ -14,7 +14,8 @@
 # stderr, the path alone to stdout.
 set -euo pipefail
 
-ver=${1:?usage: kernel.sh VERSION (6.1 or 6.12)}
+ver=${1:?usage: kernel.sh VERSION (6.1 or 6.12) [debug]}
+variant=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 say() { echo "  [uml $ver] $*" >&2; }
@@ -23,9 +24,11 @@ pkg=linux-source-$ver
 "$top/tools/build/need-debs.sh" "$pkg" make gcc flex bison bc libelf-dev \
 	libssl-dev xz-utils patch
 pkgver=$(dpkg-query -W -f='${Version}' "$pkg")
-cfghash=$(cat "$here/kernel.config" "$here"/patches/*.patch | sha256sum | cut -c1-12)
+frags=("$here/kernel.config")
+[ -z "$variant" ] || frags+=("$here/kernel-$variant.config")
+cfghash=$(cat "${frags[@]}" "$here"/patches/*.patch | sha256sum | cut -c1-12)
 cache=${LITEAUTH_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/liteauth}
-name=uml-$ver-$pkgver-$cfghash
+name=uml-$ver${variant:+-$variant}-$pkgver-$cfghash
 dir=$cache/$name
 
 if [ -f "$dir/.built" ]; then
@@ -63,7 +66,7 @@ mk() { make -C "$dir/src" O="$dir/build" ARCH=um "$@"; }
 say "configuring (defconfig + tests/uml/kernel.config)"
 mk defconfig >>"$log" 2>&1
 "$dir/src/scripts/kconfig/merge_config.sh" -m -O "$dir/build" \
-	"$dir/build/.config" "$here/kernel.config" >>"$log" 2>&1
+	"$dir/build/.config" "${frags[@]}" >>"$log" 2>&1
 mk olddefconfig >>"$log" 2>&1
 
 # Every option the fragment asks for must have survived olddefconfig: a
@@ -79,7 +82,7 @@ while IFS= read -r line; do
 		fi
 		;;
 	esac
-done <"$here/kernel.config"
+done < <(cat "${frags[@]}")
 [ $bad -eq 0 ] || { say "config fragment not satisfied"; exit 1; }
 
 jobs=$(($(nproc) + 1))
@@ -102,7 +105,7 @@ say "built in $(($(date +%s) - start)) s"
 touch "$dir/.built"
 
 # Remove builds of this version under other keys: they are a few GiB each.
-for old in "$cache"/uml-"$ver"-*; do
+for old in "$cache"/uml-"$ver${variant:+-$variant}"-[0-9]*; do
 	[ "$old" = "$dir" ] || [ ! -d "$old" ] || { say "removing stale $old"; rm -rf "$old"; }
 done
 echo "$dir/build"

@@ -31,8 +31,7 @@ for ver in "$@"; do
 			kdir=
 		}
 		if [ -n "$kdir" ]; then
-			if ko=$("$top/tools/build/kmod.sh" "$top/build/kmod-um-$ver" \
-				"$kdir" ARCH=um W=1 2>"$out/kmod-build.log"); then
+			if ko=$(uml_build_module "$ver" "$kdir"); then
 				if grep -q 'warning:' "$out/kmod-build.log"; then
 					echo "not ok - UML $ver: liteauth.ko builds with W=1 without warnings"
 					grep 'warning:' "$out/kmod-build.log" | sed 's/^/#   /'
@@ -73,9 +72,7 @@ EOS
 	echo "$result"
 	closing=$(echo "$result" | tail -n 1)
 	[ -z "${RESULTS:-}" ] || { mkdir -p "$RESULTS" && echo "$closing" >"$RESULTS/kunit-$ver"; }
-	set -- $closing
-	total_p=$((total_p + $1)) total_f=$((total_f + $3))
-	[ "${5:-}" = "" ] || total_s=$((total_s + $5))
+	ktap_total_add "$closing"
 done
 line="$total_p passed, $total_f failed"
 [ "$total_s" -eq 0 ] || line="$line, $total_s skipped"

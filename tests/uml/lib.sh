@@ -8,7 +8,15 @@
 # by absolute path) as PID 1; the console goes to LOG. INIT must end with
 # uml_poweroff. Fails if the kernel does not halt within UML_TIMEOUT seconds.
 uml_boot() {
-	local kdir=$1 init=$2 log=$3 rc=0 umldir
+	local kdir=$1 init=$2 log=$3 rc=0 umldir maps
+
+	# UML maps the guest's memory page by page on the host; Python in the
+	# guest needs more mappings than the host's default 65530 allows.
+	maps=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)
+	if [ "$maps" -lt 262144 ] &&
+	   ! echo 262144 2>/dev/null >/proc/sys/vm/max_map_count; then
+		echo "# vm.max_map_count is $maps and cannot be raised: UML may run out of host mappings"
+	fi
 
 	# UML keeps its control files (umid, mconsole) here rather than in
 	# $HOME/.uml; they go when the kernel halts.
@@ -56,4 +64,23 @@ uml_console_check() {
 		echo "not ok - $2: kernel log reports a problem:"
 		echo "$bad" | sed 's/^/#   /'
 	fi
+}
+
+# uml_build_module VERSION KDIR: build liteauth.ko against the UML tree
+# KDIR with W=1 (log: build/uml-VERSION/kmod-build.log); print its path.
+uml_build_module() {
+	local top
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	mkdir -p "$top/build/uml-$1"
+	"$top/tools/build/kmod.sh" "$top/build/kmod-um-$1" "$2" ARCH=um W=1 \
+		2>"$top/build/uml-$1/kmod-build.log"
+}
+
+# ktap_total_add "N passed, N failed[, N skipped]": add to the totals
+# total_p, total_f and total_s.
+ktap_total_add() {
+	local p f s
+	read -r p _ f _ s _ <<<"${1//,/}"
+	total_p=$((total_p + p)) total_f=$((total_f + f))
+	total_s=$((total_s + ${s:-0}))
 }

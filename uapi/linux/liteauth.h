@@ -110,6 +110,7 @@ enum liteauth_counter {
 	__LITEAUTH_CNT_MAX,
 };
 
+
 /* Where a device's session or handshake stands. */
 enum liteauth_state {
 	LITEAUTH_STATE_WAIT_KEY = 1,	/* GW_HELLO sent, awaiting GW_KEY */
@@ -146,7 +147,9 @@ enum liteauth_addr_mode {
  * in Documentation/netlink/specs/liteauth.yaml. Every command needs
  * CAP_NET_ADMIN, and so does joining the "events" group. Attributes are
  * validated strictly: unknown attributes and wrong lengths are refused,
- * with an extack message.
+ * with an extack message. u64 attributes are not padded to 8-byte
+ * alignment (6.1 has no NLA_UINT): read them with memcpy, as
+ * nla_get_u64() and libnl do.
  */
 #define LITEAUTH_GENL_NAME	"liteauth"
 #define LITEAUTH_GENL_VERSION	1
@@ -171,10 +174,10 @@ enum liteauth_cmd {
 	 * it closes. -EBUSY while another daemon's socket is registered.
 	 */
 	LITEAUTH_CMD_RELAY_REGISTER,
-	/* MSG: to the gateway (request), GW_KEY or GW_REJECT; from it
-	 * (unicast to the daemon), GW_HELLO or GW_CONFIRM.
-	 */
+	/* MSG, GW_KEY or GW_REJECT, from the registered daemon. */
 	LITEAUTH_CMD_RELAY,
+	/* MSG, GW_HELLO or GW_CONFIRM, unicast to the registered daemon. */
+	LITEAUTH_CMD_RELAY_NTF,
 	/* EVENT, to the "events" multicast group. */
 	LITEAUTH_CMD_EVENT,
 	__LITEAUTH_CMD_MAX,
@@ -205,7 +208,6 @@ enum liteauth_attr {
 	LITEAUTH_A_DEVICE_ID,		/* binary, LITEAUTH_ID_LEN */
 	LITEAUTH_A_MSG,			/* binary: one whole GW_* message */
 	LITEAUTH_A_EVENT,		/* nest, enum liteauth_event_attr */
-	LITEAUTH_A_PAD,
 	__LITEAUTH_A_MAX,
 };
 #define LITEAUTH_A_MAX		(__LITEAUTH_A_MAX - 1)
@@ -235,7 +237,6 @@ enum liteauth_session_attr {
 	LITEAUTH_SESSION_A_EXPIRES_MS,	/* u64: time left */
 	LITEAUTH_SESSION_A_RX_OK,	/* u64: its frames accepted */
 	LITEAUTH_SESSION_A_RX_DROP,	/* u64: its frames dropped */
-	LITEAUTH_SESSION_A_PAD,
 	__LITEAUTH_SESSION_A_MAX,
 };
 #define LITEAUTH_SESSION_A_MAX	(__LITEAUTH_SESSION_A_MAX - 1)

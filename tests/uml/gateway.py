@@ -1,0 +1,353 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# The gateway module on simulated radios, driven through its generic
+# netlink family with the kernel's own YNL library and our spec. Runs as
+# root inside a UML kernel (tests/uml/gateway.sh boots it):
+#
+#    device (this script)                       gateway (liteauth.ko)
+#    AF_PACKET on wpan1 ── mac802154_hwsim ──▶ wpan0 (+ lowpan0 on top)
+#    short 0x0002, PAN 0xbeef                   short 0x0001, PAN 0xbeef
+#                                                  │ genetlink "liteauth"
+#    "daemon" and "admin" (this script, ynl) ◀─────┘
+#
+# The device and server sides compute their messages with build/tests/
+# laproto (the protocol core). Prints one KTAP line per check.
+
+import argparse
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+P = argparse.ArgumentParser()
+P.add_argument('--ynl', required=True, help='tools/net/ynl of a 6.12 tree')
+P.add_argument('--spec', required=True)
+P.add_argument('--schema', required=True)
+P.add_argument('--laproto', required=True)
+ARGS = P.parse_args()
+sys.path.insert(0, ARGS.ynl)
+from lib import YnlFamily, NlError  # noqa: E402
+
+# The protocol's test vectors (Documentation/protocol.rst).
+KD = '000102030405060708090a0b0c0d0e0f'
+KG = 'f0e1d2c3b4a5968778695a4b3c2d1e0f'
+IDD = '00124b0001020304'
+IDG = 'b827ebfffe000001'
+RD = '1122334455667788'
+RS = '8877665544332211'
+SK = '5eed5eed5eed5eed0123456789abcdef'
+PAN, GW_SHORT, DEV_SHORT = 0xbeef, 0x0001, 0x0002
+ETH_P_IEEE802154 = 0x00f6
+
+failures = 0
+
+
+def check(ok, what, detail=''):
+    global failures
+    print(('ok - ' if ok else 'not ok - ') + what, flush=True)
+    if not ok:
+        failures += 1
+        for line in str(detail).splitlines():
+            print('#   ' + line, flush=True)
+    return ok
+
+
+def sh(*cmd):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+
+
+def laproto(*args):
+    r = subprocess.run([ARGS.laproto, *args], capture_output=True, text=True)
+    return r.returncode, r.stdout.strip(), r.stderr.strip()
+
+
+def family():
+    return YnlFamily(ARGS.spec, ARGS.schema)
+
+
+def nl_error(fn):
+    """Runs fn; returns (errno, extack message) of the NlError it raises."""
+    try:
+        fn()
+    except NlError as e:
+        return e.error, (e.nl_msg.extack or {}).get('msg', '')
+    return 0, ''
+
+
+def sessions_of(msgs):
+    return [s for m in msgs for s in m.get('sessions', {}).get('session', [])]
+
+
+def gateway(admin):
+    """The first message of a GET dump, and all the sessions."""
+    msgs = admin.dump('get', {})
+    return msgs[0], sessions_of(msgs)
+
+
+def frame(payload, seq=1):
+    """A data frame from the device to the gateway: intra-PAN, short."""
+    fcf = 0x0001 | 0x0040 | (2 << 10) | (2 << 14)
+    return struct.pack('<HBHHH', fcf, seq, PAN, GW_SHORT, DEV_SHORT) + payload
+
+
+def payload_of(raw):
+    """The MAC payload of a received frame (FCS already removed)."""
+    fcf = raw[0] | raw[1] << 8
+    dst, src, compress = (fcf >> 10) & 3, (fcf >> 14) & 3, fcf & 0x40
+    n = 3
+    if dst:
+        n += 2 + (2 if dst == 2 else 8)
+    if src:
+        n += (0 if compress else 2) + (2 if src == 2 else 8)
+    return raw[n:]
+
+
+def wait_for(fam, name, seconds=3):
+    end = time.time() + seconds
+    while time.time() < end:
+        fam.check_ntf()
+        for i, m in enumerate(fam.async_msg_queue):
+            if m['name'] == name:
+                return fam.async_msg_queue.pop(i)['msg']
+        time.sleep(0.02)
+    return None
+
+
+def recv_payload(sock, seconds=3):
+    sock.settimeout(seconds)
+    try:
+        while True:
+            p = payload_of(sock.recv(256))
+            if p and 0x31 <= p[0] <= 0x37:
+                return p
+    except socket.timeout:
+        return None
+
+
+def setup_radios():
+    for dev, short in (('wpan0', GW_SHORT), ('wpan1', DEV_SHORT)):
+        sh('iwpan', 'dev', dev, 'set', 'pan_id', hex(PAN))
+        sh('iwpan', 'dev', dev, 'set', 'short_addr', hex(short))
+        sh('ip', 'link', 'set', dev, 'up')
+    # 6LoWPAN on the gateway's radio: liteauth frames must still arrive.
+    sh('ip', 'link', 'add', 'link', 'wpan0', 'name', 'lowpan0', 'type',
+       'lowpan')
+    sh('ip', 'link', 'set', 'lowpan0', 'up')
+
+
+def main():
+    setup_radios()
+    wpan0 = socket.if_nametoindex('wpan0')
+    admin, daemon, events = family(), family(), family()
+    events.ntf_subscribe('events')
+
+    gw, sessions = gateway(admin)
+    check(gw['flags'] == set() and 'gateway-id' not in gw and
+          not sessions, 'a new gateway has no identity, daemon or session',
+          gw)
+    check(gw['limits']['devices-max'] == 4096 and
+          all(v == 0 for v in gw['counters'].values()),
+          'default limits, counters at zero', gw)
+
+    # Policy and semantic rejections, each with its extack message.
+    cases = [
+        ('set', {'gateway-id': IDG[:14], 'gateway-key': KG},
+         'gateway-id of 7 bytes', 'out of range'),
+        ('set', {'gateway-id': IDG}, 'gateway-id without its key',
+         'set together'),
+        ('set', {'gateway-key': KG + '00', 'gateway-id': IDG},
+         'gateway-key of 17 bytes', 'out of range'),
+        ('set', {'ifindex': 1}, 'binding a non-802.15.4 interface',
+         'not an IEEE 802.15.4'),
+        ('set', {'ifindex': 999}, 'binding a missing interface',
+         'no interface'),
+        ('set', {'flags': {'all'}}, 'a flag set does not take',
+         ''),
+        ('set', {'flags': {'unbind'}}, 'unbind without an interface',
+         'needs IFINDEX'),
+        ('set', {}, 'an empty set', 'nothing to set'),
+        ('set', {'limits': {'devices-max': 0}}, 'devices-max of 0',
+         'out of range'),
+        ('set', {'device-id': IDD}, 'an attribute set does not take', ''),
+        ('session-del', {}, 'session-del with no device', 'either'),
+        ('session-del', {'device-id': IDD}, 'session-del of an unknown device',
+         'no session'),
+        ('relay', {'msg': '00'}, 'relay from a socket not registered',
+         'only the registered daemon'),
+    ]
+    for op, vals, what, msg in cases:
+        err, ext = nl_error(lambda: admin.do(op, vals))
+        check(err != 0 and msg in ext, f'refused: {what}',
+              f'errno {err}, extack "{ext}"')
+
+    # Not root: every operation is refused.
+    code = ('import sys; sys.path.insert(0, %r)\n'
+            'from lib import YnlFamily, NlError\n'
+            'try:\n'
+            '    YnlFamily(%r, %r).dump("get", {})\n'
+            'except NlError as e:\n'
+            '    sys.exit(e.error)\n' % (ARGS.ynl, ARGS.spec, ARGS.schema))
+    r = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534',
+                        '--clear-groups', sys.executable, '-c', code],
+                       capture_output=True, text=True)
+    check(r.returncode == 1, 'a caller without CAP_NET_ADMIN gets EPERM',
+          f'exit {r.returncode} {r.stderr}')
+
+    # Configure: identity, the radio, and a daemon.
+    admin.do('set', {'gateway-id': IDG, 'gateway-key': KG})
+    admin.do('set', {'ifindex': wpan0})
+    err, ext = nl_error(lambda: admin.do('set', {'ifindex': wpan0}))
+    check(err == 17, 'binding twice is refused (EEXIST)', ext)
+    gw, _ = gateway(admin)
+    check(gw['flags'] == {'has-identity'} and
+          gw['gateway-id'] == bytes.fromhex(IDG) and
+          'gateway-key' not in gw and
+          gw['ifaces'].get('ifindex') == [wpan0],
+          'identity and interface set; the key is never dumped', gw)
+
+    daemon.do('relay-register', {})
+    err, ext = nl_error(lambda: admin.do('relay-register', {}))
+    check(err == 16, 'a second daemon is refused (EBUSY)', ext)
+
+    radio = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                          socket.htons(ETH_P_IEEE802154))
+    radio.bind(('wpan1', ETH_P_IEEE802154))
+
+    # The gateway exchange over the air.
+    rc, hello, _ = laproto('hello', KD, IDD, RD)
+    radio.send(frame(bytes.fromhex(hello), 1))
+    up = wait_for(daemon, 'relay-ntf')
+    check(up is not None and up['msg'][0] == 0x34 and
+          up['msg'][19:45] == bytes.fromhex(hello),
+          'HELLO from the radio reaches the daemon inside GW_HELLO', up)
+    if up is None:
+        return
+    gw_hello = up['msg'].hex()
+    rg = gw_hello[20:36]
+    rc, gw_key, err = laproto('server-gw-key', KG, KD, SK, '002a', '05a0',
+                              RS, gw_hello)
+    check(rc == 0, 'the GW_HELLO verifies at the server (T4 and T1)', err)
+
+    # A forged GW_KEY first: refused, nothing sent to the device.
+    forged = gw_key[:-2] + ('%02x' % (int(gw_key[-2:], 16) ^ 1))
+    e, ext = nl_error(lambda: daemon.do('relay', {'msg': forged}))
+    check(e == 74 and 'does not verify' in ext,
+          'a forged GW_KEY is refused (EBADMSG)', f'{e} {ext}')
+    daemon.do('relay', {'msg': gw_key})
+    key = recv_payload(radio)
+    check(key is not None and key[0] == 0x32 and
+          key == bytes.fromhex(gw_key)[19:65],
+          'the inner KEY reaches the device at its short address', key)
+    if key is None:
+        return
+    rc, confirm, err = laproto('device-confirm', KD, RD, key.hex())
+    check(rc == 0, 'the device opens KEY and answers CONFIRM', err)
+
+    bad = confirm[:-2] + ('%02x' % (int(confirm[-2:], 16) ^ 1))
+    radio.send(frame(bytes.fromhex(bad), 2))
+    time.sleep(0.2)
+    daemon.check_ntf()
+    check(not daemon.async_msg_queue,
+          'a CONFIRM with a bad T3 is not relayed', daemon.async_msg_queue)
+
+    radio.send(frame(bytes.fromhex(confirm), 3))
+    up = wait_for(daemon, 'relay-ntf')
+    ok = up is not None and up['msg'][0] == 0x36
+    check(ok, 'the CONFIRM reaches the daemon inside GW_CONFIRM', up)
+    if ok:
+        rc, _, err = laproto('server-gw-confirm', KG, SK, RD, rg, RS,
+                             up['msg'].hex())
+        check(rc == 0, 'the GW_CONFIRM verifies at the server (T6 and T3)',
+              err)
+
+    ev = wait_for(events, 'event')
+    check(ev is not None and ev['event']['type'] == 'session-up' and
+          ev['event']['device-id'] == bytes.fromhex(IDD) and
+          ev['event']['sid'] == 0x2a, 'the events group hears session-up', ev)
+
+    gw, sessions = gateway(admin)
+    s = sessions[0] if len(sessions) == 1 else {}
+    check(s.get('state') == 'established' and s.get('sid') == 0x2a and
+          s.get('short-addr') == DEV_SHORT and s.get('pan-id') == PAN and
+          s.get('ifindex') == wpan0 and s.get('rx-drop') == 1 and
+          0 < s.get('expires-ms', 0) <= 0x5a0 * 60000,
+          'the dump shows the established session', sessions)
+    c = gw['counters']
+    check(c['rx-hello'] == 1 and c['up-gw-hello'] == 1 and
+          c['down-gw-key'] == 1 and c['tx-key'] == 1 and
+          c['rx-confirm'] == 1 and c['up-gw-confirm'] == 1 and
+          c['drop-auth'] == 2, 'counters match the exchange', c)
+
+    # Garbage from the air is counted, never crashes or answered.
+    before = gateway(admin)[0]['counters']
+    for p in (b'\x31', bytes(26), b'\x31\x21' + bytes(24),
+              bytes.fromhex(gw_hello), bytes.fromhex(hello)[:-1],
+              bytes.fromhex(hello) + b'\0'):
+        radio.send(frame(p, 4))
+    time.sleep(0.3)
+    after = gateway(admin)[0]['counters']
+    check(after['drop-size'] - before['drop-size'] == 3 and
+          after['drop-version'] - before['drop-version'] == 1 and
+          after['drop-type'] - before['drop-type'] == 1,
+          'malformed frames are counted by reason',
+          {k: after[k] - before[k] for k in after if after[k] != before[k]})
+    check(recv_payload(radio, 0.3) is None, 'and nothing is answered')
+
+    # Revocation ends the session, with an event.
+    admin.do('session-del', {'device-id': IDD})
+    ev = wait_for(events, 'event')
+    _, sessions = gateway(admin)
+    check(not sessions and ev is not None and
+          ev['event']['type'] == 'session-down' and
+          ev['event']['reason'] == 2, 'session-del revokes it', ev)
+
+    # The daemon goes away: the gateway notices, and says so.
+    daemon.sock.close()
+    ev = wait_for(events, 'event')
+    gw, _ = gateway(admin)
+    check(ev is not None and ev['event']['type'] == 'daemon-gone' and
+          'has-daemon' not in gw['flags'],
+          'closing the daemon socket unregisters it', ev)
+    radio.send(frame(bytes.fromhex(hello), 5))
+    time.sleep(0.2)
+    check(gateway(admin)[0]['counters']['drop-no-daemon'] == 1,
+          'with no daemon, a HELLO is counted as such')
+
+    # A dump that takes many messages, and stays consistent.
+    admin.do('set', {'limits': {'devices-max': 5000, 'rate-iface': 0,
+                                'rate-device': 0}})
+    base = bytearray(bytes.fromhex(hello))
+    n = 3000
+    hellos = gateway(admin)[0]['counters']['rx-hello']
+    for i in range(n):
+        base[6:10] = i.to_bytes(4, 'big')
+        radio.send(frame(bytes(base), i & 0xff))
+        if i % 50 == 49:
+            time.sleep(0.01)	# the radio's queue is short
+    end = time.time() + 10
+    while (gateway(admin)[0]['counters']['rx-hello'] < hellos + n and
+           time.time() < end):
+        time.sleep(0.1)
+    msgs = admin.dump('get', {})
+    total = len(sessions_of(msgs))
+    check(total == n + 1 and len(msgs) > 1,
+          f'a dump of {n + 1} handshakes spans {len(msgs)} messages',
+          f'{total} entries')
+    admin.do('session-del', {'flags': {'all'}})
+    _, sessions = gateway(admin)
+    check(not sessions, 'session-del with the all flag clears everything',
+          len(sessions))
+
+    # Leave a handshake in progress for the module's unload to clean up.
+    radio.send(frame(bytes.fromhex(hello), 6))
+    time.sleep(0.2)
+    _, sessions = gateway(admin)
+    check(len(sessions) == 1 and sessions[0]['state'] == 'wait-key',
+          'a handshake is left in progress', sessions)
+
+
+main()
+sys.exit(1 if failures else 0)

@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# gateway.sh VERSION...: the gateway module on simulated radios, in a UML
+# kernel per version: mac802154_hwsim's two radios, liteauth.ko bound to
+# one, tests/uml/gateway.py playing device, daemon and administrator over
+# the other radio and generic netlink (YNL, with the spec in
+# Documentation/netlink/specs/liteauth.yaml), then the module unloaded
+# with state left in it and the console checked. Prints KTAP and a
+# closing line per kernel; writes it to $RESULTS/gateway-VERSION.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/lib.sh"
+[ $# -gt 0 ] || set -- 6.1 6.12
+"$top/tools/build/need-debs.sh" kmod wpan-tools iproute2 util-linux python3 \
+	python3-yaml python3-jsonschema || exit 1
+
+# The YNL library and schema come from the 6.12 tree, for every kernel.
+ksrc=$("$here/kernel.sh" 6.12)/../src
+total_p=0 total_f=0 total_s=0
+for ver in "$@"; do
+	out=$top/build/uml-$ver
+	mkdir -p "$out"
+	log=$out/gateway.log
+	echo "== gateway on UML $ver"
+	{
+		if kdir=$("$here/kernel.sh" "$ver") &&
+		   ko=$(uml_build_module "$ver" "$kdir"); then
+			init=$out/gateway-init.sh
+			{
+				uml_init_preamble
+				cat <<EOS
+insmod $kdir/drivers/net/ieee802154/mac802154_hwsim.ko
+if insmod $ko; then
+	python3 $here/gateway.py --ynl $ksrc/tools/net/ynl \\
+		--spec $top/Documentation/netlink/specs/liteauth.yaml \\
+		--schema $ksrc/Documentation/netlink/genetlink-c.yaml \\
+		--laproto $top/build/tests/laproto 2>&1
+	rc=\$?
+	if [ \$rc -eq 0 ]; then
+		echo "ok - UML $ver: gateway.py ran to the end"
+	else
+		echo "not ok - UML $ver: gateway.py ran to the end (status \$rc)"
+	fi
+	if rmmod liteauth; then
+		echo "ok - UML $ver: rmmod liteauth with state in it"
+	else
+		echo "not ok - UML $ver: rmmod liteauth with state in it"
+	fi
+else
+	echo "not ok - UML $ver: insmod liteauth.ko"
+fi
+EOS
+				uml_init_poweroff
+			} >"$init"
+			chmod +x "$init"
+			uml_boot "$kdir" "$init" "$out/gateway-console.log"
+			cat "$out/gateway-console.log"
+			uml_console_check "$out/gateway-console.log" "UML $ver"
+		else
+			echo "not ok - UML $ver: kernel or module build failed"
+		fi
+	} 2>&1 | tee "$log" | grep -E '^(not )?ok - |^#'
+	result=$(awk -v suites="" -v label="gateway $ver" -f "$top/tests/ktap.awk" "$log")
+	echo "$result"
+	closing=$(echo "$result" | tail -n 1)
+	[ -z "${RESULTS:-}" ] || { mkdir -p "$RESULTS" && echo "$closing" >"$RESULTS/gateway-$ver"; }
+	ktap_total_add "$closing"
+done
+echo "gateway: $total_p passed, $total_f failed"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" -eq 0 ]
