@@ -12,6 +12,7 @@
 #                   generic netlink with YNL; KERNELS=6.1 picks one
 #   make spec       the YNL spec against the schema, YNL and the uapi header
 #   make style      checkpatch.pl on the kernel code (kmod/, uapi/)
+#   make builds     liteauth.ko for Debian's kernel, arm64, sparse, DKMS
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
 #   make clean      remove build/ (the cached kernels stay, see README.md)
@@ -47,7 +48,8 @@ FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/%,$(UNIT_SRCS)))
 
-.PHONY: all userspace kmod unit kunit gateway spec style fuzz check clean
+.PHONY: all userspace kmod unit kunit gateway spec style builds fuzz check \
+	clean
 
 all: userspace kmod
 
@@ -133,6 +135,9 @@ spec:
 style:
 	@tests/run-ktap.sh style "" tests/style.sh
 
+builds:
+	@tests/run-ktap.sh builds "" tests/build/run.sh
+
 fuzz: $(FUZZ_TARGETS)
 	@tests/run-ktap.sh fuzz "" tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
@@ -146,8 +151,9 @@ check:
 	-@$(MAKE) --no-print-directory spec
 	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
+	-@$(MAKE) --no-print-directory builds
 	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) \
-		$(addprefix gateway-,$(KERNELS)) spec fuzz style
+		$(addprefix gateway-,$(KERNELS)) spec fuzz style builds
 
 clean:
 	rm -rf $(B)
