@@ -193,8 +193,8 @@ static void la_session_end(struct la_gw *gw, struct la_device *d, u8 reason)
 /* Expires what has outlived its time; true if the device has no state. */
 static bool la_dev_expire(struct la_gw *gw, struct la_device *d, u64 now)
 {
-	if (d->state &&
-	    now - d->started >= LA_PENDING_TIMEOUT_MS * NSEC_PER_MSEC) {
+	if (d->state && now - d->started >=
+	    (u64)gw->limits.pending_timeout_ms * NSEC_PER_MSEC) {
 		la_hs_clear(d);
 		la_count(gw, LITEAUTH_CNT_PENDING_EXPIRED);
 		gw->generation++;
@@ -631,8 +631,8 @@ static void la_gc_work(struct work_struct *work)
 	schedule_delayed_work(&gw->gc, msecs_to_jiffies(LA_GC_INTERVAL_MS));
 }
 
-static void la_info(const struct la_device *d, u64 now,
-		    struct la_session_info *si)
+static void la_info(const struct la_gw *gw, const struct la_device *d,
+		    u64 now, struct la_session_info *si)
 {
 	memset(si, 0, sizeof(*si));
 	memcpy(si->idd, d->idd, LA_ID_LEN);
@@ -644,7 +644,8 @@ static void la_info(const struct la_device *d, u64 now,
 		si->expires_ms = d->expires > now ?
 				 div_u64(d->expires - now, NSEC_PER_MSEC) : 0;
 	} else {
-		u64 end = d->started + LA_PENDING_TIMEOUT_MS * NSEC_PER_MSEC;
+		u64 end = d->started +
+			  (u64)gw->limits.pending_timeout_ms * NSEC_PER_MSEC;
 
 		si->state = d->state;
 		si->sid = d->grant.sid;
@@ -671,7 +672,7 @@ int la_gw_walk(struct la_gw *gw, u64 *cursor,
 		hlist_for_each_entry(d, &gw->devices[bkt], node) {
 			if (i++ < skip || (!d->state && !d->established))
 				continue;
-			la_info(d, now, &si);
+			la_info(gw, d, now, &si);
 			if (fill(arg, &si)) {
 				*cursor = (u64)bkt << 32 | (i - 1);
 				spin_unlock_bh(&gw->lock);
@@ -692,6 +693,7 @@ void la_gw_init(struct la_gw *gw, const struct la_gw_ops *ops, void *priv)
 		.burst_device = LA_RATE_DEVICE_BURST,
 		.rate_iface = LA_RATE_IFACE_PER_MIN,
 		.burst_iface = LA_RATE_IFACE_BURST,
+		.pending_timeout_ms = LA_PENDING_TIMEOUT_MS,
 	};
 	int i;
 

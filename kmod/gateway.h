@@ -62,6 +62,7 @@ struct la_limits {
 	u32 burst_device;
 	u32 rate_iface;		/* frames a minute, per interface */
 	u32 burst_iface;
+	u32 pending_timeout_ms;	/* how long a handshake may take */
 };
 
 /* A session or handshake, as a dump shows it. No key material. */

@@ -338,6 +338,7 @@ static void la_test_gw_limits(struct kunit *test)
 		.burst_device = 2,
 		.rate_iface = 60 * 100,
 		.burst_iface = 10,
+		.pending_timeout_ms = LA_PENDING_TIMEOUT_MS,
 	};
 	struct la_tgw *t = test->priv;
 	u32 i;

@@ -6,8 +6,10 @@
 #ifndef _LITEAUTH_LIMITS_H
 #define _LITEAUTH_LIMITS_H
 
-/* PROTOCOL.md: a handshake in progress is kept for 30 seconds. */
+/* PROTOCOL.md: a handshake in progress is kept for 30 seconds (set). */
 #define LA_PENDING_TIMEOUT_MS		30000
+#define LA_PENDING_TIMEOUT_MS_MIN	1000
+#define LA_PENDING_TIMEOUT_MS_MAX	300000
 
 /* Devices the gateway tracks at once: handshakes, sessions and rate
  * limiter state together (set). A flood of HELLOs from new IDs stops here.

@@ -26,6 +26,11 @@ static struct netlink_range_validation la_devices_range = {
 	.max = 1 << 20,
 };
 
+static struct netlink_range_validation la_timeout_range = {
+	.min = LA_PENDING_TIMEOUT_MS_MIN,
+	.max = LA_PENDING_TIMEOUT_MS_MAX,
+};
+
 static const struct nla_policy la_limits_policy[LITEAUTH_LIMIT_A_MAX + 1] = {
 	[LITEAUTH_LIMIT_A_DEVICES_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &la_devices_range),
@@ -33,6 +38,8 @@ static const struct nla_policy la_limits_policy[LITEAUTH_LIMIT_A_MAX + 1] = {
 	[LITEAUTH_LIMIT_A_BURST_DEVICE] = { .type = NLA_U32 },
 	[LITEAUTH_LIMIT_A_RATE_IFACE] = { .type = NLA_U32 },
 	[LITEAUTH_LIMIT_A_BURST_IFACE] = { .type = NLA_U32 },
+	[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &la_timeout_range),
 };
 
 static const struct nla_policy la_set_policy[LITEAUTH_A_MAX + 1] = {
@@ -81,7 +88,9 @@ static int la_put_limits(struct sk_buff *skb, const struct la_limits *l)
 	    nla_put_u32(skb, LITEAUTH_LIMIT_A_RATE_DEVICE, l->rate_device) ||
 	    nla_put_u32(skb, LITEAUTH_LIMIT_A_BURST_DEVICE, l->burst_device) ||
 	    nla_put_u32(skb, LITEAUTH_LIMIT_A_RATE_IFACE, l->rate_iface) ||
-	    nla_put_u32(skb, LITEAUTH_LIMIT_A_BURST_IFACE, l->burst_iface))
+	    nla_put_u32(skb, LITEAUTH_LIMIT_A_BURST_IFACE, l->burst_iface) ||
+	    nla_put_u32(skb, LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS,
+			l->pending_timeout_ms))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -275,6 +284,9 @@ static int la_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (tb[LITEAUTH_LIMIT_A_BURST_IFACE])
 			l->burst_iface =
 				nla_get_u32(tb[LITEAUTH_LIMIT_A_BURST_IFACE]);
+		if (tb[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS])
+			l->pending_timeout_ms =
+				nla_get_u32(tb[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS]);
 		la_gw_set_limits(la_nl_gw, l);
 	}
 	return 0;

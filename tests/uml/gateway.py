@@ -116,15 +116,22 @@ def wait_for(fam, name, seconds=3):
     return None
 
 
-def recv_payload(sock, seconds=3):
+def recv_frame(sock, seconds=3):
+    """The next liteauth frame heard, whole (header and payload)."""
     sock.settimeout(seconds)
     try:
         while True:
-            p = payload_of(sock.recv(256))
+            raw = sock.recv(256)
+            p = payload_of(raw)
             if p and 0x31 <= p[0] <= 0x37:
-                return p
+                return raw
     except socket.timeout:
         return None
+
+
+def recv_payload(sock, seconds=3):
+    raw = recv_frame(sock, seconds)
+    return payload_of(raw) if raw else None
 
 
 def setup_radios():
@@ -303,6 +310,38 @@ def main():
     check(not sessions and ev is not None and
           ev['event']['type'] == 'session-down' and
           ev['event']['reason'] == 2, 'session-del revokes it', ev)
+
+    # A device that uses its extended address gets its KEY there.
+    ext = bytes.fromhex(open('/sys/class/net/wpan1/address').read().strip()
+                        .replace(':', ''))
+    idd2 = '00124b00aabbccdd'
+    _, hello2, _ = laproto('hello', KD, idd2, RD)
+    fcf = 0x0001 | 0x0040 | (2 << 10) | (3 << 14)
+    radio.send(struct.pack('<HBHH', fcf, 7, PAN, GW_SHORT) + ext[::-1] +
+               bytes.fromhex(hello2))
+    up = wait_for(daemon, 'relay-ntf')
+    raw = None
+    if up is not None:
+        _, gw_key2, _ = laproto('server-gw-key', KG, KD, SK, '002b', '0001',
+                                RS, up['msg'].hex())
+        daemon.do('relay', {'msg': gw_key2})
+        raw = recv_frame(radio)
+    fcf = raw[0] | raw[1] << 8 if raw else 0
+    check(raw is not None and (fcf >> 10) & 3 == 3 and
+          raw[5:13] == ext[::-1] and payload_of(raw)[0] == 0x32,
+          'a device with an extended address gets KEY at that address',
+          raw.hex() if raw else None)
+    admin.do('session-del', {'device-id': idd2})
+
+    # Limits and timeouts.
+    err, ext_msg = nl_error(lambda: admin.do(
+        'set', {'limits': {'pending-timeout-ms': 500}}))
+    check(err == 34 and 'out of range' in ext_msg,
+          'a pending timeout under a second is refused', ext_msg)
+    admin.do('set', {'limits': {'pending-timeout-ms': 1000}})
+    check(gateway(admin)[0]['limits']['pending-timeout-ms'] == 1000,
+          'the pending timeout is set')
+    admin.do('set', {'limits': {'pending-timeout-ms': 30000}})
 
     # The daemon goes away: the gateway notices, and says so.
     daemon.sock.close()
