@@ -9,7 +9,8 @@
 #   make unit       userspace unit tests
 #   make kunit      the KUnit suites inside UML kernels; KERNELS=6.1 picks one
 #   make gateway    liteauth.ko on simulated radios in UML, driven over
-#                   generic netlink with YNL; KERNELS=6.1 picks one
+#                   generic netlink with YNL, on each of KERNELS and on the
+#                   6.12 debug kernel (GATEWAY_KERNELS)
 #   make spec       the YNL spec against the schema, YNL and the uapi header
 #   make style      checkpatch.pl on the kernel code (kmod/, uapi/)
 #   make builds     liteauth.ko for Debian's kernel, arm64, sparse, DKMS
@@ -21,6 +22,8 @@
 # file; `make -C KDIR M=$PWD` from here works too.
 
 KERNELS ?= 6.1 6.12
+# The gateway tests also run on the debug kernel (KASAN, kmemleak, lockdep).
+GATEWAY_KERNELS ?= $(KERNELS) 6.12-debug
 FUZZ_SECONDS ?= 20
 B := build
 RESULTS ?= $(CURDIR)/$(B)/results
@@ -127,7 +130,7 @@ kunit:
 	@tests/uml/kunit.sh $(KERNELS)
 
 gateway: $(B)/tests/laproto
-	@tests/uml/gateway.sh $(KERNELS)
+	@tests/uml/gateway.sh $(GATEWAY_KERNELS)
 
 spec:
 	@tests/run-ktap.sh spec "" tests/netlink/run.sh
@@ -153,7 +156,7 @@ check:
 	-@$(MAKE) --no-print-directory style
 	-@$(MAKE) --no-print-directory builds
 	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) \
-		$(addprefix gateway-,$(KERNELS)) spec fuzz style builds
+		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds
 
 clean:
 	rm -rf $(B)

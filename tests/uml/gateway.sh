@@ -6,8 +6,11 @@
 # one, tests/uml/gateway.py playing device, daemon and administrator over
 # the other radio and generic netlink (YNL, with the spec in
 # Documentation/netlink/specs/liteauth.yaml), then the module unloaded
-# with state left in it and the console checked. Prints KTAP and a
-# closing line per kernel; writes it to $RESULTS/gateway-VERSION.
+# with state left in it and the console checked. A VERSION of the form
+# 6.12-debug runs the same on the debug kernel (KASAN, kmemleak, lockdep)
+# and then asks kmemleak whether anything allocated since boot leaked.
+# Prints KTAP and a closing line per kernel; writes it to
+# $RESULTS/gateway-VERSION.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,16 +24,24 @@ top=$(cd "$here/../.." && pwd)
 ksrc=$("$here/kernel.sh" 6.12)/../src
 total_p=0 total_f=0 total_s=0
 for ver in "$@"; do
+	kver=${ver%-debug} variant=
+	[ "$kver" = "$ver" ] || variant=debug
 	out=$top/build/uml-$ver
 	mkdir -p "$out"
 	log=$out/gateway.log
 	echo "== gateway on UML $ver"
 	{
-		if kdir=$("$here/kernel.sh" "$ver") &&
+		if kdir=$("$here/kernel.sh" "$kver" $variant) &&
 		   ko=$(uml_build_module "$ver" "$kdir"); then
 			init=$out/gateway-init.sh
 			{
 				uml_init_preamble
+				[ -z "$variant" ] || cat <<'EOS'
+mount -t debugfs debugfs /sys/kernel/debug
+# What the kernel itself holds at boot is not ours to report.
+echo scan >/sys/kernel/debug/kmemleak
+echo clear >/sys/kernel/debug/kmemleak
+EOS
 				cat <<EOS
 insmod $kdir/drivers/net/ieee802154/mac802154_hwsim.ko
 if insmod $ko; then
@@ -51,6 +62,20 @@ if insmod $ko; then
 	fi
 else
 	echo "not ok - UML $ver: insmod liteauth.ko"
+fi
+EOS
+				[ -z "$variant" ] || cat <<EOS
+rmmod mac802154_hwsim
+sleep 1
+echo scan >/sys/kernel/debug/kmemleak
+sleep 1
+echo scan >/sys/kernel/debug/kmemleak
+leaks=\$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
+if [ "\$leaks" -eq 0 ]; then
+	echo "ok - UML $ver: kmemleak finds nothing leaked after the run and the unload"
+else
+	echo "not ok - UML $ver: kmemleak finds \$leaks leaked objects"
+	head -n 40 /sys/kernel/debug/kmemleak | sed 's/^/#   /'
 fi
 EOS
 				uml_init_poweroff

@@ -9,3 +9,4 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 echo "# the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
 "$top/build/tests/unit-san"
 "$top/tests/doc-vectors.sh"
+"$top/tests/docs.sh"
