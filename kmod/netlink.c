@@ -489,3 +489,7 @@ void la_nl_exit(void)
 	netlink_unregister_notifier(&la_nl_notifier);
 	WRITE_ONCE(la_daemon_portid, 0);
 }
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "netlink_test.c"
+#endif
