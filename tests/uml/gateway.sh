@@ -88,12 +88,6 @@ EOS
 			echo "not ok - UML $ver: kernel or module build failed"
 		fi
 	} 2>&1 | tee "$log" | grep -E '^(not )?ok - |^#'
-	result=$(awk -v suites="" -v label="gateway $ver" -f "$top/tests/ktap.awk" "$log")
-	echo "$result"
-	closing=$(echo "$result" | tail -n 1)
-	[ -z "${RESULTS:-}" ] || { mkdir -p "$RESULTS" && echo "$closing" >"$RESULTS/gateway-$ver"; }
-	ktap_total_add "$closing"
+	ktap_result "$log" "" "gateway $ver" "gateway-$ver"
 done
-echo "gateway: $total_p passed, $total_f failed"
-echo "$total_p passed, $total_f failed"
-[ "$total_f" -eq 0 ]
+ktap_total gateway

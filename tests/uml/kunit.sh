@@ -68,14 +68,6 @@ EOS
 			uml_console_check "$out/console.log" "UML $ver"
 		fi
 	} 2>&1 | tee -a "$log" | grep -E '^ *(KTAP|#|[0-9]+\.\.|(not )?ok)|^  \[uml'
-	result=$(awk -v suites="$suites" -v label="kunit $ver" -f "$top/tests/ktap.awk" "$log")
-	echo "$result"
-	closing=$(echo "$result" | tail -n 1)
-	[ -z "${RESULTS:-}" ] || { mkdir -p "$RESULTS" && echo "$closing" >"$RESULTS/kunit-$ver"; }
-	ktap_total_add "$closing"
+	ktap_result "$log" "$suites" "kunit $ver" "kunit-$ver"
 done
-line="$total_p passed, $total_f failed"
-[ "$total_s" -eq 0 ] || line="$line, $total_s skipped"
-echo "kunit: $line"
-echo "$line"
-[ "$total_f" -eq 0 ]
+ktap_total kunit

@@ -76,11 +76,28 @@ uml_build_module() {
 		2>"$top/build/uml-$1/kmod-build.log"
 }
 
-# ktap_total_add "N passed, N failed[, N skipped]": add to the totals
-# total_p, total_f and total_s.
-ktap_total_add() {
-	local p f s
-	read -r p _ f _ s _ <<<"${1//,/}"
+# ktap_result LOG SUITES LABEL NAME: count the results in LOG (tests/
+# ktap.awk, SUITES being the KUnit suites that must have run), print them,
+# keep the closing line in $RESULTS/NAME and add it to the totals total_p,
+# total_f and total_s (start them at 0).
+ktap_result() {
+	local top result p f s
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	result=$(awk -v suites="$2" -v label="$3" -f "$top/tests/ktap.awk" "$1")
+	echo "$result"
+	result=$(echo "$result" | tail -n 1)
+	[ -z "${RESULTS:-}" ] || { mkdir -p "$RESULTS" && echo "$result" >"$RESULTS/$4"; }
+	read -r p _ f _ s _ <<<"${result//,/}"
 	total_p=$((total_p + p)) total_f=$((total_f + f))
 	total_s=$((total_s + ${s:-0}))
+}
+
+# ktap_total LABEL: print the totals, and fail if anything failed.
+ktap_total() {
+	local line="$total_p passed, $total_f failed"
+
+	[ "$total_s" -eq 0 ] || line="$line, $total_s skipped"
+	echo "$1: $line"
+	echo "$line"
+	[ "$total_f" -eq 0 ]
 }
