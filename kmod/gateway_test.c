@@ -460,14 +460,25 @@ static void la_test_gw_revoke(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_CONFIRM),
 			LITEAUTH_CNT_DROP_NO_HANDSHAKE);
 
-	/* A new session replaces the old one on its interface's demise. */
+	/* A new session replaces the live one, and goes when its interface
+	 * goes.
+	 */
 	t->now += 10 * NSEC_PER_SEC;
 	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_HELLO), 0);
 	KUNIT_ASSERT_EQ(test, la_t_daemon_rx(t, LITEAUTH_MSG_GW_KEY), 0);
 	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_CONFIRM), 0);
+	t->now += 10 * NSEC_PER_SEC;
+	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_HELLO), 0);
+	KUNIT_ASSERT_EQ(test, la_t_daemon_rx(t, LITEAUTH_MSG_GW_KEY), 0);
+	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_CONFIRM), 0);
+	KUNIT_ASSERT_EQ(test, t->nev, 5);
+	KUNIT_EXPECT_EQ(test, t->ev[3].type, LITEAUTH_EVENT_SESSION_DOWN);
+	KUNIT_EXPECT_EQ(test, t->ev[3].reason, LITEAUTH_DOWN_REPLACED);
+	KUNIT_EXPECT_EQ(test, t->ev[4].type, LITEAUTH_EVENT_SESSION_UP);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_SESSION_REPLACED), 1);
 	la_gw_iface_gone(&t->gw, la_t_dev_addr.ifindex);
-	KUNIT_ASSERT_EQ(test, t->nev, 4);
-	KUNIT_EXPECT_EQ(test, t->ev[3].reason, LITEAUTH_DOWN_UNBOUND);
+	KUNIT_ASSERT_EQ(test, t->nev, 6);
+	KUNIT_EXPECT_EQ(test, t->ev[5].reason, LITEAUTH_DOWN_UNBOUND);
 }
 
 static struct kunit_case la_gateway_cases[] = {
