@@ -57,7 +57,7 @@ EOS
 # kernel's console is free of warnings, oopses and sanitizer reports.
 uml_console_check() {
 	local bad
-	bad=$(grep -nE 'WARNING:|BUG:|Oops|Kernel panic|KASAN|kmemleak:|UBSAN|Call Trace' "$1" | head -n 5)
+	bad=$(grep -nE 'WARNING:|BUG:|Oops|Kernel panic|kmemleak: [0-9]+ new suspected|UBSAN:|Call Trace' "$1" | head -n 5)
 	if [ -z "$bad" ]; then
 		echo "ok - $2: kernel log free of WARN/BUG/Oops/KASAN/kmemleak"
 	else
