@@ -65,6 +65,14 @@ static u64 la_hash(const u8 *idd)
 	return siphash(idd, LA_ID_LEN, &la_hash_key);
 }
 
+/* Something a dump shows changed; the generation never wraps to 0. */
+static void la_changed(struct la_gw *gw)
+{
+	lockdep_assert_held(&gw->lock);
+	if (!++gw->generation)
+		gw->generation = 1;
+}
+
 static void la_count(struct la_gw *gw, enum liteauth_counter c)
 {
 	atomic64_inc(&gw->counters[c]);
@@ -99,7 +107,7 @@ void la_gw_drop(struct la_gw *gw, enum liteauth_counter c)
 void la_gw_touch(struct la_gw *gw)
 {
 	spin_lock_bh(&gw->lock);
-	gw->generation++;
+	la_changed(gw);
 	spin_unlock_bh(&gw->lock);
 }
 
@@ -187,7 +195,7 @@ static void la_session_end(struct la_gw *gw, struct la_device *d, u8 reason)
 		la_count(gw, counters[reason]);
 	d->established = false;
 	memzero_explicit(d->sk, sizeof(d->sk));
-	gw->generation++;
+	la_changed(gw);
 }
 
 /* Expires what has outlived its time; true if the device has no state. */
@@ -197,7 +205,7 @@ static bool la_dev_expire(struct la_gw *gw, struct la_device *d, u64 now)
 	    (u64)gw->limits.pending_timeout_ms * NSEC_PER_MSEC) {
 		la_hs_clear(d);
 		la_count(gw, LITEAUTH_CNT_PENDING_EXPIRED);
-		gw->generation++;
+		la_changed(gw);
 	}
 	if (d->established && now >= d->expires)
 		la_session_end(gw, d, LITEAUTH_DOWN_EXPIRED);
@@ -313,7 +321,7 @@ static int la_rx_hello(struct la_gw *gw, const struct la_addr *from,
 	d->started = now;
 	memcpy(d->rd, h->rd, LA_NONCE_LEN);
 	d->addr = *from;
-	gw->generation++;
+	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_RX_HELLO);
 	la_out_up(out, &d->gw_hello, sizeof(d->gw_hello),
 		  LITEAUTH_CNT_UP_GW_HELLO);
@@ -363,7 +371,7 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 	d->session_addr = *from;
 	d->rx_ok++;
 	la_hs_clear(d);
-	gw->generation++;
+	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_RX_CONFIRM);
 	la_event(gw, LITEAUTH_EVENT_SESSION_UP, 0, d, from->ifindex);
 	la_out_up(out, &gwc, sizeof(gwc), LITEAUTH_CNT_UP_GW_CONFIRM);
@@ -443,7 +451,7 @@ static int la_rx_gw_key(struct la_gw *gw, const struct la_gw_key *m,
 	memcpy(d->rs, m->rs, LA_NONCE_LEN);
 	d->key = m->key;
 	d->state = LITEAUTH_STATE_WAIT_CONFIRM;
-	gw->generation++;
+	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_DOWN_GW_KEY);
 	la_out_radio(out, &d->addr, &d->key, LITEAUTH_CNT_TX_KEY);
 	return 0;
@@ -477,7 +485,7 @@ static int la_rx_gw_reject(struct la_gw *gw, const struct la_gw_reject *m,
 	 * until its bucket refills.
 	 */
 	d->bucket.credit = 0;
-	gw->generation++;
+	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_DOWN_GW_REJECT);
 	la_event(gw, LITEAUTH_EVENT_REJECT, m->reason, d, d->addr.ifindex);
 	return 0;
@@ -548,7 +556,7 @@ int la_gw_set_identity(struct la_gw *gw, const u8 *idg, const u8 *kg)
 	memcpy(gw->idg, idg, LA_ID_LEN);
 	memcpy(gw->kg, kg, LA_KEY_LEN);
 	gw->has_identity = true;
-	gw->generation++;
+	la_changed(gw);
 	spin_unlock_bh(&gw->lock);
 	return 0;
 }
@@ -557,7 +565,7 @@ void la_gw_set_limits(struct la_gw *gw, const struct la_limits *limits)
 {
 	spin_lock_bh(&gw->lock);
 	gw->limits = *limits;
-	gw->generation++;
+	la_changed(gw);
 	spin_unlock_bh(&gw->lock);
 }
 
@@ -577,7 +585,7 @@ int la_gw_revoke(struct la_gw *gw, const u8 *idd)
 			la_session_end(gw, d, LITEAUTH_DOWN_REVOKED);
 		if (d->state) {
 			la_hs_clear(d);
-			gw->generation++;
+			la_changed(gw);
 		}
 	}
 	spin_unlock_bh(&gw->lock);
@@ -596,12 +604,13 @@ void la_gw_iface_gone(struct la_gw *gw, int ifindex)
 			la_session_end(gw, d, LITEAUTH_DOWN_UNBOUND);
 		if (d->state && d->addr.ifindex == ifindex) {
 			la_hs_clear(d);
-			gw->generation++;
+			la_changed(gw);
 		}
 	}
 	for (i = 0; i < LA_IFACES_MAX; i++)
 		if (gw->ifaces[i].ifindex == ifindex)
 			gw->ifaces[i].ifindex = 0;
+	la_changed(gw);		/* the list of interfaces, at least */
 	spin_unlock_bh(&gw->lock);
 }
 
