@@ -6,7 +6,7 @@
 #   - Debian's own kernel (linux-headers-amd64), with W=1;
 #   - arm64 (a Raspberry Pi), cross-compiled with W=1 against
 #     linux-source-6.12 configured for arm64 with tests/build/arm64.config;
-#   - sparse (C=1) against the UML 6.12 tree;
+#   - sparse (C=1) against the UML 6.1 and 6.12 trees;
 #   - DKMS, from dkms.conf, against Debian's kernel headers.
 # The UML builds themselves are checked by tests/uml/kunit.sh.
 set -uo pipefail
@@ -63,10 +63,13 @@ file "$out/kmod-arm64/kmod/liteauth.ko" 2>/dev/null | grep -q 'ARM aarch64' || s
 result "arm64 (linux-source-6.12): liteauth.ko cross-compiles with W=1 without warnings" \
 	"$out/arm64.log" $st
 
-# sparse
-"$top/tools/build/kmod.sh" "$out/kmod-sparse" "$("$top/tests/uml/kernel.sh" 6.12)" \
-	ARCH=um C=1 >"$out/sparse.log" 2>&1
-result "sparse (C=1, UML 6.12): no warnings" "$out/sparse.log" $?
+# sparse, against both UML trees
+for v in 6.1 6.12; do
+	"$top/tools/build/kmod.sh" "$out/kmod-sparse-$v" \
+		"$("$top/tests/uml/kernel.sh" "$v")" ARCH=um C=1 \
+		>"$out/sparse-$v.log" 2>&1
+	result "sparse (C=1, UML $v): no warnings" "$out/sparse-$v.log" $?
+done
 
 # DKMS, as a Pi user would run it, against Debian's headers.
 name=liteauth ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")

@@ -411,12 +411,28 @@ def main():
     check(not sessions, 'session-del with the all flag clears everything',
           len(sessions))
 
-    # Leave a handshake in progress for the module's unload to clean up.
+    # A new daemon can take over; leave an established session and a
+    # handshake in progress for the module's unload to clean up.
+    daemon = family()
+    daemon.do('relay-register', {})
     radio.send(frame(bytes.fromhex(hello), 6))
-    time.sleep(0.2)
-    _, sessions = gateway(admin)
-    check(len(sessions) == 1 and sessions[0]['state'] == 'wait-key',
-          'a handshake is left in progress', sessions)
+    up = wait_for(daemon, 'relay-ntf')
+    if up is not None:
+        _, gw_key, _ = laproto('server-gw-key', KG, KD, SK, '002c', '0001',
+                               RS, up['msg'].hex())
+        daemon.do('relay', {'msg': gw_key})
+        key = recv_payload(radio)
+        if key is not None:
+            _, confirm, _ = laproto('device-confirm', KD, RD, key.hex())
+            radio.send(frame(bytes.fromhex(confirm), 7))
+            wait_for(daemon, 'relay-ntf')
+    base[6:10] = b'\x7f\x00\x00\x01'
+    radio.send(frame(bytes(base), 8))
+    time.sleep(0.3)
+    states = sorted(x['state'] for x in gateway(admin)[1])
+    check(states == ['established', 'wait-key'],
+          'a new daemon registers; a session and a handshake are left live',
+          states)
 
 
 main()
