@@ -30,9 +30,10 @@ RESULTS ?= $(CURDIR)/$(B)/results
 export RESULTS
 
 CFLAGS ?= -O2 -g
-LA_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -Iuapi -Ikmod -Itools/lib
+LA_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -Iuapi -Ikmod \
+	-Itools/lib -Idaemon
 LDLIBS_CRYPTO := -lcrypto -lpthread
-DEBS := make gcc libc6-dev libssl-dev
+DEBS := make gcc libc6-dev libssl-dev libdb-dev
 DEBS_FUZZ := clang libclang-rt-14-dev
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -42,14 +43,18 @@ KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 # The kernel module's portable parts, built unchanged for userspace.
 LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c
 LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o
+# The daemon's key store, on Berkeley DB.
+STORE_SRCS := daemon/store.c
+STORE_OBJS := $(B)/lib/store.o
+LDLIBS_DB := -ldb
 UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
-	tests/unit/kunit.c
+	daemon/store_test.c tests/unit/kunit.c
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
-	$(B)/tests/test_vectors.o $(B)/tests/kunit.o
+	$(B)/tests/test_vectors.o $(B)/tests/store_test.o $(B)/tests/kunit.o
 FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 # The suites those files define: each must run, or the run fails.
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
-	$(filter kmod/%,$(UNIT_SRCS)))
+	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
 .PHONY: all userspace kmod unit kunit gateway spec style builds fuzz check \
 	clean
@@ -73,6 +78,10 @@ $(B)/lib/%.o: tools/lib/%.c | $(B)/.debs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
 
+$(B)/lib/%.o: daemon/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
+
 $(B)/lib/libliteauth.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
@@ -83,12 +92,16 @@ $(B)/tests/%.o: kmod/%.c | $(B)/.debs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter -Itests/unit -c -o $@ $<
 
+$(B)/tests/%.o: daemon/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter -Itests/unit -c -o $@ $<
+
 $(B)/tests/%.o: tests/unit/%.c | $(B)/.debs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itests/unit -c -o $@ $<
 
-$(B)/tests/unit: $(UNIT_OBJS) $(B)/lib/libliteauth.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+$(B)/tests/unit: $(UNIT_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
 
 # The protocol on the command line, for tests in UML (tests/lib/laproto.c).
 $(B)/tests/laproto: $(B)/tests/laproto.o $(B)/lib/libliteauth.a
@@ -99,9 +112,10 @@ $(B)/tests/%.o: tests/lib/%.c | $(B)/.debs
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
-$(B)/tests/unit-san: $(UNIT_SRCS) $(LIB_SRCS) | $(B)/.debs
+$(B)/tests/unit-san: $(UNIT_SRCS) $(LIB_SRCS) $(STORE_SRCS) | $(B)/.debs
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter $(SAN) -Itests/unit \
-		-o $@ $(UNIT_SRCS) $(LIB_SRCS) $(LDLIBS_CRYPTO)
+		-o $@ $(UNIT_SRCS) $(LIB_SRCS) $(STORE_SRCS) $(LDLIBS_DB) \
+		$(LDLIBS_CRYPTO)
 
 $(B)/.debs-fuzz: Makefile tools/build/need-debs.sh
 	@mkdir -p $(B)

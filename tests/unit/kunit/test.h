@@ -82,6 +82,9 @@ void kunit_fail(struct kunit *test, const char *file, int line, bool abort,
 #define KUNIT_EXPECT_NE_MSG(test, a, b, fmt, ...)			\
 	__KUNIT_BINARY(test, false, a, !=, b, fmt, ##__VA_ARGS__)
 #define KUNIT_EXPECT_NE(test, a, b) KUNIT_EXPECT_NE_MSG(test, a, b, "")
+#define KUNIT_EXPECT_LT_MSG(test, a, b, fmt, ...)			\
+	__KUNIT_BINARY(test, false, a, <, b, fmt, ##__VA_ARGS__)
+#define KUNIT_EXPECT_LT(test, a, b) KUNIT_EXPECT_LT_MSG(test, a, b, "")
 #define KUNIT_EXPECT_GE(test, a, b) __KUNIT_BINARY(test, false, a, >=, b, "")
 #define KUNIT_EXPECT_LE(test, a, b) __KUNIT_BINARY(test, false, a, <=, b, "")
 #define KUNIT_ASSERT_EQ_MSG(test, a, b, fmt, ...)			\

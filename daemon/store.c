@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The server's key store on Berkeley DB (store.h).
+ *
+ * Records are versioned and big-endian, decoded with every length checked:
+ * a database file is input like any other. Every write is a transaction,
+ * retried when Berkeley DB picks it as a deadlock victim.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "store.h"
+
+#define LA_REC_VERSION	1
+#define LA_REC_FIXED	45	/* version .. name length, see la_rec_put */
+#define LA_REC_MAX	(LA_REC_FIXED + LA_NAME_MAX)
+#define LA_AUDIT_LEN	27
+#define LA_PASS_MAX	256
+#define LA_RETRIES	100
+
+struct la_store {
+	DB_ENV *env;
+	DB *db[2];		/* by enum la_kind */
+	DB *audit;
+};
+
+static const char *const la_db_files[2] = {
+	[LA_DEVICE] = "devices.db",
+	[LA_GATEWAY] = "gateways.db",
+};
+
+/* Berkeley DB's own words for the last error, for messages to the user. */
+static __thread char la_db_msg[256];
+
+static void la_db_errcall(const DB_ENV *env, const char *pfx, const char *msg)
+{
+	(void)env;
+	(void)pfx;
+	snprintf(la_db_msg, sizeof(la_db_msg), "%s", msg);
+}
+
+static void la_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Berkeley DB's return codes as negative errnos. */
+static int la_db_errno(int ret)
+{
+	switch (ret) {
+	case 0:
+		return 0;
+	case DB_NOTFOUND:
+		return -ENOENT;
+	case DB_KEYEXIST:
+		return -EEXIST;
+	case DB_LOCK_DEADLOCK:
+	case DB_LOCK_NOTGRANTED:
+		return -EDEADLK;
+	default:
+		return ret > 0 ? -ret : -EIO;
+	}
+}
+
+static void la_put64(u8 *p, u64 v)
+{
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = v & 0xff;
+}
+
+static u64 la_get64(const u8 *p)
+{
+	u64 v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static size_t la_rec_put(u8 *r, const struct la_principal *p)
+{
+	size_t n = strnlen(p->name, LA_NAME_MAX);
+
+	r[0] = LA_REC_VERSION;
+	r[1] = 0;
+	r[2] = p->suite;
+	r[3] = p->enabled ? 1 : 0;
+	memcpy(r + 4, p->key, LA_KEY_LEN);
+	la_put64(r + 20, p->created);
+	la_put64(r + 28, p->last_auth);
+	la_put64(r + 36, p->auth_count);
+	r[44] = n;
+	memcpy(r + LA_REC_FIXED, p->name, n);
+	return LA_REC_FIXED + n;
+}
+
+static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
+		      size_t len)
+{
+	if (len < LA_REC_FIXED || r[0] != LA_REC_VERSION || r[3] > 1 ||
+	    r[44] > LA_NAME_MAX || len != LA_REC_FIXED + (size_t)r[44])
+		return -EBADMSG;
+	memset(p, 0, sizeof(*p));
+	memcpy(p->id, id, LA_ID_LEN);
+	p->suite = r[2];
+	p->enabled = r[3];
+	memcpy(p->key, r + 4, LA_KEY_LEN);
+	p->created = la_get64(r + 20);
+	p->last_auth = la_get64(r + 28);
+	p->auth_count = la_get64(r + 36);
+	memcpy(p->name, r + LA_REC_FIXED, r[44]);
+	return 0;
+}
+
+void la_principal_wipe(struct la_principal *p)
+{
+	memzero_explicit(p, sizeof(*p));
+}
+
+/* Reads the passphrase, refusing a file others could read. */
+static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		la_err(err, errlen, "cannot open passphrase file %s: %s", file,
+		       strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		la_err(err, errlen, "passphrase file %s is not a regular file",
+		       file);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_mode & 077) {
+		la_err(err, errlen,
+		       "passphrase file %s is readable by others (mode %04o): run chmod 600 %s",
+		       file, (unsigned int)(st.st_mode & 07777), file);
+		close(fd);
+		return -EPERM;
+	}
+	n = read(fd, pass, LA_PASS_MAX);
+	close(fd);
+	while (n > 0 && (pass[n - 1] == '\n' || pass[n - 1] == '\r'))
+		n--;
+	if (n <= 0 || n >= LA_PASS_MAX) {
+		la_err(err, errlen,
+		       "passphrase file %s must hold 1 to %d bytes on one line",
+		       file, LA_PASS_MAX - 1);
+		memzero_explicit(pass, LA_PASS_MAX);
+		return -EINVAL;
+	}
+	pass[n] = '\0';
+	return 0;
+}
+
+void la_store_close(struct la_store *st)
+{
+	int i;
+
+	if (!st)
+		return;
+	if (st->audit)
+		st->audit->close(st->audit, 0);
+	for (i = 0; i < 2; i++)
+		if (st->db[i])
+			st->db[i]->close(st->db[i], 0);
+	if (st->env)
+		st->env->close(st->env, 0);
+	free(st);
+}
+
+static int la_db_open(struct la_store *st, DB **db, const char *file,
+		      DBTYPE type, unsigned int flags)
+{
+	int ret;
+
+	ret = db_create(db, st->env, 0);
+	if (!ret)
+		ret = (*db)->set_flags(*db, DB_ENCRYPT);
+	if (!ret)
+		ret = (*db)->open(*db, NULL, file, NULL, type,
+				  DB_AUTO_COMMIT | flags, 0600);
+	return ret;
+}
+
+int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
+		  unsigned int flags, char *err, size_t errlen)
+{
+	unsigned int create = flags & LA_STORE_CREATE ? DB_CREATE : 0;
+	char pass[LA_PASS_MAX];
+	struct la_store *st;
+	struct stat sb;
+	int ret, i;
+
+	*stp = NULL;
+	if (stat(dir, &sb)) {
+		if (errno != ENOENT || !create) {
+			la_err(err, errlen, "database %s: %s", dir,
+			       strerror(errno));
+			return -errno;
+		}
+		if (mkdir(dir, 0700)) {
+			la_err(err, errlen, "cannot create database %s: %s",
+			       dir, strerror(errno));
+			return -errno;
+		}
+	} else if (!S_ISDIR(sb.st_mode)) {
+		la_err(err, errlen, "database %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	ret = la_read_pass(passfile, pass, err, errlen);
+	if (ret)
+		return ret;
+
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		memzero_explicit(pass, sizeof(pass));
+		la_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	la_db_msg[0] = '\0';
+	ret = db_env_create(&st->env, 0);
+	if (!ret) {
+		st->env->set_errcall(st->env, la_db_errcall);
+		ret = st->env->set_encrypt(st->env, pass, DB_ENCRYPT_AES);
+	}
+	memzero_explicit(pass, sizeof(pass));
+	if (!ret)
+		ret = st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
+	if (!ret)
+		/* Recovery needs DB_CREATE for the environment's regions;
+		 * whether the tables exist is decided below.
+		 */
+		ret = st->env->open(st->env, dir,
+				    DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK |
+				    DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
+				    DB_RECOVER, 0600);
+	if (ret) {
+		la_err(err, errlen, "cannot open database %s: %s%s%s", dir,
+		       db_strerror(ret), la_db_msg[0] ? ": " : "", la_db_msg);
+		goto err_close;
+	}
+	for (i = 0; i < 2 && !ret; i++)
+		ret = la_db_open(st, &st->db[i], la_db_files[i], DB_BTREE,
+				 create);
+	if (!ret)
+		ret = la_db_open(st, &st->audit, "audit.db", DB_BTREE, create);
+	if (ret) {
+		la_err(err, errlen,
+		       ret == ENOENT ?
+		       "%s holds no liteauth database (create one with --create)%s%s" :
+		       "cannot open the tables of database %s: %s%s",
+		       dir, ret == ENOENT ? "" : db_strerror(ret),
+		       la_db_msg[0] ? la_db_msg : "");
+		goto err_close;
+	}
+	*stp = st;
+	return 0;
+
+err_close:
+	la_store_close(st);
+	return la_db_errno(ret) ? la_db_errno(ret) : -EIO;
+}
+
+static void la_dbt(DBT *d, void *data, size_t size)
+{
+	memset(d, 0, sizeof(*d));
+	d->data = data;
+	d->size = size;
+	d->ulen = size;
+	d->flags = DB_DBT_USERMEM;
+}
+
+/*
+ * Runs @fn in a transaction, retrying when Berkeley DB aborts it to break
+ * a deadlock with another process.
+ */
+static int la_txn(struct la_store *st,
+		  int (*fn)(struct la_store *st, DB_TXN *txn, void *arg),
+		  void *arg)
+{
+	DB_TXN *txn;
+	int ret, i;
+
+	for (i = 0; i < LA_RETRIES; i++) {
+		ret = st->env->txn_begin(st->env, NULL, &txn, 0);
+		if (ret)
+			return la_db_errno(ret);
+		ret = fn(st, txn, arg);
+		if (ret) {
+			txn->abort(txn);
+			if (ret == -EDEADLK)
+				continue;
+			return ret;
+		}
+		return la_db_errno(txn->commit(txn, 0));
+	}
+	return -EDEADLK;
+}
+
+struct la_put_args {
+	enum la_kind kind;
+	const struct la_principal *p;
+	bool replace;
+};
+
+static int la_put_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_put_args *a = arg;
+	u8 id[LA_ID_LEN], rec[LA_REC_MAX], old[LA_REC_MAX];
+	DB *db = st->db[a->kind];
+	DBT key, data;
+	int ret;
+
+	memcpy(id, a->p->id, LA_ID_LEN);
+	la_dbt(&key, id, LA_ID_LEN);
+	if (a->replace) {
+		la_dbt(&data, old, sizeof(old));
+		ret = la_db_errno(db->get(db, txn, &key, &data, DB_RMW));
+		memzero_explicit(old, sizeof(old));
+		if (ret)
+			return ret;
+	}
+	la_dbt(&data, rec, la_rec_put(rec, a->p));
+	ret = db->put(db, txn, &key, &data, a->replace ? 0 : DB_NOOVERWRITE);
+	memzero_explicit(rec, sizeof(rec));
+	return la_db_errno(ret);
+}
+
+int la_store_add(struct la_store *st, enum la_kind kind,
+		 const struct la_principal *p)
+{
+	struct la_put_args a = { kind, p, false };
+
+	return la_txn(st, la_put_fn, &a);
+}
+
+int la_store_update(struct la_store *st, enum la_kind kind,
+		    const struct la_principal *p)
+{
+	struct la_put_args a = { kind, p, true };
+
+	return la_txn(st, la_put_fn, &a);
+}
+
+static int la_get(struct la_store *st, DB_TXN *txn, enum la_kind kind,
+		  const u8 *id, struct la_principal *p, u32 flags)
+{
+	u8 k[LA_ID_LEN], rec[LA_REC_MAX];
+	DB *db = st->db[kind];
+	DBT key, data;
+	int ret;
+
+	memcpy(k, id, LA_ID_LEN);
+	la_dbt(&key, k, LA_ID_LEN);
+	la_dbt(&data, rec, sizeof(rec));
+	ret = db->get(db, txn, &key, &data, flags);
+	if (ret == DB_BUFFER_SMALL)
+		ret = -EBADMSG;
+	else
+		ret = la_db_errno(ret);
+	if (!ret)
+		ret = la_rec_get(p, id, rec, data.size);
+	memzero_explicit(rec, sizeof(rec));
+	return ret;
+}
+
+int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
+		 struct la_principal *p)
+{
+	return la_get(st, NULL, kind, id, p, 0);
+}
+
+struct la_del_args {
+	enum la_kind kind;
+	const u8 *id;
+};
+
+static int la_del_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_del_args *a = arg;
+	u8 id[LA_ID_LEN];
+	DBT key;
+
+	memcpy(id, a->id, LA_ID_LEN);
+	la_dbt(&key, id, LA_ID_LEN);
+	return la_db_errno(st->db[a->kind]->del(st->db[a->kind], txn, &key, 0));
+}
+
+int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id)
+{
+	struct la_del_args a = { kind, id };
+
+	return la_txn(st, la_del_fn, &a);
+}
+
+struct la_auth_args {
+	const u8 *idd;
+	u64 now;
+};
+
+static int la_auth_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_auth_args *a = arg;
+	struct la_principal p;
+	struct la_put_args put = { LA_DEVICE, &p, true };
+	int ret;
+
+	ret = la_get(st, txn, LA_DEVICE, a->idd, &p, DB_RMW);
+	if (!ret) {
+		p.last_auth = a->now;
+		p.auth_count++;
+		ret = la_put_fn(st, txn, &put);
+	}
+	la_principal_wipe(&p);
+	return ret;
+}
+
+int la_store_authenticated(struct la_store *st, const u8 *idd, u64 now)
+{
+	struct la_auth_args a = { idd, now };
+
+	return la_txn(st, la_auth_fn, &a);
+}
+
+/* Walks @db in key order, calling @fn(key, data) until it returns non-0. */
+static int la_walk(struct la_store *st, DB *db,
+		   int (*fn)(void *arg, const DBT *key, const DBT *data),
+		   void *arg)
+{
+	DB_TXN *txn;
+	DBC *c;
+	DBT key, data;
+	int ret, stop = 0;
+
+	ret = st->env->txn_begin(st->env, NULL, &txn, DB_READ_COMMITTED);
+	if (ret)
+		return la_db_errno(ret);
+	ret = db->cursor(db, txn, &c, DB_READ_COMMITTED);
+	if (ret) {
+		txn->abort(txn);
+		return la_db_errno(ret);
+	}
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	while (!stop && !(ret = c->get(c, &key, &data, DB_NEXT)))
+		stop = fn(arg, &key, &data);
+	c->close(c);
+	txn->commit(txn, 0);
+	if (ret && ret != DB_NOTFOUND)
+		return la_db_errno(ret);
+	return stop < 0 ? stop : 0;
+}
+
+struct la_list_args {
+	int (*fn)(void *arg, const struct la_principal *p);
+	void *arg;
+};
+
+static int la_list_one(void *arg, const DBT *key, const DBT *data)
+{
+	struct la_list_args *a = arg;
+	struct la_principal p;
+	int ret;
+
+	if (key->size != LA_ID_LEN ||
+	    la_rec_get(&p, key->data, data->data, data->size))
+		return -EBADMSG;
+	ret = a->fn(a->arg, &p);
+	la_principal_wipe(&p);
+	return ret;
+}
+
+int la_store_list(struct la_store *st, enum la_kind kind,
+		  int (*fn)(void *arg, const struct la_principal *p),
+		  void *arg)
+{
+	struct la_list_args a = { fn, arg };
+
+	return la_walk(st, st->db[kind], la_list_one, &a);
+}
+
+struct la_audit_args {
+	struct la_audit *a;
+	u64 keep;
+};
+
+static int la_audit_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_audit_args *aa = arg;
+	struct la_audit *a = aa->a;
+	u8 k[8], rec[LA_AUDIT_LEN];
+	u64 first = 0, last = 0;
+	DBT key, data;
+	DBC *c;
+	int ret;
+
+	ret = st->audit->cursor(st->audit, txn, &c, 0);
+	if (ret)
+		return la_db_errno(ret);
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	ret = c->get(c, &key, &data, DB_LAST);
+	if (!ret && key.size == 8)
+		last = la_get64(key.data);
+	a->seq = last + 1;
+	la_put64(k, a->seq);
+	rec[0] = LA_REC_VERSION;
+	la_put64(rec + 1, a->time);
+	memcpy(rec + 9, a->idg, LA_ID_LEN);
+	memcpy(rec + 17, a->idd, LA_ID_LEN);
+	rec[25] = a->result;
+	rec[26] = a->reason;
+	la_dbt(&key, k, 8);
+	la_dbt(&data, rec, sizeof(rec));
+	ret = st->audit->put(st->audit, txn, &key, &data, 0);
+
+	/* Keys are consecutive: drop the oldest beyond @keep. */
+	while (!ret && aa->keep) {
+		memset(&key, 0, sizeof(key));
+		ret = c->get(c, &key, &data, DB_FIRST);
+		if (ret || key.size != 8)
+			break;
+		first = la_get64(key.data);
+		if (a->seq - first < aa->keep)
+			break;
+		ret = c->del(c, 0);
+	}
+	c->close(c);
+	return ret == DB_NOTFOUND ? 0 : la_db_errno(ret);
+}
+
+int la_store_audit(struct la_store *st, struct la_audit *a, u64 keep)
+{
+	struct la_audit_args aa = { a, keep };
+
+	return la_txn(st, la_audit_fn, &aa);
+}
+
+struct la_audit_list_args {
+	int (*fn)(void *arg, const struct la_audit *a);
+	void *arg;
+};
+
+static int la_audit_one(void *arg, const DBT *key, const DBT *data)
+{
+	struct la_audit_list_args *aa = arg;
+	const u8 *r = data->data;
+	struct la_audit a;
+
+	if (key->size != 8 || data->size != LA_AUDIT_LEN ||
+	    r[0] != LA_REC_VERSION)
+		return -EBADMSG;
+	a.seq = la_get64(key->data);
+	a.time = la_get64(r + 1);
+	memcpy(a.idg, r + 9, LA_ID_LEN);
+	memcpy(a.idd, r + 17, LA_ID_LEN);
+	a.result = r[25];
+	a.reason = r[26];
+	return aa->fn(aa->arg, &a);
+}
+
+int la_store_audit_list(struct la_store *st,
+			int (*fn)(void *arg, const struct la_audit *a),
+			void *arg)
+{
+	struct la_audit_list_args aa = { fn, arg };
+
+	return la_walk(st, st->audit, la_audit_one, &aa);
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The key store of the security management server: a transactional
+ * Berkeley DB environment in one directory, encrypted with AES under a
+ * passphrase read from a root-only file, holding the devices and gateways
+ * (ID -> pre-shared key and metadata) and an audit log.
+ *
+ * The daemon and the liteauth tool open the same environment at once:
+ * Berkeley DB's locking and transactions keep them apart, and
+ * DB_REGISTER makes the first process to open it after a crash run
+ * recovery, and no other.
+ */
+#ifndef _LITEAUTH_STORE_H
+#define _LITEAUTH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kcompat.h"
+#include "proto.h"
+
+#define LA_NAME_MAX	63
+
+enum la_kind {
+	LA_DEVICE,
+	LA_GATEWAY,
+};
+
+/* A device or a gateway, as the store keeps it. Holds a key: wipe it. */
+struct la_principal {
+	u8 id[LA_ID_LEN];
+	u8 key[LA_KEY_LEN];
+	u8 suite;
+	bool enabled;
+	char name[LA_NAME_MAX + 1];
+	u64 created;		/* Unix time, seconds */
+	u64 last_auth;		/* 0: never */
+	u64 auth_count;
+};
+
+/* One line of the audit log. */
+struct la_audit {
+	u64 seq;		/* assigned by the store, increasing */
+	u64 time;		/* Unix time, seconds */
+	u8 idg[LA_ID_LEN];	/* all zero in the direct case */
+	u8 idd[LA_ID_LEN];
+	u8 result;		/* 0: authenticated, else a reason */
+	u8 reason;
+};
+
+struct la_store;
+
+#define LA_STORE_CREATE	0x1	/* make the environment if it is missing */
+
+/*
+ * Opens (or with LA_STORE_CREATE, creates) the store in @dir with the
+ * passphrase in @passfile, which must not be readable by group or others.
+ * On failure returns a negative errno and a sentence for the user in @err.
+ */
+int la_store_open(struct la_store **st, const char *dir, const char *passfile,
+		  unsigned int flags, char *err, size_t errlen);
+void la_store_close(struct la_store *st);
+
+/* Adds @p; -EEXIST if the ID is taken. */
+int la_store_add(struct la_store *st, enum la_kind kind,
+		 const struct la_principal *p);
+/* Replaces the record of @p->id; -ENOENT if there is none. */
+int la_store_update(struct la_store *st, enum la_kind kind,
+		    const struct la_principal *p);
+/* -ENOENT if there is none; -EBADMSG if the record is malformed. */
+int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
+		 struct la_principal *p);
+int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id);
+/* Calls @fn for each record in ID order; stops at its first non-zero. */
+int la_store_list(struct la_store *st, enum la_kind kind,
+		  int (*fn)(void *arg, const struct la_principal *p),
+		  void *arg);
+/* A device authenticated at @now: last_auth and auth_count move. */
+int la_store_authenticated(struct la_store *st, const u8 *idd, u64 now);
+
+/* Appends @a (its seq is assigned), keeping at most @keep records. */
+int la_store_audit(struct la_store *st, struct la_audit *a, u64 keep);
+int la_store_audit_list(struct la_store *st,
+			int (*fn)(void *arg, const struct la_audit *a),
+			void *arg);
+
+/* Wipes a principal's key and the rest with it. */
+void la_principal_wipe(struct la_principal *p);
+
+#endif /* _LITEAUTH_STORE_H */

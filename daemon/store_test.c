@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+/*
+ * Tests of the key store (store.c) on a real Berkeley DB environment in a
+ * temporary directory: round trips, errors the user sees, encryption at
+ * rest, file modes, two processes writing at once, damaged files, the
+ * audit log's retention. Built into the userspace unit tests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <kunit/test.h>
+
+#include "store.h"
+
+struct la_tdir {
+	char dir[64];		/* the test's own directory */
+	char db[96];		/* the database in it */
+	char pass[96];		/* the passphrase file */
+};
+
+static struct la_tdir la_td;
+
+static void la_write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	if (fd >= 0) {
+		if (write(fd, text, strlen(text)) < 0)
+			perror(path);
+		fchmod(fd, mode);
+		close(fd);
+	}
+}
+
+static int la_store_test_init(struct kunit *test)
+{
+	snprintf(la_td.dir, sizeof(la_td.dir), "/tmp/liteauth-store-XXXXXX");
+	if (!mkdtemp(la_td.dir))
+		return -1;
+	snprintf(la_td.db, sizeof(la_td.db), "%s/db", la_td.dir);
+	snprintf(la_td.pass, sizeof(la_td.pass), "%s/pass", la_td.dir);
+	la_write_file(la_td.pass, "correct horse battery staple\n", 0600);
+	return 0;
+}
+
+static void la_store_test_exit(struct kunit *test)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", la_td.dir);
+	if (system(cmd))
+		fprintf(stderr, "cannot remove %s\n", la_td.dir);
+}
+
+static struct la_store *la_open(struct kunit *test, unsigned int flags)
+{
+	struct la_store *st;
+	char err[256] = "";
+	int ret;
+
+	ret = la_store_open(&st, la_td.db, la_td.pass, flags, err, sizeof(err));
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "%s", err);
+	return st;
+}
+
+static void la_device(struct la_principal *p, u32 n, const char *name)
+{
+	memset(p, 0, sizeof(*p));
+	p->id[0] = 0x00;
+	p->id[1] = 0x12;
+	p->id[4] = n >> 24;
+	p->id[5] = n >> 16;
+	p->id[6] = n >> 8;
+	p->id[7] = n;
+	memset(p->key, 0xa0 + (n & 0xf), LA_KEY_LEN);
+	p->suite = LITEAUTH_SUITE_AES128;
+	p->enabled = true;
+	p->created = 1700000000 + n;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+}
+
+static int la_count_one(void *arg, const struct la_principal *p)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int la_count(struct la_store *st, enum la_kind kind)
+{
+	int n = 0;
+
+	if (la_store_list(st, kind, la_count_one, &n))
+		return -1;
+	return n;
+}
+
+static void la_test_store_roundtrip(struct kunit *test)
+{
+	struct la_principal p, q;
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+
+	la_device(&p, 1, "boiler room sensor");
+	KUNIT_EXPECT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_store_add(st, LA_DEVICE, &p), -EEXIST);
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+	/* Gateways are a table of their own. */
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_GATEWAY, p.id, &q), -ENOENT);
+
+	p.enabled = false;
+	strcpy(p.name, "renamed");
+	KUNIT_EXPECT_EQ(test, la_store_update(st, LA_DEVICE, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_FALSE(test, q.enabled);
+	KUNIT_EXPECT_EQ(test, strcmp(q.name, "renamed"), 0);
+
+	KUNIT_EXPECT_EQ(test, la_store_authenticated(st, p.id, 1800000000), 0);
+	KUNIT_EXPECT_EQ(test, la_store_authenticated(st, p.id, 1800000005), 0);
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 2);
+	KUNIT_EXPECT_EQ(test, q.last_auth, 1800000005);
+
+	KUNIT_EXPECT_EQ(test, la_store_del(st, LA_DEVICE, p.id), 0);
+	KUNIT_EXPECT_EQ(test, la_store_del(st, LA_DEVICE, p.id), -ENOENT);
+	KUNIT_EXPECT_EQ(test, la_store_update(st, LA_DEVICE, &p), -ENOENT);
+	KUNIT_EXPECT_EQ(test, la_store_authenticated(st, p.id, 1), -ENOENT);
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
+
+	/* What was committed is there after a reopen. */
+	st = la_open(test, LA_STORE_CREATE);
+	la_device(&p, 2, "");
+	KUNIT_EXPECT_EQ(test, la_store_add(st, LA_GATEWAY, &p), 0);
+	la_store_close(st);
+	st = la_open(test, 0);
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_GATEWAY, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, la_count(st, LA_GATEWAY), 1);
+	KUNIT_EXPECT_EQ(test, la_count(st, LA_DEVICE), 0);
+	la_store_close(st);
+}
+
+/* Opening fails with a message that says what to do. */
+static void la_test_store_errors(struct kunit *test)
+{
+	struct la_store *st;
+	char err[256];
+
+	err[0] = '\0';
+	KUNIT_EXPECT_EQ(test, la_store_open(&st, la_td.db, la_td.pass, 0, err,
+					    sizeof(err)), -ENOENT);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(err, la_td.db) != NULL, "%s", err);
+
+	la_write_file(la_td.pass, "secret\n", 0644);
+	err[0] = '\0';
+	KUNIT_EXPECT_EQ(test, la_store_open(&st, la_td.db, la_td.pass,
+					    LA_STORE_CREATE, err, sizeof(err)),
+			-EPERM);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(err, "readable by others") &&
+			      strstr(err, "chmod 600"), "%s", err);
+
+	la_write_file(la_td.pass, "\n", 0600);
+	err[0] = '\0';
+	KUNIT_EXPECT_EQ(test, la_store_open(&st, la_td.db, la_td.pass,
+					    LA_STORE_CREATE, err, sizeof(err)),
+			-EINVAL);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(err, "passphrase") != NULL, "%s",
+			      err);
+}
+
+/* Keys are encrypted at rest, with a passphrase; files are private. */
+static void la_test_store_at_rest(struct kunit *test)
+{
+	static const char *const files[] = { "devices.db", "gateways.db",
+					      "audit.db" };
+	struct la_principal p;
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	char path[160], err[256];
+	struct stat sb;
+	size_t i;
+
+	la_device(&p, 7, "secret-keeper");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	la_store_close(st);
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		u8 buf[65536];
+		ssize_t n, j;
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s", la_td.db, files[i]);
+		KUNIT_ASSERT_EQ_MSG(test, stat(path, &sb), 0, "%s", path);
+		KUNIT_EXPECT_EQ_MSG(test, sb.st_mode & 077, 0, "%s mode %o",
+				    path, sb.st_mode & 0777);
+		fd = open(path, O_RDONLY);
+		n = read(fd, buf, sizeof(buf));
+		close(fd);
+		for (j = 0; j + LA_KEY_LEN <= n; j++)
+			KUNIT_ASSERT_TRUE_MSG(test, memcmp(buf + j, p.key,
+							   LA_KEY_LEN),
+					      "the key is in %s in clear", path);
+		KUNIT_EXPECT_TRUE_MSG(test, !memmem(buf, n, "secret-keeper", 13),
+				      "a name is in %s in clear", path);
+	}
+
+	la_write_file(la_td.pass, "another passphrase\n", 0600);
+	err[0] = '\0';
+	KUNIT_EXPECT_LT(test, la_store_open(&st, la_td.db, la_td.pass, 0, err,
+					    sizeof(err)), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, err[0] != '\0', "no message");
+	la_principal_wipe(&p);
+}
+
+/* The daemon and the tool write at once: both succeed, nothing is lost. */
+static void la_test_store_two_writers(struct kunit *test)
+{
+	struct la_principal p;
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	int status, i, failed = 0;
+	pid_t pid;
+
+	la_store_close(st);
+	fflush(NULL);
+	pid = fork();
+	KUNIT_ASSERT_TRUE(test, pid >= 0);
+	if (!pid) {
+		char err[256];
+
+		if (la_store_open(&st, la_td.db, la_td.pass, 0, err,
+				  sizeof(err)))
+			_exit(2);
+		for (i = 0; i < 300; i++) {
+			la_device(&p, 0x10000 + i, "child");
+			if (la_store_add(st, LA_DEVICE, &p))
+				_exit(3);
+		}
+		la_store_close(st);
+		_exit(0);
+	}
+	st = la_open(test, 0);
+	for (i = 0; i < 300; i++) {
+		la_device(&p, 0x20000 + i, "parent");
+		failed += la_store_add(st, LA_DEVICE, &p) != 0;
+	}
+	KUNIT_EXPECT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
+			      "child status %d", status);
+	KUNIT_EXPECT_EQ(test, failed, 0);
+	KUNIT_EXPECT_EQ(test, la_count(st, LA_DEVICE), 600);
+	la_store_close(st);
+}
+
+/* A damaged table gives an error, not a crash. */
+static void la_test_store_damaged(struct kunit *test)
+{
+	struct la_principal p;
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	char path[160], err[256];
+	int fd, ret, i;
+
+	for (i = 0; i < 50; i++) {
+		la_device(&p, i, "x");
+		KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	}
+	la_store_close(st);
+
+	snprintf(path, sizeof(path), "%s/devices.db", la_td.db);
+	fd = open(path, O_WRONLY);
+	KUNIT_ASSERT_TRUE(test, fd >= 0);
+	KUNIT_EXPECT_EQ(test, ftruncate(fd, 1000), 0);
+	close(fd);
+
+	err[0] = '\0';
+	ret = la_store_open(&st, la_td.db, la_td.pass, 0, err, sizeof(err));
+	if (!ret) {
+		/* Berkeley DB may open it; reading it must then fail. */
+		ret = la_count(st, LA_DEVICE) == 50 ? 0 : -EIO;
+		la_store_close(st);
+	}
+	KUNIT_EXPECT_LT_MSG(test, ret, 0, "a truncated table read as whole");
+}
+
+static int la_audit_seq(void *arg, const struct la_audit *a)
+{
+	u64 *seqs = arg;
+
+	seqs[seqs[0]++ + 1] = a->seq;
+	return 0;
+}
+
+static void la_test_store_audit(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_audit a = { .time = 1800000000, .result = 0 };
+	u64 seqs[16] = { 0 };
+	int i;
+
+	for (i = 1; i <= 10; i++) {
+		a.idd[7] = i;
+		KUNIT_ASSERT_EQ(test, la_store_audit(st, &a, 4), 0);
+		KUNIT_EXPECT_EQ(test, a.seq, (u64)i);
+	}
+	KUNIT_ASSERT_EQ(test, la_store_audit_list(st, la_audit_seq, seqs), 0);
+	KUNIT_EXPECT_EQ(test, seqs[0], 4);
+	KUNIT_EXPECT_EQ(test, seqs[1], 7);
+	KUNIT_EXPECT_EQ(test, seqs[4], 10);
+	la_store_close(st);
+}
+
+static struct kunit_case la_store_cases[] = {
+	KUNIT_CASE(la_test_store_roundtrip),
+	KUNIT_CASE(la_test_store_errors),
+	KUNIT_CASE(la_test_store_at_rest),
+	KUNIT_CASE(la_test_store_two_writers),
+	KUNIT_CASE(la_test_store_damaged),
+	KUNIT_CASE(la_test_store_audit),
+	{}
+};
+
+static struct kunit_suite la_store_suite = {
+	.name = "liteauth_store",
+	.init = la_store_test_init,
+	.exit = la_store_test_exit,
+	.test_cases = la_store_cases,
+};
+
+kunit_test_suite(la_store_suite);
