@@ -7,6 +7,7 @@
 #                   (against KDIR: the running kernel's build tree if it
 #                   has one, else the cached UML 6.1 test kernel)
 #   make unit       userspace unit tests
+#   make daemon     liteauthd end to end over UDP, with simulated devices
 #   make kunit      the KUnit suites inside UML kernels; KERNELS=6.1 picks one
 #   make gateway    liteauth.ko on simulated radios in UML, driven over
 #                   generic netlink with YNL, on each of KERNELS and on the
@@ -57,13 +58,13 @@ FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
-.PHONY: all userspace kmod unit kunit gateway spec style builds fuzz check \
-	clean
+.PHONY: all userspace kmod unit daemon kunit gateway spec style builds fuzz \
+	check clean
 
 all: userspace kmod
 
-userspace: $(B)/lib/libliteauth.a $(B)/tests/unit $(B)/tests/unit-san \
-	$(B)/tests/laproto
+userspace: $(B)/lib/libliteauth.a $(B)/daemon/liteauthd $(B)/tests/unit \
+	$(B)/tests/unit-san $(B)/tests/laproto $(B)/tests/direct
 
 # Installs what the userspace build needs, once per change of this file.
 $(B)/.debs: Makefile tools/build/need-debs.sh
@@ -104,6 +105,22 @@ $(B)/tests/%.o: tests/unit/%.c | $(B)/.debs
 $(B)/tests/unit: $(UNIT_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
 
+$(B)/daemon/%.o: daemon/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
+
+$(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(STORE_OBJS) \
+		$(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
+
+# The daemon end to end over UDP (tests/daemon/direct.c).
+$(B)/tests/direct: $(B)/tests/direct.o $(STORE_OBJS) $(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
+
+$(B)/tests/%.o: tests/daemon/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
+
 # The protocol on the command line, for tests in UML (tests/lib/laproto.c).
 $(B)/tests/laproto: $(B)/tests/laproto.o $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
@@ -141,6 +158,9 @@ endif
 unit: $(B)/tests/unit $(B)/tests/unit-san
 	@tests/run-ktap.sh unit "$(UNIT_SUITES)" tests/unit/run.sh
 
+daemon: $(B)/daemon/liteauthd $(B)/tests/direct
+	@tests/run-ktap.sh daemon "" $(B)/tests/direct $(B)/daemon/liteauthd
+
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
 
@@ -164,16 +184,17 @@ fuzz: $(FUZZ_TARGETS)
 check:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory unit
+	-@$(MAKE) --no-print-directory daemon
 	-@$(MAKE) --no-print-directory kunit
 	-@$(MAKE) --no-print-directory gateway
 	-@$(MAKE) --no-print-directory spec
 	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
 	-@$(MAKE) --no-print-directory builds
-	@tests/total.sh $(RESULTS) unit $(addprefix kunit-,$(KERNELS)) \
+	@tests/total.sh $(RESULTS) unit daemon $(addprefix kunit-,$(KERNELS)) \
 		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds
 
 clean:
 	rm -rf $(B)
 
--include $(wildcard $(B)/lib/*.d $(B)/tests/*.d $(B)/fuzz/*.d)
+-include $(wildcard $(B)/lib/*.d $(B)/tests/*.d $(B)/fuzz/*.d $(B)/daemon/*.d)

@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liteauthd: the security management server of liteauth.
+ *
+ * One event loop (epoll) over the UDP sockets it listens on, a signalfd
+ * (SIGTERM and SIGINT stop it cleanly, SIGHUP reloads its configuration)
+ * and a timerfd that expires old handshakes and sessions every second.
+ * Each datagram goes to the server (server.c), whose answer, if any, goes
+ * back to the sender.
+ *
+ * Today it serves direct devices and remote gateways over UDP; the
+ * generic netlink link to a local liteauth.ko and the relay role come
+ * next, and until then it says so rather than pretending.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "server.h"
+
+#define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
+#define LA_PASS_DEFAULT	"/etc/liteauth/passphrase"
+#define LA_LISTEN_MAX	8
+
+struct la_conf {
+	char db[256];
+	char passfile[256];
+	char listen[LA_LISTEN_MAX][128];
+	int nlisten;
+	bool no_netlink;
+	bool foreground;
+	char role[16];
+	struct la_server_limits limits;
+};
+
+struct la_daemon {
+	struct la_conf conf;
+	const char *conf_path;
+	bool conf_explicit;
+	struct la_store *store;
+	struct la_server srv;
+	int epfd, sigfd, timerfd, lockfd;
+	int socks[LA_LISTEN_MAX];
+	int nsocks;
+	bool stop;
+};
+
+static bool la_use_syslog;
+
+static void la_msg(int prio, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (la_use_syslog) {
+		syslog(prio, "%s", buf);
+	} else {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		fprintf(stderr, "liteauthd[%ld.%03ld]: %s\n", (long)ts.tv_sec,
+			ts.tv_nsec / 1000000, buf);
+	}
+}
+
+static u64 la_mono(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static u64 la_wall(void *arg)
+{
+	(void)arg;
+	return (u64)time(NULL);
+}
+
+static void la_random(void *arg, void *buf, size_t len)
+{
+	u8 *p = buf;
+
+	(void)arg;
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			la_msg(LOG_CRIT, "getrandom: %s", strerror(errno));
+			abort();
+		}
+		p += n;
+		len -= n;
+	}
+}
+
+static void la_server_log(void *arg, const char *msg)
+{
+	(void)arg;
+	la_msg(LOG_INFO, "%s", msg);
+}
+
+static const struct la_server_ops la_daemon_ops = {
+	.now = la_mono,
+	.wall = la_wall,
+	.random = la_random,
+	.log = la_server_log,
+};
+
+static void la_conf_defaults(struct la_conf *c)
+{
+	static const struct la_server_limits limits = {
+		.life = 1440,
+		.pending_max = 65536,
+		.pending_ms = 30000,
+		.rate_device = 30,
+		.burst_device = 5,
+		.rate_global = 60 * 10000,
+		.burst_global = 10000,
+		.audit_keep = 1000000,
+	};
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->passfile, sizeof(c->passfile), "%s", LA_PASS_DEFAULT);
+	snprintf(c->role, sizeof(c->role), "server");
+	c->limits = limits;
+}
+
+static int la_parse_u32(const char *s, u32 min, u32 max, u32 *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* One setting, from the command line or the config file. */
+static int la_conf_set(struct la_conf *c, const char *key, const char *val,
+		       char *err, size_t errlen)
+{
+	struct {
+		const char *name;
+		u32 *field;
+		u32 min, max;
+	} nums[] = {
+		{ "pending-max", &c->limits.pending_max, 1, 1 << 24 },
+		{ "pending-timeout-ms", &c->limits.pending_ms, 1000, 300000 },
+		{ "rate-device", &c->limits.rate_device, 0, 1 << 24 },
+		{ "burst-device", &c->limits.burst_device, 0, 1 << 24 },
+		{ "rate-global", &c->limits.rate_global, 0, 1 << 30 },
+		{ "burst-global", &c->limits.burst_global, 0, 1 << 24 },
+	};
+	u32 v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(nums); i++) {
+		if (strcmp(key, nums[i].name))
+			continue;
+		if (la_parse_u32(val, nums[i].min, nums[i].max, nums[i].field))
+			goto bad_value;
+		return 0;
+	}
+	if (!strcmp(key, "db")) {
+		snprintf(c->db, sizeof(c->db), "%s", val);
+	} else if (!strcmp(key, "passphrase-file")) {
+		snprintf(c->passfile, sizeof(c->passfile), "%s", val);
+	} else if (!strcmp(key, "listen")) {
+		if (c->nlisten == LA_LISTEN_MAX) {
+			snprintf(err, errlen, "at most %d listen addresses",
+				 LA_LISTEN_MAX);
+			return -1;
+		}
+		snprintf(c->listen[c->nlisten++], sizeof(c->listen[0]), "%s",
+			 val);
+	} else if (!strcmp(key, "role")) {
+		if (strcmp(val, "server") && strcmp(val, "relay"))
+			goto bad_value;
+		snprintf(c->role, sizeof(c->role), "%s", val);
+	} else if (!strcmp(key, "netlink")) {
+		if (strcmp(val, "yes") && strcmp(val, "no"))
+			goto bad_value;
+		c->no_netlink = !strcmp(val, "no");
+	} else if (!strcmp(key, "life")) {
+		if (la_parse_u32(val, 1, 65535, &v))
+			goto bad_value;
+		c->limits.life = v;
+	} else if (!strcmp(key, "audit-keep")) {
+		if (la_parse_u32(val, 1, 0xffffffffu, &v))
+			goto bad_value;
+		c->limits.audit_keep = v;
+	} else {
+		snprintf(err, errlen, "unknown setting '%s'", key);
+		return -1;
+	}
+	return 0;
+
+bad_value:
+	snprintf(err, errlen, "bad value '%s' for %s (see liteauthd.conf(5))",
+		 val, key);
+	return -1;
+}
+
+/* "key = value" lines; '#' starts a comment. A missing default is fine. */
+static int la_conf_load(struct la_conf *c, const char *path, bool must)
+{
+	char line[512], err[256];
+	int n = 0, ret = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT && !must)
+			return 0;
+		la_msg(LOG_ERR, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *key = line, *val, *end;
+
+		n++;
+		line[strcspn(line, "#\n")] = '\0';
+		key += strspn(key, " \t");
+		if (!*key)
+			continue;
+		val = strchr(key, '=');
+		if (!val) {
+			la_msg(LOG_ERR, "%s:%d: expected key = value", path, n);
+			ret = -1;
+			continue;
+		}
+		*val++ = '\0';
+		for (end = val - 2; end >= key && (*end == ' ' || *end == '\t');)
+			*end-- = '\0';
+		val += strspn(val, " \t");
+		for (end = val + strlen(val) - 1;
+		     end >= val && (*end == ' ' || *end == '\t');)
+			*end-- = '\0';
+		if (la_conf_set(c, key, val, err, sizeof(err))) {
+			la_msg(LOG_ERR, "%s:%d: %s", path, n, err);
+			ret = -1;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* "[addr]:port", "addr:port" or ":port" (every address). */
+static int la_listen_on(struct la_daemon *d, const char *spec)
+{
+	char host[128], *port, *colon;
+	struct addrinfo hints = {
+		.ai_family = AF_UNSPEC,
+		.ai_socktype = SOCK_DGRAM,
+		.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
+	}, *ai;
+	int fd, one = 1, ret;
+
+	snprintf(host, sizeof(host), "%s", spec);
+	colon = strrchr(host, ':');
+	if (!colon) {
+		la_msg(LOG_ERR, "listen address '%s' must be ADDR:PORT", spec);
+		return -1;
+	}
+	*colon = '\0';
+	port = colon + 1;
+	if (host[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	ret = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
+	if (ret) {
+		la_msg(LOG_ERR, "listen address '%s': %s", spec,
+		       gai_strerror(ret));
+		return -1;
+	}
+	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd >= 0 && ai->ai_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen)) {
+		la_msg(LOG_ERR, "cannot listen on %s: %s", spec,
+		       strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	d->socks[d->nsocks++] = fd;
+	return 0;
+}
+
+static int la_epoll_add(struct la_daemon *d, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Reads every datagram waiting on @fd and answers what needs answering. */
+static void la_on_datagram(struct la_daemon *d, int fd)
+{
+	u8 buf[LITEAUTH_MSG_MAX_LEN + 1], reply[LITEAUTH_MSG_MAX_LEN];
+	struct sockaddr_storage from;
+	socklen_t fromlen;
+	ssize_t n;
+	size_t r;
+
+	for (;;) {
+		fromlen = sizeof(from);
+		n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC,
+			     (struct sockaddr *)&from, &fromlen);
+		if (n < 0)
+			return;
+		/* Longer than any message: refused by its size. */
+		r = la_server_handle(&d->srv, buf,
+				     (size_t)n > sizeof(buf) ? sizeof(buf) :
+							       (size_t)n,
+				     reply);
+		if (r && sendto(fd, reply, r, 0, (struct sockaddr *)&from,
+				fromlen) < 0)
+			la_msg(LOG_WARNING, "sending an answer: %s",
+			       strerror(errno));
+	}
+}
+
+static void la_on_signal(struct la_daemon *d)
+{
+	struct signalfd_siginfo si;
+	struct la_conf c;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo != SIGHUP) {
+			la_msg(LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
+			d->stop = true;
+			continue;
+		}
+		/* Reload: limits apply now; addresses and the database need
+		 * a restart, and keep their values meanwhile.
+		 */
+		la_conf_defaults(&c);
+		if (la_conf_load(&c, d->conf_path, d->conf_explicit)) {
+			la_msg(LOG_ERR, "reload: %s has errors; nothing changed",
+			       d->conf_path);
+			continue;
+		}
+		d->srv.limits = c.limits;
+		d->conf.limits = c.limits;
+		la_msg(LOG_NOTICE, "reloaded %s", d->conf_path);
+	}
+}
+
+static void la_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: liteauthd --db DIR --listen ADDR:PORT [--listen ...]\n"
+		"                 [--role server|relay] [--upstream ADDR:PORT]...\n"
+		"                 [--no-netlink] [--passphrase-file F]\n"
+		"                 [--config F] [--foreground]\n"
+		"See liteauthd(8) and liteauthd.conf(5).\n");
+}
+
+/* Refuses a second daemon on one database, saying which one holds it. */
+static int la_lock(struct la_daemon *d)
+{
+	char path[300], pid[32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/liteauthd.pid", d->conf.db);
+	d->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lockfd < 0) {
+		la_msg(LOG_ERR, "cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(d->lockfd, LOCK_EX | LOCK_NB)) {
+		n = pread(d->lockfd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		la_msg(LOG_ERR, "database %s is in use by another liteauthd (pid %s)",
+		       d->conf.db, *pid ? pid : "?");
+		return -1;
+	}
+	if (ftruncate(d->lockfd, 0) == 0)
+		dprintf(d->lockfd, "%d\n", (int)getpid());
+	return 0;
+}
+
+static int la_setup(struct la_daemon *d)
+{
+	struct itimerspec tick = { { 1, 0 }, { 1, 0 } };
+	char err[256];
+	sigset_t mask;
+	int i;
+
+	if (!d->conf.db[0]) {
+		la_msg(LOG_ERR, "no database: give --db DIR (or db = in %s)",
+		       d->conf_path);
+		return -1;
+	}
+	if (!d->conf.nlisten) {
+		la_msg(LOG_ERR, "nowhere to listen: give --listen ADDR:PORT (the protocol's port is %d)",
+		       LITEAUTH_UDP_PORT);
+		return -1;
+	}
+	if (strcmp(d->conf.role, "server")) {
+		la_msg(LOG_ERR, "the relay role is not available in this version yet");
+		return -1;
+	}
+	if (!d->conf.no_netlink) {
+		la_msg(LOG_ERR, "the netlink link to liteauth.ko is not available in this version yet: run with --no-netlink");
+		return -1;
+	}
+	if (la_crypto_init()) {
+		la_msg(LOG_ERR, "no AES-128 CMAC/CCM in this OpenSSL");
+		return -1;
+	}
+	if (la_store_open(&d->store, d->conf.db, d->conf.passfile, 0, err,
+			  sizeof(err))) {
+		la_msg(LOG_ERR, "%s", err);
+		return -1;
+	}
+	if (la_lock(d))
+		return -1;
+	if (la_server_init(&d->srv, d->store, &d->conf.limits, &la_daemon_ops,
+			   d)) {
+		la_msg(LOG_ERR, "out of memory");
+		return -1;
+	}
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC,
+				    TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0 ||
+	    timerfd_settime(d->timerfd, 0, &tick, NULL) ||
+	    la_epoll_add(d, d->sigfd) || la_epoll_add(d, d->timerfd)) {
+		la_msg(LOG_ERR, "event loop: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < d->conf.nlisten; i++)
+		if (la_listen_on(d, d->conf.listen[i]) ||
+		    la_epoll_add(d, d->socks[d->nsocks - 1]))
+			return -1;
+	return 0;
+}
+
+static void la_teardown(struct la_daemon *d)
+{
+	int i;
+
+	for (i = 0; i < d->nsocks; i++)
+		close(d->socks[i]);
+	if (d->srv.pending)
+		la_server_destroy(&d->srv);
+	la_store_close(d->store);
+	if (d->lockfd > 0)
+		close(d->lockfd);
+	la_crypto_exit();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "upstream", required_argument, NULL, 'u' },
+		{ "no-netlink", no_argument, NULL, 'n' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct la_daemon d = { .conf_path = LA_CONF_DEFAULT };
+	struct epoll_event ev[16];
+	int o, i, n, nlisten = 0;
+	char err[256];
+
+	/* Options override the config file: find the file first, then read
+	 * it, then apply the options over it.
+	 */
+	while ((o = getopt_long(argc, argv, "d:l:r:u:np:c:fh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			d.conf_path = optarg;
+			d.conf_explicit = true;
+			break;
+		case 'h':
+			la_usage(stdout);
+			return 0;
+		case '?':
+			la_usage(stderr);
+			return 2;
+		default:
+			break;
+		}
+	}
+	la_conf_defaults(&d.conf);
+	if (la_conf_load(&d.conf, d.conf_path, d.conf_explicit))
+		return 1;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "d:l:r:u:np:c:fh", opts, NULL)) != -1) {
+		const char *key = NULL;
+
+		switch (o) {
+		case 'd':
+			key = "db";
+			break;
+		case 'l':
+			if (!nlisten++)
+				d.conf.nlisten = 0;	/* replace the file's */
+			key = "listen";
+			break;
+		case 'r':
+			key = "role";
+			break;
+		case 'u':
+			la_msg(LOG_ERR, "--upstream is for the relay role, which is not available in this version yet");
+			return 2;
+		case 'n':
+			d.conf.no_netlink = true;
+			break;
+		case 'p':
+			key = "passphrase-file";
+			break;
+		case 'f':
+			d.conf.foreground = true;
+			break;
+		}
+		if (key && la_conf_set(&d.conf, key, optarg, err, sizeof(err))) {
+			la_msg(LOG_ERR, "%s", err);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		la_usage(stderr);
+		return 2;
+	}
+
+	if (!d.conf.foreground) {
+		openlog("liteauthd", LOG_PID, LOG_DAEMON);
+		la_use_syslog = true;
+	}
+	if (la_setup(&d)) {
+		la_teardown(&d);
+		return 1;
+	}
+	la_msg(LOG_NOTICE, "serving database %s on %d address(es)", d.conf.db,
+	       d.nsocks);
+
+	while (!d.stop) {
+		n = epoll_wait(d.epfd, ev, ARRAY_SIZE(ev), -1);
+		if (n < 0 && errno != EINTR) {
+			la_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+			u64 ticks;
+
+			if (fd == d.sigfd) {
+				la_on_signal(&d);
+			} else if (fd == d.timerfd) {
+				if (read(fd, &ticks, sizeof(ticks)) > 0)
+					la_server_expire(&d.srv);
+			} else {
+				la_on_datagram(&d, fd);
+			}
+		}
+	}
+	for (i = 0; i < LA_SRV_MAX; i++)
+		if (d.srv.counters[i])
+			la_msg(LOG_INFO, "%s: %llu", la_server_counter_name(i),
+			       (unsigned long long)d.srv.counters[i]);
+	la_teardown(&d);
+	la_msg(LOG_NOTICE, "stopped");
+	return 0;
+}
