@@ -34,7 +34,7 @@ CFLAGS ?= -O2 -g
 LA_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -MMD -MP -Iuapi -Ikmod \
 	-Itools/lib -Idaemon
 LDLIBS_CRYPTO := -lcrypto -lpthread
-DEBS := make gcc libc6-dev libssl-dev libdb-dev
+DEBS := make gcc libc6-dev libssl-dev libdb-dev libnl-genl-3-dev pkg-config
 DEBS_FUZZ := clang libclang-rt-14-dev
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
@@ -48,6 +48,8 @@ LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o
 STORE_SRCS := daemon/store.c daemon/server.c
 STORE_OBJS := $(B)/lib/store.o $(B)/lib/server.o
 LDLIBS_DB := -ldb
+NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
+NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
 	daemon/store_test.c daemon/server_test.c tests/unit/kunit.c
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
@@ -107,11 +109,11 @@ $(B)/tests/unit: $(UNIT_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
 
 $(B)/daemon/%.o: daemon/%.c | $(B)/.debs
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(LA_CFLAGS) $(NL_CFLAGS) -c -o $@ $<
 
-$(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(STORE_OBJS) \
-		$(B)/lib/libliteauth.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
+$(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(B)/daemon/nl.o \
+		$(STORE_OBJS) $(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
 
 # The daemon end to end over UDP (tests/daemon/direct.c).
 $(B)/tests/direct: $(B)/tests/direct.o $(STORE_OBJS) $(B)/lib/libliteauth.a
@@ -122,8 +124,8 @@ $(B)/tests/%.o: tests/daemon/%.c | $(B)/.debs
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
 
 # The protocol on the command line, for tests in UML (tests/lib/laproto.c).
-$(B)/tests/laproto: $(B)/tests/laproto.o $(B)/lib/libliteauth.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_CRYPTO)
+$(B)/tests/laproto: $(B)/tests/laproto.o $(STORE_OBJS) $(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
 
 $(B)/tests/%.o: tests/lib/%.c | $(B)/.debs
 	@mkdir -p $(@D)
@@ -164,7 +166,7 @@ daemon: $(B)/daemon/liteauthd $(B)/tests/direct
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
 
-gateway: $(B)/tests/laproto
+gateway: $(B)/tests/laproto $(B)/daemon/liteauthd
 	@tests/uml/gateway.sh $(GATEWAY_KERNELS)
 
 spec:

@@ -8,9 +8,9 @@
  * Each datagram goes to the server (server.c), whose answer, if any, goes
  * back to the sender.
  *
- * Today it serves direct devices and remote gateways over UDP; the
- * generic netlink link to a local liteauth.ko and the relay role come
- * next, and until then it says so rather than pretending.
+ * It serves direct devices and remote gateways over UDP and, unless told
+ * --no-netlink, the local liteauth.ko over generic netlink. The relay
+ * role is not there yet, and it says so rather than pretending.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "nl.h"
 #include "server.h"
 
 #define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
@@ -57,6 +58,7 @@ struct la_daemon {
 	bool conf_explicit;
 	struct la_store *store;
 	struct la_server srv;
+	struct la_nl *nl;
 	int epfd, sigfd, timerfd, lockfd;
 	int socks[LA_LISTEN_MAX];
 	int nsocks;
@@ -353,6 +355,15 @@ static void la_on_datagram(struct la_daemon *d, int fd)
 	}
 }
 
+/* A GW_HELLO or GW_CONFIRM the local gateway module relayed. */
+static size_t la_from_module(void *arg, const void *msg, size_t len,
+			     u8 *reply)
+{
+	struct la_daemon *d = arg;
+
+	return la_server_handle(&d->srv, msg, len, reply);
+}
+
 static void la_on_signal(struct la_daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -426,17 +437,13 @@ static int la_setup(struct la_daemon *d)
 		       d->conf_path);
 		return -1;
 	}
-	if (!d->conf.nlisten) {
+	if (!d->conf.nlisten && d->conf.no_netlink) {
 		la_msg(LOG_ERR, "nowhere to listen: give --listen ADDR:PORT (the protocol's port is %d)",
 		       LITEAUTH_UDP_PORT);
 		return -1;
 	}
 	if (strcmp(d->conf.role, "server")) {
 		la_msg(LOG_ERR, "the relay role is not available in this version yet");
-		return -1;
-	}
-	if (!d->conf.no_netlink) {
-		la_msg(LOG_ERR, "the netlink link to liteauth.ko is not available in this version yet: run with --no-netlink");
 		return -1;
 	}
 	if (la_crypto_init()) {
@@ -475,6 +482,14 @@ static int la_setup(struct la_daemon *d)
 		if (la_listen_on(d, d->conf.listen[i]) ||
 		    la_epoll_add(d, d->socks[d->nsocks - 1]))
 			return -1;
+	if (!d->conf.no_netlink) {
+		if (la_nl_open(&d->nl, la_from_module, d, err, sizeof(err))) {
+			la_msg(LOG_ERR, "%s", err);
+			return -1;
+		}
+		if (la_epoll_add(d, la_nl_fd(d->nl)))
+			return -1;
+	}
 	return 0;
 }
 
@@ -484,6 +499,7 @@ static void la_teardown(struct la_daemon *d)
 
 	for (i = 0; i < d->nsocks; i++)
 		close(d->socks[i]);
+	la_nl_close(d->nl);
 	if (d->srv.pending)
 		la_server_destroy(&d->srv);
 	la_store_close(d->store);
@@ -580,8 +596,8 @@ int main(int argc, char **argv)
 		la_teardown(&d);
 		return 1;
 	}
-	la_msg(LOG_NOTICE, "serving database %s on %d address(es)", d.conf.db,
-	       d.nsocks);
+	la_msg(LOG_NOTICE, "serving database %s on %d address(es)%s",
+	       d.conf.db, d.nsocks, d.nl ? " and liteauth.ko" : "");
 
 	while (!d.stop) {
 		n = epoll_wait(d.epfd, ev, ARRAY_SIZE(ev), -1);
@@ -598,6 +614,9 @@ int main(int argc, char **argv)
 			} else if (fd == d.timerfd) {
 				if (read(fd, &ticks, sizeof(ticks)) > 0)
 					la_server_expire(&d.srv);
+			} else if (d.nl && fd == la_nl_fd(d.nl)) {
+				if (la_nl_receive(d.nl) < 0)
+					la_msg(LOG_WARNING, "netlink: receive failed");
 			} else {
 				la_on_datagram(&d, fd);
 			}

@@ -251,6 +251,26 @@ static int crash_loop(struct sockaddr_in6 *sa, int rounds)
 	return ok && !r && WIFEXITED(status) && !WEXITSTATUS(status);
 }
 
+/* Without --no-netlink on a host with no liteauth.ko loaded. */
+static int refuses_module(const char *log)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		execl(daemon_path, daemon_path, "--db", db, "--listen",
+		      listen_arg, "--passphrase-file", pass, "--config",
+		      "/dev/null", "--foreground", (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1 &&
+	       grep(log, "modprobe liteauth");
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
@@ -307,6 +327,9 @@ int main(int argc, char **argv)
 	     !la_store_add(st, LA_DEVICE, &b);
 	la_store_close(st);
 	check(ok, "a database with two devices is provisioned");
+
+	check(refuses_module(log),
+	      "liteauthd refuses to start without liteauth.ko unless --no-netlink, and says so");
 
 	chmod(pass, 0644);
 	check(refuses("readable by others", log),

@@ -11,6 +11,8 @@
  *   laproto device-confirm KD RD KEY                 -> CONFIRM
  *   laproto server-gw-confirm KG SK RD RG RS GW_CONFIRM
  *   laproto gw-reject KG IDG RG IDD REASON           -> GW_REJECT
+ *   laproto store-add DB PASSFILE device|gateway ID KEY
+ *                   (provisions the daemon's key store, creating it)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 
 #include "proto.h"
 #include "crypto.h"
+#include "store.h"
 
 #define S LITEAUTH_SUITE_AES128
 
@@ -169,6 +172,28 @@ static int cmd_gw_reject(char **a)
 	return 0;
 }
 
+static int cmd_store_add(char **a)
+{
+	struct la_principal p = { .suite = S, .enabled = true };
+	struct la_store *st;
+	char err[256];
+	int ret;
+
+	unhex(p.id, a[3], LA_ID_LEN, "ID");
+	unhex(p.key, a[4], LA_KEY_LEN, "KEY");
+	if (la_store_open(&st, a[0], a[1], LA_STORE_CREATE, err, sizeof(err))) {
+		fprintf(stderr, "laproto: %s\n", err);
+		return 1;
+	}
+	ret = la_store_add(st, strcmp(a[2], "gateway") ? LA_DEVICE : LA_GATEWAY,
+			   &p);
+	la_principal_wipe(&p);
+	la_store_close(st);
+	if (ret)
+		fprintf(stderr, "laproto: store-add: %s\n", strerror(-ret));
+	return ret ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -181,6 +206,7 @@ int main(int argc, char **argv)
 		{ "device-confirm", 3, cmd_device_confirm },
 		{ "server-gw-confirm", 6, cmd_server_gw_confirm },
 		{ "gw-reject", 5, cmd_gw_reject },
+		{ "store-add", 5, cmd_store_add },
 	};
 	size_t i;
 	int rc;

@@ -20,6 +20,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 P = argparse.ArgumentParser()
@@ -27,6 +28,7 @@ P.add_argument('--ynl', required=True, help='tools/net/ynl of a 6.12 tree')
 P.add_argument('--spec', required=True)
 P.add_argument('--schema', required=True)
 P.add_argument('--laproto', required=True)
+P.add_argument('--liteauthd', required=True)
 ARGS = P.parse_args()
 sys.path.insert(0, ARGS.ynl)
 from lib import YnlFamily, NlError  # noqa: E402
@@ -411,6 +413,58 @@ def main():
     check(not sessions, 'session-del with the all flag clears everything',
           len(sessions))
 
+    # The real server: liteauthd on the module, with its key store.
+    tmp = tempfile.mkdtemp()
+    db, passf = tmp + '/db', tmp + '/pass'
+    with open(passf, 'w') as f:
+        f.write('passphrase\n')
+    os.chmod(passf, 0o600)
+    idd3, idd4 = '00124b0000000003', '00124b0000000004'
+    rc3 = laproto('store-add', db, passf, 'device', idd3, KD)[0]
+    rcg = laproto('store-add', db, passf, 'gateway', IDG, KG)[0]
+    check(rc3 == 0 and rcg == 0, 'a key store with a device and this gateway')
+    log = open(tmp + '/liteauthd.log', 'w')
+    srv = subprocess.Popen([ARGS.liteauthd, '--db', db, '--passphrase-file',
+                            passf, '--config', '/dev/null', '--foreground'],
+                           stderr=log)
+    end = time.time() + 5
+    while 'has-daemon' not in gateway(admin)[0]['flags'] and time.time() < end:
+        time.sleep(0.1)
+    check('has-daemon' in gateway(admin)[0]['flags'],
+          'liteauthd registers with the module')
+    _, hello3, _ = laproto('hello', KD, idd3, RD)
+    radio.send(frame(bytes.fromhex(hello3), 10))
+    key = recv_payload(radio)
+    ok = key is not None and key[0] == 0x32 and key[2:10].hex() == idd3
+    check(ok, 'a HELLO over the air gets its KEY from liteauthd')
+    if ok:
+        _, confirm3, _ = laproto('device-confirm', KD, RD, key.hex())
+        radio.send(frame(bytes.fromhex(confirm3), 11))
+        time.sleep(0.3)
+    s3 = [x for x in gateway(admin)[1] if x['device-id'].hex() == idd3]
+    check(len(s3) == 1 and s3[0]['state'] == 'established',
+          'the device is authenticated end to end: radio, module, daemon, store',
+          s3)
+    while wait_for(events, 'event', 0.2):
+        pass
+    _, hello4, _ = laproto('hello', KD, idd4, RD)
+    radio.send(frame(bytes.fromhex(hello4), 12))
+    ev = wait_for(events, 'event')
+    check(ev is not None and ev['event']['type'] == 'reject' and
+          ev['event']['reason'] == 1 and recv_payload(radio, 0.3) is None,
+          'an unknown device is rejected by the server, and hears nothing',
+          ev)
+    srv.terminate()
+    srv.wait()
+    log.close()
+    text = open(tmp + '/liteauthd.log').read()
+    check(srv.returncode == 0 and 'authenticated through a gateway' in text
+          and 'drop-unknown: 1' in text,
+          'liteauthd stops cleanly, having logged both', text[-600:])
+    ev = wait_for(events, 'event')
+    check(ev is not None and ev['event']['type'] == 'daemon-gone',
+          'and the module notices it is gone', ev)
+
     # A new daemon can take over; leave an established session and a
     # handshake in progress for the module's unload to clean up.
     daemon = family()
@@ -429,8 +483,9 @@ def main():
     base[6:10] = b'\x7f\x00\x00\x01'
     radio.send(frame(bytes(base), 8))
     time.sleep(0.3)
-    states = sorted(x['state'] for x in gateway(admin)[1])
-    check(states == ['established', 'wait-key'],
+    states = {x['device-id'].hex(): x['state'] for x in gateway(admin)[1]}
+    check(states.get(IDD) == 'established' and
+          states.get(bytes(base[2:10]).hex()) == 'wait-key',
           'a new daemon registers; a session and a handshake are left live',
           states)
 

@@ -48,7 +48,8 @@ if insmod $ko; then
 	python3 $here/gateway.py --ynl $ksrc/tools/net/ynl \\
 		--spec $top/Documentation/netlink/specs/liteauth.yaml \\
 		--schema $ksrc/Documentation/netlink/genetlink-c.yaml \\
-		--laproto $top/build/tests/laproto 2>&1
+		--laproto $top/build/tests/laproto \\
+		--liteauthd $top/build/daemon/liteauthd 2>&1
 	rc=\$?
 	if [ \$rc -eq 0 ]; then
 		echo "ok - UML $ver: gateway.py ran to the end"

@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liteauthd's link to the local gateway module over generic netlink
+ * (libnl-genl-3): it registers as the module's daemon, takes the GW_HELLO
+ * and GW_CONFIRM the module relays (LITEAUTH_CMD_RELAY_NTF), hands them to
+ * the server, and sends the server's GW_KEY or GW_REJECT back down
+ * (LITEAUTH_CMD_RELAY).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/netlink.h>
+
+#include "nl.h"
+
+struct la_nl {
+	struct nl_sock *sock;
+	int family;
+	la_nl_handler handler;
+	void *arg;
+};
+
+static int la_nl_ntf(struct nl_msg *msg, void *data)
+{
+	struct la_nl *nl = data;
+	struct nlattr *tb[LITEAUTH_A_MAX + 1];
+	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
+	u8 reply[LITEAUTH_MSG_MAX_LEN];
+	struct nl_msg *out;
+	size_t n;
+
+	if (gh->cmd != LITEAUTH_CMD_RELAY_NTF ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, LITEAUTH_A_MAX, NULL) ||
+	    !tb[LITEAUTH_A_MSG])
+		return NL_SKIP;
+	n = nl->handler(nl->arg, nla_data(tb[LITEAUTH_A_MSG]),
+			nla_len(tb[LITEAUTH_A_MSG]), reply);
+	if (!n)
+		return NL_OK;
+	out = nlmsg_alloc();
+	if (!out)
+		return NL_OK;
+	if (genlmsg_put(out, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0,
+			LITEAUTH_CMD_RELAY, LITEAUTH_GENL_VERSION) &&
+	    !nla_put(out, LITEAUTH_A_MSG, n, reply))
+		nl_send_auto(nl->sock, out);
+	nlmsg_free(out);
+	return NL_OK;
+}
+
+int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
+	       char *err, size_t errlen)
+{
+	struct la_nl *nl;
+	struct nl_msg *msg;
+	int ret;
+
+	*nlp = NULL;
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return -ENOMEM;
+	nl->handler = handler;
+	nl->arg = arg;
+	nl->sock = nl_socket_alloc();
+	if (!nl->sock || genl_connect(nl->sock)) {
+		snprintf(err, errlen, "cannot open a generic netlink socket");
+		ret = -EIO;
+		goto err_free;
+	}
+	nl->family = genl_ctrl_resolve(nl->sock, LITEAUTH_GENL_NAME);
+	if (nl->family < 0) {
+		snprintf(err, errlen,
+			 "the liteauth kernel module is not loaded (modprobe liteauth), or run with --no-netlink");
+		ret = -ENOENT;
+		goto err_free;
+	}
+
+	msg = nlmsg_alloc();
+	if (!msg) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0,
+		    LITEAUTH_CMD_RELAY_REGISTER, LITEAUTH_GENL_VERSION);
+	ret = nl_send_sync(nl->sock, msg);	/* frees msg */
+	if (ret) {
+		snprintf(err, errlen, "liteauth.ko refused this daemon: %s%s",
+			 nl_geterror(ret),
+			 ret == -NLE_BUSY ? " (another daemon is registered)" :
+			 ret == -NLE_PERM ? " (run as root)" : "");
+		ret = -EPERM;
+		goto err_free;
+	}
+
+	/* From here on, what arrives is the module's relay notifications,
+	 * and what goes down is not acknowledged (an ACK would end the
+	 * processing of a batch; the module counts what it refuses).
+	 */
+	nl_socket_disable_seq_check(nl->sock);
+	nl_socket_disable_auto_ack(nl->sock);
+	nl_socket_modify_cb(nl->sock, NL_CB_VALID, NL_CB_CUSTOM, la_nl_ntf,
+			    nl);
+	nl_socket_set_nonblocking(nl->sock);
+	*nlp = nl;
+	return 0;
+
+err_free:
+	la_nl_close(nl);
+	return ret;
+}
+
+int la_nl_fd(struct la_nl *nl)
+{
+	return nl_socket_get_fd(nl->sock);
+}
+
+int la_nl_receive(struct la_nl *nl)
+{
+	int ret = nl_recvmsgs_default(nl->sock);
+
+	return ret == -NLE_AGAIN ? 0 : ret;
+}
+
+void la_nl_close(struct la_nl *nl)
+{
+	if (!nl)
+		return;
+	if (nl->sock)
+		nl_socket_free(nl->sock);
+	free(nl);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * liteauthd's generic netlink link to the local liteauth.ko (nl.c).
+ */
+#ifndef _LITEAUTH_DAEMON_NL_H
+#define _LITEAUTH_DAEMON_NL_H
+
+#include <stddef.h>
+
+#include "proto.h"
+
+/* Handles one message from the module; returns the answer's length. */
+typedef size_t (*la_nl_handler)(void *arg, const void *msg, size_t len,
+				u8 *reply);
+
+struct la_nl;
+
+/* Registers as the module's daemon; a sentence for the user in @err. */
+int la_nl_open(struct la_nl **nl, la_nl_handler handler, void *arg,
+	       char *err, size_t errlen);
+int la_nl_fd(struct la_nl *nl);
+/* Handles what the socket holds; a negative libnl error if it failed. */
+int la_nl_receive(struct la_nl *nl);
+void la_nl_close(struct la_nl *nl);
+
+#endif /* _LITEAUTH_DAEMON_NL_H */
