@@ -45,16 +45,17 @@ KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c
 LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o
 # The daemon's parts: the key store on Berkeley DB, the server.
-STORE_SRCS := daemon/store.c daemon/server.c
-STORE_OBJS := $(B)/lib/store.o $(B)/lib/server.o
+STORE_SRCS := daemon/store.c daemon/server.c daemon/relay.c
+STORE_OBJS := $(B)/lib/store.o $(B)/lib/server.o $(B)/lib/relay.o
 LDLIBS_DB := -ldb
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
-	daemon/store_test.c daemon/server_test.c tests/unit/kunit.c
+	daemon/store_test.c daemon/server_test.c daemon/relay_test.c \
+	tests/unit/kunit.c
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
 	$(B)/tests/test_vectors.o $(B)/tests/store_test.o \
-	$(B)/tests/server_test.o $(B)/tests/kunit.o
+	$(B)/tests/server_test.o $(B)/tests/relay_test.o $(B)/tests/kunit.o
 FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 # The suites those files define: each must run, or the run fails.
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \

@@ -8,9 +8,10 @@
  * Each datagram goes to the server (server.c), whose answer, if any, goes
  * back to the sender.
  *
- * It serves direct devices and remote gateways over UDP and, unless told
- * --no-netlink, the local liteauth.ko over generic netlink. The relay
- * role is not there yet, and it says so rather than pretending.
+ * In the server role it serves direct devices and remote gateways over UDP
+ * and, unless told --no-netlink, the local liteauth.ko over generic
+ * netlink. In the relay role it carries the local module's messages to a
+ * remote server over UDP and back (relay.c).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,6 +36,7 @@
 
 #include "crypto.h"
 #include "nl.h"
+#include "relay.h"
 #include "server.h"
 
 #define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
@@ -46,6 +48,8 @@ struct la_conf {
 	char passfile[256];
 	char listen[LA_LISTEN_MAX][128];
 	int nlisten;
+	char upstream[LA_RELAY_UPSTREAMS_MAX][128];
+	int nupstream;
 	bool no_netlink;
 	bool foreground;
 	char role[16];
@@ -58,6 +62,9 @@ struct la_daemon {
 	bool conf_explicit;
 	struct la_store *store;
 	struct la_server srv;
+	struct la_relay relay;
+	bool relaying;
+	int upfd[LA_RELAY_UPSTREAMS_MAX];
 	struct la_nl *nl;
 	int epfd, sigfd, timerfd, lockfd;
 	int socks[LA_LISTEN_MAX];
@@ -203,6 +210,14 @@ static int la_conf_set(struct la_conf *c, const char *key, const char *val,
 		}
 		snprintf(c->listen[c->nlisten++], sizeof(c->listen[0]), "%s",
 			 val);
+	} else if (!strcmp(key, "upstream")) {
+		if (c->nupstream == LA_RELAY_UPSTREAMS_MAX) {
+			snprintf(err, errlen, "at most %d upstream servers",
+				 LA_RELAY_UPSTREAMS_MAX);
+			return -1;
+		}
+		snprintf(c->upstream[c->nupstream++], sizeof(c->upstream[0]),
+			 "%s", val);
 	} else if (!strcmp(key, "role")) {
 		if (strcmp(val, "server") && strcmp(val, "relay"))
 			goto bad_value;
@@ -275,35 +290,45 @@ static int la_conf_load(struct la_conf *c, const char *path, bool must)
 	return ret;
 }
 
-/* "[addr]:port", "addr:port" or ":port" (every address). */
-static int la_listen_on(struct la_daemon *d, const char *spec)
+/* "[addr]:port", "addr:port" or, to listen, ":port" (every address). */
+static int la_resolve(const char *spec, const char *what,
+		      struct addrinfo **ai)
 {
-	char host[128], *port, *colon;
+	char host[128], *colon;
 	struct addrinfo hints = {
 		.ai_family = AF_UNSPEC,
 		.ai_socktype = SOCK_DGRAM,
 		.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-	}, *ai;
-	int fd, one = 1, ret;
+	};
+	int ret;
 
 	snprintf(host, sizeof(host), "%s", spec);
 	colon = strrchr(host, ':');
 	if (!colon) {
-		la_msg(LOG_ERR, "listen address '%s' must be ADDR:PORT", spec);
+		la_msg(LOG_ERR, "%s address '%s' must be ADDR:PORT", what, spec);
 		return -1;
 	}
 	*colon = '\0';
-	port = colon + 1;
-	if (host[0] == '[' && colon[-1] == ']') {
+	if (host[0] == '[' && colon > host && colon[-1] == ']') {
 		colon[-1] = '\0';
 		memmove(host, host + 1, strlen(host));
 	}
-	ret = getaddrinfo(*host ? host : NULL, port, &hints, &ai);
+	ret = getaddrinfo(*host ? host : NULL, colon + 1, &hints, ai);
 	if (ret) {
-		la_msg(LOG_ERR, "listen address '%s': %s", spec,
+		la_msg(LOG_ERR, "%s address '%s': %s", what, spec,
 		       gai_strerror(ret));
 		return -1;
 	}
+	return 0;
+}
+
+static int la_listen_on(struct la_daemon *d, const char *spec)
+{
+	struct addrinfo *ai;
+	int fd, one = 1;
+
+	if (la_resolve(spec, "listen", &ai))
+		return -1;
 	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    0);
 	if (fd >= 0 && ai->ai_family == AF_INET6)
@@ -361,7 +386,70 @@ static size_t la_from_module(void *arg, const void *msg, size_t len,
 {
 	struct la_daemon *d = arg;
 
+	if (d->relaying) {
+		la_relay_from_module(&d->relay, msg, len);
+		return 0;
+	}
 	return la_server_handle(&d->srv, msg, len, reply);
+}
+
+static int la_relay_up(void *arg, unsigned int upstream, const void *msg,
+		       size_t len)
+{
+	struct la_daemon *d = arg;
+
+	return send(d->upfd[upstream], msg, len, 0) < 0 ? -errno : 0;
+}
+
+static int la_relay_down(void *arg, const void *msg, size_t len)
+{
+	struct la_daemon *d = arg;
+
+	return la_nl_send(d->nl, msg, len);
+}
+
+static const struct la_relay_ops la_daemon_relay_ops = {
+	.now = la_mono,
+	.send_up = la_relay_up,
+	.send_down = la_relay_down,
+};
+
+/* What upstream server @i answered. */
+static void la_on_upstream(struct la_daemon *d, int i)
+{
+	u8 buf[LITEAUTH_MSG_MAX_LEN + 1];
+	ssize_t n;
+
+	while ((n = recv(d->upfd[i], buf, sizeof(buf), MSG_TRUNC)) >= 0)
+		la_relay_from_upstream(&d->relay, i, buf,
+				       (size_t)n > sizeof(buf) ? sizeof(buf) :
+								 (size_t)n);
+}
+
+/* Sockets to the upstream servers of the relay role, connected. */
+static int la_upstreams(struct la_daemon *d)
+{
+	struct addrinfo *ai;
+	int i;
+
+	for (i = 0; i < d->conf.nupstream; i++) {
+		if (la_resolve(d->conf.upstream[i], "upstream", &ai))
+			return -1;
+		d->upfd[i] = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK |
+				    SOCK_CLOEXEC, 0);
+		if (d->upfd[i] < 0 ||
+		    connect(d->upfd[i], ai->ai_addr, ai->ai_addrlen) ||
+		    la_epoll_add(d, d->upfd[i])) {
+			la_msg(LOG_ERR, "upstream %s: %s", d->conf.upstream[i],
+			       strerror(errno));
+			freeaddrinfo(ai);
+			return -1;
+		}
+		freeaddrinfo(ai);
+	}
+	la_relay_init(&d->relay, d->conf.nupstream, &la_daemon_relay_ops, d);
+	d->relaying = true;
+	return 0;
 }
 
 static void la_on_signal(struct la_daemon *d)
@@ -425,13 +513,60 @@ static int la_lock(struct la_daemon *d)
 	return 0;
 }
 
-static int la_setup(struct la_daemon *d)
+/* The relay role: the module's messages to upstream servers and back. */
+static int la_setup_relay(struct la_daemon *d)
+{
+	char err[256];
+
+	if (d->conf.no_netlink || !d->conf.nupstream || d->conf.nlisten) {
+		la_msg(LOG_ERR, "the relay role carries liteauth.ko's messages to --upstream servers: it needs netlink, at least one --upstream and no --listen");
+		return -1;
+	}
+	if (la_upstreams(d))
+		return -1;
+	if (la_nl_open(&d->nl, la_from_module, d, err, sizeof(err))) {
+		la_msg(LOG_ERR, "%s", err);
+		return -1;
+	}
+	return la_epoll_add(d, la_nl_fd(d->nl));
+}
+
+static int la_setup_events(struct la_daemon *d)
 {
 	struct itimerspec tick = { { 1, 0 }, { 1, 0 } };
-	char err[256];
 	sigset_t mask;
+
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->timerfd = timerfd_create(CLOCK_MONOTONIC,
+				    TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0 ||
+	    timerfd_settime(d->timerfd, 0, &tick, NULL) ||
+	    la_epoll_add(d, d->sigfd) || la_epoll_add(d, d->timerfd)) {
+		la_msg(LOG_ERR, "event loop: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int la_setup(struct la_daemon *d)
+{
+	char err[256];
 	int i;
 
+	if (la_setup_events(d))
+		return -1;
+	if (!strcmp(d->conf.role, "relay"))
+		return la_setup_relay(d);
+	if (d->conf.nupstream) {
+		la_msg(LOG_ERR, "--upstream is for the relay role (--role relay)");
+		return -1;
+	}
 	if (!d->conf.db[0]) {
 		la_msg(LOG_ERR, "no database: give --db DIR (or db = in %s)",
 		       d->conf_path);
@@ -440,10 +575,6 @@ static int la_setup(struct la_daemon *d)
 	if (!d->conf.nlisten && d->conf.no_netlink) {
 		la_msg(LOG_ERR, "nowhere to listen: give --listen ADDR:PORT (the protocol's port is %d)",
 		       LITEAUTH_UDP_PORT);
-		return -1;
-	}
-	if (strcmp(d->conf.role, "server")) {
-		la_msg(LOG_ERR, "the relay role is not available in this version yet");
 		return -1;
 	}
 	if (la_crypto_init()) {
@@ -460,22 +591,6 @@ static int la_setup(struct la_daemon *d)
 	if (la_server_init(&d->srv, d->store, &d->conf.limits, &la_daemon_ops,
 			   d)) {
 		la_msg(LOG_ERR, "out of memory");
-		return -1;
-	}
-
-	d->epfd = epoll_create1(EPOLL_CLOEXEC);
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	d->timerfd = timerfd_create(CLOCK_MONOTONIC,
-				    TFD_NONBLOCK | TFD_CLOEXEC);
-	if (d->epfd < 0 || d->sigfd < 0 || d->timerfd < 0 ||
-	    timerfd_settime(d->timerfd, 0, &tick, NULL) ||
-	    la_epoll_add(d, d->sigfd) || la_epoll_add(d, d->timerfd)) {
-		la_msg(LOG_ERR, "event loop: %s", strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < d->conf.nlisten; i++)
@@ -499,6 +614,8 @@ static void la_teardown(struct la_daemon *d)
 
 	for (i = 0; i < d->nsocks; i++)
 		close(d->socks[i]);
+	for (i = 0; d->relaying && i < d->conf.nupstream; i++)
+		close(d->upfd[i]);
 	la_nl_close(d->nl);
 	if (d->srv.pending)
 		la_server_destroy(&d->srv);
@@ -524,7 +641,7 @@ int main(int argc, char **argv)
 	};
 	struct la_daemon d = { .conf_path = LA_CONF_DEFAULT };
 	struct epoll_event ev[16];
-	int o, i, n, nlisten = 0;
+	int o, i, n, nlisten = 0, nupstream = 0;
 	char err[256];
 
 	/* Options override the config file: find the file first, then read
@@ -566,8 +683,10 @@ int main(int argc, char **argv)
 			key = "role";
 			break;
 		case 'u':
-			la_msg(LOG_ERR, "--upstream is for the relay role, which is not available in this version yet");
-			return 2;
+			if (!nupstream++)
+				d.conf.nupstream = 0;	/* replace the file's */
+			key = "upstream";
+			break;
 		case 'n':
 			d.conf.no_netlink = true;
 			break;
@@ -596,8 +715,12 @@ int main(int argc, char **argv)
 		la_teardown(&d);
 		return 1;
 	}
-	la_msg(LOG_NOTICE, "serving database %s on %d address(es)%s",
-	       d.conf.db, d.nsocks, d.nl ? " and liteauth.ko" : "");
+	if (d.relaying)
+		la_msg(LOG_NOTICE, "relaying liteauth.ko to %d upstream server(s)",
+		       d.conf.nupstream);
+	else
+		la_msg(LOG_NOTICE, "serving database %s on %d address(es)%s",
+		       d.conf.db, d.nsocks, d.nl ? " and liteauth.ko" : "");
 
 	while (!d.stop) {
 		n = epoll_wait(d.epfd, ev, ARRAY_SIZE(ev), -1);
@@ -612,20 +735,34 @@ int main(int argc, char **argv)
 			if (fd == d.sigfd) {
 				la_on_signal(&d);
 			} else if (fd == d.timerfd) {
-				if (read(fd, &ticks, sizeof(ticks)) > 0)
+				if (read(fd, &ticks, sizeof(ticks)) <= 0)
+					continue;
+				if (d.relaying)
+					la_relay_tick(&d.relay);
+				else
 					la_server_expire(&d.srv);
 			} else if (d.nl && fd == la_nl_fd(d.nl)) {
 				if (la_nl_receive(d.nl) < 0)
 					la_msg(LOG_WARNING, "netlink: receive failed");
+			} else if (d.relaying) {
+				int u;
+
+				for (u = 0; u < d.conf.nupstream; u++)
+					if (fd == d.upfd[u])
+						la_on_upstream(&d, u);
 			} else {
 				la_on_datagram(&d, fd);
 			}
 		}
 	}
-	for (i = 0; i < LA_SRV_MAX; i++)
+	for (i = 0; !d.relaying && i < LA_SRV_MAX; i++)
 		if (d.srv.counters[i])
 			la_msg(LOG_INFO, "%s: %llu", la_server_counter_name(i),
 			       (unsigned long long)d.srv.counters[i]);
+	for (i = 0; d.relaying && i < LA_RELAY_MAX; i++)
+		if (d.relay.counters[i])
+			la_msg(LOG_INFO, "%s: %llu", la_relay_counter_name(i),
+			       (unsigned long long)d.relay.counters[i]);
 	la_teardown(&d);
 	la_msg(LOG_NOTICE, "stopped");
 	return 0;

@@ -24,13 +24,27 @@ struct la_nl {
 	void *arg;
 };
 
+int la_nl_send(struct la_nl *nl, const void *msg, size_t len)
+{
+	struct nl_msg *out = nlmsg_alloc();
+	int ret = -ENOMEM;
+
+	if (!out)
+		return ret;
+	if (genlmsg_put(out, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0,
+			LITEAUTH_CMD_RELAY, LITEAUTH_GENL_VERSION) &&
+	    !nla_put(out, LITEAUTH_A_MSG, len, msg))
+		ret = nl_send_auto(nl->sock, out) < 0 ? -EIO : 0;
+	nlmsg_free(out);
+	return ret;
+}
+
 static int la_nl_ntf(struct nl_msg *msg, void *data)
 {
 	struct la_nl *nl = data;
 	struct nlattr *tb[LITEAUTH_A_MAX + 1];
 	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	u8 reply[LITEAUTH_MSG_MAX_LEN];
-	struct nl_msg *out;
 	size_t n;
 
 	if (gh->cmd != LITEAUTH_CMD_RELAY_NTF ||
@@ -39,16 +53,8 @@ static int la_nl_ntf(struct nl_msg *msg, void *data)
 		return NL_SKIP;
 	n = nl->handler(nl->arg, nla_data(tb[LITEAUTH_A_MSG]),
 			nla_len(tb[LITEAUTH_A_MSG]), reply);
-	if (!n)
-		return NL_OK;
-	out = nlmsg_alloc();
-	if (!out)
-		return NL_OK;
-	if (genlmsg_put(out, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0,
-			LITEAUTH_CMD_RELAY, LITEAUTH_GENL_VERSION) &&
-	    !nla_put(out, LITEAUTH_A_MSG, n, reply))
-		nl_send_auto(nl->sock, out);
-	nlmsg_free(out);
+	if (n)
+		la_nl_send(nl, reply, n);
 	return NL_OK;
 }
 

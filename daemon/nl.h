@@ -19,6 +19,8 @@ struct la_nl;
 int la_nl_open(struct la_nl **nl, la_nl_handler handler, void *arg,
 	       char *err, size_t errlen);
 int la_nl_fd(struct la_nl *nl);
+/* Sends GW_KEY or GW_REJECT down to the module. */
+int la_nl_send(struct la_nl *nl, const void *msg, size_t len);
 /* Handles what the socket holds; a negative libnl error if it failed. */
 int la_nl_receive(struct la_nl *nl);
 void la_nl_close(struct la_nl *nl);

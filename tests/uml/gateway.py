@@ -166,6 +166,7 @@ def dump_interrupted(fam, radio, hello):
 
 
 def setup_radios():
+    sh('ip', 'link', 'set', 'lo', 'up')
     for dev, short in (('wpan0', GW_SHORT), ('wpan1', DEV_SHORT)):
         sh('iwpan', 'dev', dev, 'set', 'pan_id', hex(PAN))
         sh('iwpan', 'dev', dev, 'set', 'short_addr', hex(short))
@@ -464,6 +465,49 @@ def main():
     ev = wait_for(events, 'event')
     check(ev is not None and ev['event']['type'] == 'daemon-gone',
           'and the module notices it is gone', ev)
+
+    # The relay role: this gateway's messages to a remote server over UDP,
+    # the first upstream dead, so the relay must resend and fail over.
+    idd5 = '00124b0000000005'
+    laproto('store-add', db, passf, 'device', idd5, KD)
+    slog = open(tmp + '/server.log', 'w')
+    rlog = open(tmp + '/relay.log', 'w')
+    srv = subprocess.Popen([ARGS.liteauthd, '--db', db, '--passphrase-file',
+                            passf, '--config', '/dev/null', '--foreground',
+                            '--no-netlink', '--listen', '[::1]:61630'],
+                           stderr=slog)
+    rel = subprocess.Popen([ARGS.liteauthd, '--role', 'relay', '--config',
+                            '/dev/null', '--foreground',
+                            '--upstream', '[::1]:61631',
+                            '--upstream', '[::1]:61630'], stderr=rlog)
+    end = time.time() + 5
+    while 'has-daemon' not in gateway(admin)[0]['flags'] and time.time() < end:
+        time.sleep(0.1)
+    _, hello5, _ = laproto('hello', KD, idd5, RD)
+    radio.send(frame(bytes.fromhex(hello5), 13))
+    key = recv_payload(radio, 10)
+    ok = key is not None and key[2:10].hex() == idd5
+    check(ok, 'through a relay whose first upstream is dead, KEY arrives')
+    if ok:
+        _, confirm5, _ = laproto('device-confirm', KD, RD, key.hex())
+        radio.send(frame(bytes.fromhex(confirm5), 14))
+        time.sleep(0.5)
+    s5 = [x for x in gateway(admin)[1] if x['device-id'].hex() == idd5]
+    rel.terminate()
+    rel.wait()
+    srv.terminate()
+    srv.wait()
+    slog.close()
+    rlog.close()
+    stext = open(tmp + '/server.log').read()
+    rtext = open(tmp + '/relay.log').read()
+    check(len(s5) == 1 and s5[0]['state'] == 'established' and
+          'device 00124b0000000005 authenticated through a gateway' in stext,
+          'and the remote server authenticates the device', stext[-400:])
+    check('failover: 1' in rtext and 'resent: ' in rtext and
+          rel.returncode == 0 and srv.returncode == 0,
+          'the relay resent, failed over, and both stop cleanly', rtext[-400:])
+    wait_for(events, 'event')
 
     # A new daemon can take over; leave an established session and a
     # handshake in progress for the module's unload to clean up.
