@@ -17,11 +17,14 @@
 #   make builds     liteauth.ko for Debian's kernel, arm64, sparse, DKMS
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
+#   make install    liteauthd, its man pages and systemd unit, under
+#                   $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean      remove build/ (the cached kernels stay, see README.md)
 #
 # The kernel module is built by Kbuild (Kbuild, kmod/Kbuild), never by this
 # file; `make -C KDIR M=$PWD` from here works too.
 
+PREFIX ?= /usr/local
 KERNELS ?= 6.1 6.12
 # The gateway tests also run on the debug kernel (KASAN, kmemleak, lockdep).
 GATEWAY_KERNELS ?= $(KERNELS) 6.12-debug
@@ -62,7 +65,7 @@ UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
 .PHONY: all userspace kmod unit daemon kunit gateway spec style builds fuzz \
-	check clean
+	check install clean
 
 all: userspace kmod
 
@@ -162,7 +165,7 @@ unit: $(B)/tests/unit $(B)/tests/unit-san
 	@tests/run-ktap.sh unit "$(UNIT_SUITES)" tests/unit/run.sh
 
 daemon: $(B)/daemon/liteauthd $(B)/tests/direct
-	@tests/run-ktap.sh daemon "" $(B)/tests/direct $(B)/daemon/liteauthd
+	@tests/run-ktap.sh daemon "" tests/daemon/run.sh
 
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
@@ -196,6 +199,18 @@ check:
 	-@$(MAKE) --no-print-directory builds
 	@tests/total.sh $(RESULTS) unit daemon $(addprefix kunit-,$(KERNELS)) \
 		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds
+
+install: $(B)/daemon/liteauthd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(B)/daemon/liteauthd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 Documentation/man/liteauthd.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 Documentation/man/liteauthd.conf.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man5/
+	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' daemon/liteauthd.service \
+		>$(DESTDIR)$(PREFIX)/lib/systemd/system/liteauthd.service
 
 clean:
 	rm -rf $(B)

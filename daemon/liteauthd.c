@@ -41,6 +41,7 @@
 
 #define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
 #define LA_PASS_DEFAULT	"/etc/liteauth/passphrase"
+#define LA_DB_DEFAULT	"/var/lib/liteauth"
 #define LA_LISTEN_MAX	8
 
 struct la_conf {
@@ -154,6 +155,7 @@ static void la_conf_defaults(struct la_conf *c)
 	};
 
 	memset(c, 0, sizeof(*c));
+	snprintf(c->db, sizeof(c->db), "%s", LA_DB_DEFAULT);
 	snprintf(c->passfile, sizeof(c->passfile), "%s", LA_PASS_DEFAULT);
 	snprintf(c->role, sizeof(c->role), "server");
 	c->limits = limits;
@@ -565,11 +567,6 @@ static int la_setup(struct la_daemon *d)
 		return la_setup_relay(d);
 	if (d->conf.nupstream) {
 		la_msg(LOG_ERR, "--upstream is for the relay role (--role relay)");
-		return -1;
-	}
-	if (!d->conf.db[0]) {
-		la_msg(LOG_ERR, "no database: give --db DIR (or db = in %s)",
-		       d->conf_path);
 		return -1;
 	}
 	if (!d->conf.nlisten && d->conf.no_netlink) {

@@ -270,7 +270,7 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 	if (ret) {
 		la_err(err, errlen,
 		       ret == ENOENT ?
-		       "%s holds no liteauth database (create one with --create)%s%s" :
+		       "%s holds no liteauth database yet: provision a device or gateway into it first%s%s" :
 		       "cannot open the tables of database %s: %s%s",
 		       dir, ret == ENOENT ? "" : db_strerror(ret),
 		       la_db_msg[0] ? la_db_msg : "");

@@ -80,6 +80,8 @@ static ssize_t ask(int s, const void *msg, size_t len, u8 *reply, int ms)
 }
 
 /* A whole handshake of device @p with key @kd; 0 if it authenticated. */
+static u16 last_life;	/* LIFE of the last KEY opened */
+
 static int handshake(int s, const struct la_principal *p, const u8 *kd,
 		     u8 rdlast, struct la_key *key_out)
 {
@@ -100,6 +102,7 @@ static int handshake(int s, const struct la_principal *p, const u8 *kd,
 	if (la_derive(S, LA_K_KEY, kd, p->id, rd, key->rs, k) ||
 	    la_key_open(reply, LITEAUTH_KEY_LEN, k, rd, &g))
 		return -3;
+	last_life = g.life;
 	if (la_derive(S, LA_K_CONF, g.sk, p->id, rd, key->rs, k) ||
 	    la_confirm_build(&c, S, k, p->id, rd, key->rs))
 		return -4;
@@ -271,6 +274,61 @@ static int refuses_module(const char *log)
 	       grep(log, "modprobe liteauth");
 }
 
+static void write_conf(const char *path, const char *life)
+{
+	FILE *f = fopen(path, "w");
+
+	fprintf(f, "# liteauthd.conf for the test\n"
+		"db = %s\npassphrase-file = %s\nlisten = 127.0.0.1:%s\n"
+		"netlink = no\nlife = %s   # minutes\n", db, pass, port, life);
+	fclose(f);
+}
+
+/* Everything from a config file; IPv4; SIGHUP applies a new LIFE. */
+static int config_and_reload(void)
+{
+	struct sockaddr_in sa4 = { .sin_family = AF_INET };
+	char conf[128], log[128];
+	struct la_principal a;
+	int s, i, r, status, ok;
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/liteauthd.conf", dir);
+	snprintf(log, sizeof(log), "%s/conf.log", dir);
+	write_conf(conf, "90");
+	pid = fork();
+	if (!pid) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		dup2(fd, 2);
+		execl(daemon_path, daemon_path, "--config", conf,
+		      "--foreground", (char *)NULL);
+		_exit(127);
+	}
+	device(&a, 1, 0x11);
+	sa4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa4.sin_port = htons(atoi(port));
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	connect(s, (struct sockaddr *)&sa4, sizeof(sa4));
+	for (i = 0, r = -1; i < 50 && r; i++) {
+		r = handshake(s, &a, a.key, 0x61, NULL);
+		if (r)
+			usleep(100000);
+	}
+	ok = !r && last_life == 90;
+	write_conf(conf, "45");
+	kill(pid, SIGHUP);
+	for (i = 0; i < 50 && !grep(log, "reloaded"); i++)
+		usleep(100000);
+	ok = ok && !handshake(s, &a, a.key, 0x62, NULL) && last_life == 45;
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	close(s);
+	if (!ok)
+		printf("# LIFE %u, handshake %d\n", last_life, r);
+	return ok && WIFEXITED(status) && !WEXITSTATUS(status);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in6 sa = { .sin6_family = AF_INET6 };
@@ -397,6 +455,8 @@ int main(int argc, char **argv)
 	     !la_store_get(st, LA_DEVICE, b.id, &q) && q.auth_count == 1;
 	la_store_close(st);
 	check(ok, "the database records each device's authentications");
+
+	check(config_and_reload(), "liteauthd reads its config file, listens on IPv4, and applies a changed LIFE on SIGHUP");
 
 	check(crash_loop(&sa, 10),
 	      "killed (SIGKILL) 10 times mid-handshake, with a provisioner killed mid-write: every committed device is there, and devices authenticate after a restart");
