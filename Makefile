@@ -8,6 +8,7 @@
 #                   has one, else the cached UML 6.1 test kernel)
 #   make unit       userspace unit tests
 #   make daemon     liteauthd end to end over UDP, with simulated devices
+#   make cli        the liteauth tool's provisioning commands
 #   make kunit      the KUnit suites inside UML kernels; KERNELS=6.1 picks one
 #   make gateway    liteauth.ko on simulated radios in UML, driven over
 #                   generic netlink with YNL, on each of KERNELS and on the
@@ -17,7 +18,7 @@
 #   make builds     liteauth.ko for Debian's kernel, arm64, sparse, DKMS
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
-#   make install    liteauthd, its man pages and systemd unit, under
+#   make install    liteauthd, liteauth, man pages and systemd unit, under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean      remove build/ (the cached kernels stay, see README.md)
 #
@@ -64,12 +65,16 @@ FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
-.PHONY: all userspace kmod unit daemon kunit gateway spec style builds fuzz \
-	check install clean
+.PHONY: all userspace kmod unit daemon cli kunit gateway spec style builds \
+	fuzz check install clean
 
 all: userspace kmod
 
-userspace: $(B)/lib/libliteauth.a $(B)/daemon/liteauthd $(B)/tests/unit \
+CLI_SRCS := $(wildcard tools/liteauth/*.c)
+CLI_OBJS := $(patsubst tools/liteauth/%.c,$(B)/tools/%.o,$(CLI_SRCS))
+
+userspace: $(B)/lib/libliteauth.a $(B)/daemon/liteauthd $(B)/tools/liteauth \
+	$(B)/tests/unit \
 	$(B)/tests/unit-san $(B)/tests/laproto $(B)/tests/direct
 
 # Installs what the userspace build needs, once per change of this file.
@@ -119,6 +124,13 @@ $(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(B)/daemon/nl.o \
 		$(STORE_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
 
+$(B)/tools/%.o: tools/liteauth/%.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/liteauth -c -o $@ $<
+
+$(B)/tools/liteauth: $(CLI_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
+
 # The daemon end to end over UDP (tests/daemon/direct.c).
 $(B)/tests/direct: $(B)/tests/direct.o $(STORE_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
@@ -167,6 +179,10 @@ unit: $(B)/tests/unit $(B)/tests/unit-san
 daemon: $(B)/daemon/liteauthd $(B)/tests/direct
 	@tests/run-ktap.sh daemon "" tests/daemon/run.sh
 
+cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto
+	@tests/run-ktap.sh cli "" /usr/bin/python3 tests/cli/cli_test.py \
+		$(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto
+
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
 
@@ -191,22 +207,24 @@ check:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
 	-@$(MAKE) --no-print-directory unit
 	-@$(MAKE) --no-print-directory daemon
+	-@$(MAKE) --no-print-directory cli
 	-@$(MAKE) --no-print-directory kunit
 	-@$(MAKE) --no-print-directory gateway
 	-@$(MAKE) --no-print-directory spec
 	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
 	-@$(MAKE) --no-print-directory builds
-	@tests/total.sh $(RESULTS) unit daemon $(addprefix kunit-,$(KERNELS)) \
+	@tests/total.sh $(RESULTS) unit daemon cli $(addprefix kunit-,$(KERNELS)) \
 		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds
 
-install: $(B)/daemon/liteauthd
+install: $(B)/daemon/liteauthd $(B)/tools/liteauth
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system
-	install -m 0755 $(B)/daemon/liteauthd $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(B)/daemon/liteauthd $(B)/tools/liteauth \
+		$(DESTDIR)$(PREFIX)/sbin/
 	install -m 0644 Documentation/man/liteauthd.8 \
-		$(DESTDIR)$(PREFIX)/share/man/man8/
+		Documentation/man/liteauth.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 Documentation/man/liteauthd.conf.5 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/
 	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' daemon/liteauthd.service \
@@ -215,4 +233,5 @@ install: $(B)/daemon/liteauthd
 clean:
 	rm -rf $(B)
 
--include $(wildcard $(B)/lib/*.d $(B)/tests/*.d $(B)/fuzz/*.d $(B)/daemon/*.d)
+-include $(wildcard $(B)/lib/*.d $(B)/tests/*.d $(B)/fuzz/*.d $(B)/daemon/*.d \
+	$(B)/tools/*.d)

@@ -40,8 +40,6 @@
 #include "server.h"
 
 #define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
-#define LA_PASS_DEFAULT	"/etc/liteauth/passphrase"
-#define LA_DB_DEFAULT	"/var/lib/liteauth"
 #define LA_LISTEN_MAX	8
 
 struct la_conf {

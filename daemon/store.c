@@ -114,11 +114,14 @@ static size_t la_rec_put(u8 *r, const struct la_principal *p)
 static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 		      size_t len)
 {
+	u8 idc[LA_ID_LEN];
+
 	if (len < LA_REC_FIXED || r[0] != LA_REC_VERSION || r[3] > 1 ||
 	    r[44] > LA_NAME_MAX || len != LA_REC_FIXED + (size_t)r[44])
 		return -EBADMSG;
+	memcpy(idc, id, LA_ID_LEN);	/* @id may be @p->id */
 	memset(p, 0, sizeof(*p));
-	memcpy(p->id, id, LA_ID_LEN);
+	memcpy(p->id, idc, LA_ID_LEN);
 	p->suite = r[2];
 	p->enabled = r[3];
 	memcpy(p->key, r + 4, LA_KEY_LEN);

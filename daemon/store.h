@@ -22,6 +22,10 @@
 
 #define LA_NAME_MAX	63
 
+/* Where liteauthd and the liteauth tool look by default. */
+#define LA_DB_DEFAULT	"/var/lib/liteauth"
+#define LA_PASS_DEFAULT	"/etc/liteauth/passphrase"
+
 enum la_kind {
 	LA_DEVICE,
 	LA_GATEWAY,

@@ -111,6 +111,9 @@ static void la_test_store_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_store_add(st, LA_DEVICE, &p), -EEXIST);
 	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
 	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+	/* Reading a record over the ID it was looked up by. */
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, q.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
 	/* Gateways are a table of their own. */
 	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_GATEWAY, p.id, &q), -ENOENT);
 

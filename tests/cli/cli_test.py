@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# cli_test.py LITEAUTH LITEAUTHD LAPROTO: the liteauth tool's provisioning
+# commands, their script-mode output (tab-separated, exact) and every
+# error message a user can meet; then a device provisioned by the tool
+# authenticates in direct mode against liteauthd --no-netlink on [::1].
+# Prints KTAP lines.
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+LITEAUTH, LITEAUTHD, LAPROTO = map(os.path.abspath, sys.argv[1:4])
+failures = 0
+
+
+def check(ok, what, detail=''):
+    global failures
+    print(('ok - ' if ok else 'not ok - ') + what, flush=True)
+    if not ok:
+        failures += 1
+        for line in str(detail).splitlines()[:10]:
+            print('#   ' + line)
+
+
+tmp = tempfile.mkdtemp()
+os.chdir(tmp)
+with open('pass', 'w') as f:
+    f.write('a passphrase\n')
+os.chmod('pass', 0o600)
+
+
+def la(*args, stdin=None):
+    r = subprocess.run([LITEAUTH, '--db', 'db', '--passphrase-file', 'pass',
+                        *args], input=stdin, capture_output=True, text=True)
+    return r.returncode, r.stdout, r.stderr.strip()
+
+
+def refused(args, message, stdin=None, what=None):
+    rc, out, err = la(*args, stdin=stdin)
+    check(rc != 0 and message in err and not out,
+          'refused with a clear message: ' + (what or ' '.join(args)),
+          f'status {rc}, stderr "{err}"')
+
+
+KD = '000102030405060708090a0b0c0d0e0f'
+ID1, ID2, IDG = '00124b0001020304', '00124b0001020305', 'b827ebfffe000001'
+
+refused(['device', 'list'], 'no key store at db yet', what='a missing store')
+rc, key, _ = la('genkey')
+check(rc == 0 and len(key.strip()) == 32 and
+      int(key.strip(), 16) >= 0, 'genkey prints 32 hex digits')
+with open('k1', 'w') as f:
+    f.write(KD + '\n')
+os.chmod('k1', 0o600)
+
+rc, _, err = la('device', 'add', ID1, '--key-file', 'k1', '--name',
+                'boiler room')
+check(rc == 0 and not err, 'device add with a key file')
+rc, _, err = la('device', 'add', ID2, '--generate', '--key-file', 'k2')
+st = os.stat('k2')
+check(rc == 0 and st.st_mode & 0o777 == 0o600 and
+      len(open('k2').read().strip()) == 32,
+      'device add --generate writes a new key file only its owner reads')
+rc, _, err = la('gateway', 'add', IDG, '--key-stdin', stdin=KD + '\n')
+check(rc == 0, 'gateway add with the key on standard input', err)
+
+refused(['device', 'add', ID1, '--key-file', 'k1'], 'already exists',
+        what='adding an existing device')
+refused(['device', 'add', '0012', '--key-file', 'k1'], 'EUI-64 of 16 hex',
+        what='a malformed ID')
+refused(['device', 'add', '00124b00010203zz', '--key-file', 'k1'],
+        'EUI-64 of 16 hex', what='an ID with non-hex digits')
+with open('bad', 'w') as f:
+    f.write('not a key\n')
+refused(['device', 'add', '00124b0001020306', '--key-file', 'bad'],
+        'must hold a key of 32 hex digits', what='a malformed key file')
+refused(['device', 'add', '00124b0001020306', '--key-stdin'],
+        'must hold a key', stdin='', what='an empty key on standard input')
+refused(['device', 'add', '00124b0001020306'], 'never taken from the command line',
+        what='no key given')
+refused(['device', 'add', '00124b0001020306', '--key', KD],
+        "unknown or incomplete option '--key'", what='a key on the command line')
+refused(['device', 'add', '00124b0001020306', '--generate', '--key-file',
+         'k1'], 'writes a new file', what='--generate over an existing file')
+refused(['device', 'del', '00124b0001020399'], 'no device 00124b0001020399',
+        what='deleting a missing device')
+refused(['device', 'frobnicate', ID1], "unknown device subcommand",
+        what='an unknown subcommand')
+rc, _, err = la('frobnicate')
+check(rc == 2 and "unknown command 'frobnicate'" in err and 'usage:' in err,
+      'an unknown command gets the usage')
+
+os.chmod('k1', 0o644)
+rc, _, err = la('device', 'add', '00124b0001020307', '--key-file', 'k1')
+check(rc == 0 and 'readable by others' in err and 'chmod 600 k1' in err,
+      'a key file others can read works, with a warning', err)
+la('device', 'del', '00124b0001020307')
+os.chmod('k1', 0o600)
+
+rc, _, _ = la('device', 'disable', ID2)
+rc, out, _ = la('device', 'list')
+lines = [l.split('\t') for l in out.splitlines()]
+check(rc == 0 and len(lines) == 2 and
+      [l[0] for l in lines] == [ID1, ID2] and
+      lines[0][1] == 'boiler room' and lines[0][2] == 'enabled' and
+      lines[1][2] == 'disabled' and lines[0][5] == 'never' and
+      lines[0][6] == '0' and lines[0][7] == '(hidden)' and
+      all(len(l) == 8 for l in lines),
+      'device list: tab-separated, keys hidden', out)
+rc, out, _ = la('--show-keys', 'device', 'show', ID1)
+check(out.split('\t')[7].strip() == KD, '--show-keys shows a key when asked')
+rc, out, _ = la('--json', 'device', 'list')
+j = json.loads(out)
+check(len(j) == 2 and j[0]['id'] == ID1 and j[1]['state'] == 'disabled' and
+      j[0]['key'] == '(hidden)', '--json device list', out)
+rc, _, _ = la('device', 'rekey', ID2, '--key-file', 'k1')
+rc, out, _ = la('--show-keys', 'device', 'show', ID2)
+check(rc == 0 and out.split('\t')[7].strip() == KD and
+      out.split('\t')[2] == 'disabled', 'rekey changes the key only')
+la('device', 'enable', ID2)
+
+# A device provisioned by the tool authenticates against liteauthd.
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(('::1', 0))
+port = s.getsockname()[1]
+s.close()
+log = open('liteauthd.log', 'w')
+d = subprocess.Popen([LITEAUTHD, '--db', 'db', '--passphrase-file', 'pass',
+                      '--config', '/dev/null', '--no-netlink', '--foreground',
+                      '--listen', '[::1]:%d' % port], stderr=log)
+rd = '1122334455667788'
+hello = subprocess.run([LAPROTO, 'hello', KD, ID1, rd], capture_output=True,
+                       text=True).stdout.strip()
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.connect(('::1', port))
+s.settimeout(0.3)
+key = None
+for _ in range(30):
+    s.send(bytes.fromhex(hello))
+    try:
+        key = s.recv(256)
+        break
+    except socket.timeout:
+        pass
+confirm = subprocess.run([LAPROTO, 'device-confirm', KD, rd, key.hex()],
+                         capture_output=True, text=True).stdout.strip() \
+    if key else ''
+if confirm:
+    s.send(bytes.fromhex(confirm))
+    time.sleep(0.3)
+rc, out, _ = la('device', 'show', ID1)
+check(key is not None and len(key) == 46 and out.split('\t')[6] == '1' and
+      out.split('\t')[5] != 'never',
+      'a device the tool provisioned authenticates against liteauthd, '
+      'and show counts it while the daemon runs', out)
+rc, out, _ = la('audit')
+rows = [l.split('\t') for l in out.splitlines()]
+check(rc == 0 and len(rows) == 1 and rows[0][3] == ID1 and
+      rows[0][4] == 'authenticated' and rows[0][2] == '-',
+      'audit shows the authentication', out)
+rc, out, _ = la('audit', '--device', ID2)
+check(rc == 0 and out == '', 'audit --device filters')
+d.terminate()
+d.wait()
+subprocess.run(['rm', '-rf', tmp])
+sys.exit(1 if failures else 0)

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liteauth: manage liteauth's key store and gateway. See liteauth(8).
+ *
+ * Global options come before the command; each command is a row of the
+ * table below, in a file of its own, and the help is made from the table.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "liteauth.h"
+
+static const struct la_cmd la_cmds[] = {
+	{ "device", la_cmd_device,
+	  "add ID [--key-file F | --key-stdin | --generate --key-file F] [--name N] [--disabled]\n"
+	  "            del|enable|disable|show ID | rekey ID [key as for add] | list",
+	  "provision the devices of the key store" },
+	{ "gateway", la_cmd_gateway, "the same subcommands as device",
+	  "provision the gateways of the key store" },
+	{ "genkey", la_cmd_genkey, "", "print a new random pre-shared key" },
+	{ "audit", la_cmd_audit, "[--since UNIXTIME] [--device ID]",
+	  "print the audit log of authentications and refusals" },
+};
+
+static void la_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: liteauth [--db DIR] [--passphrase-file F] [--json] [--show-keys]\n"
+		   "                COMMAND [ARGS]\n\ncommands:\n");
+	for (i = 0; i < ARRAY_SIZE(la_cmds); i++)
+		fprintf(f, "  %-8s %s\n           %s %s\n", la_cmds[i].name,
+			la_cmds[i].help, la_cmds[i].name, la_cmds[i].args);
+	fprintf(f, "\nThe database is %s and its passphrase file %s unless\n"
+		   "given. See liteauth(8).\n", LA_DB_DEFAULT, LA_PASS_DEFAULT);
+}
+
+struct la_store *la_cli_store(struct la_cli *cli, bool create)
+{
+	struct la_store *st;
+	char err[512];
+	int ret;
+
+	ret = la_store_open(&st, cli->db, cli->passfile,
+			    create ? LA_STORE_CREATE : 0, err, sizeof(err));
+	if (!ret)
+		return st;
+	if (ret == -EACCES)
+		la_fail("%s (run liteauth as root)", err);
+	else if (ret == -ENOENT && !create)
+		la_fail("no key store at %s yet: `liteauth device add` (or gateway add) creates it; --db names another",
+			cli->db);
+	else
+		la_fail("%s", err);
+	return NULL;
+}
+
+int la_parse_id(const char *s, u8 *id, const char *what)
+{
+	int i = 0;
+
+	while (*s && i < 2 * LA_ID_LEN) {
+		int v;
+
+		if ((*s == ':' || *s == '-') && i && !(i % 2)) {
+			s++;
+			continue;
+		}
+		v = *s >= '0' && *s <= '9' ? *s - '0' :
+		    *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+		    *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+		if (v < 0)
+			break;
+		id[i / 2] = (i % 2) ? id[i / 2] | v : v << 4;
+		i++;
+		s++;
+	}
+	if (i != 2 * LA_ID_LEN || *s)
+		return la_fail("%s must be an EUI-64 of 16 hex digits, like 00124b0001020304",
+			       what);
+	return 0;
+}
+
+void la_format_id(const u8 *id, char *out)
+{
+	int i;
+
+	for (i = 0; i < LA_ID_LEN; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "show-keys", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct la_cli cli = {
+		.db = LA_DB_DEFAULT,
+		.passfile = LA_PASS_DEFAULT,
+		.tty = isatty(STDOUT_FILENO),
+	};
+	size_t i;
+	int o, ret;
+
+	while ((o = getopt_long(argc, argv, "+d:p:jkh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd':
+			cli.db = optarg;
+			break;
+		case 'p':
+			cli.passfile = optarg;
+			break;
+		case 'j':
+			cli.json = true;
+			break;
+		case 'k':
+			cli.show_keys = true;
+			break;
+		case 'h':
+			la_help(stdout);
+			return 0;
+		default:
+			la_help(stderr);
+			return 2;
+		}
+	}
+	if (optind == argc) {
+		la_help(stderr);
+		return 2;
+	}
+	for (i = 0; i < ARRAY_SIZE(la_cmds); i++) {
+		if (strcmp(argv[optind], la_cmds[i].name))
+			continue;
+		if (la_crypto_init())
+			return la_fail("no AES-128 CMAC/CCM in this OpenSSL");
+		ret = la_cmds[i].fn(&cli, argc - optind, argv + optind);
+		la_crypto_exit();
+		return ret;
+	}
+	la_fail("unknown command '%s'", argv[optind]);
+	la_help(stderr);
+	return 2;
+}

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liteauth device ... and liteauth gateway ...: provisioning the key store,
+ * which the daemon may be using at the same time (Berkeley DB's locks and
+ * transactions keep them apart). Keys come from files or standard input,
+ * never the command line, and are printed only with --show-keys.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "liteauth.h"
+
+struct la_keyopts {
+	const char *file;
+	bool from_stdin, generate;
+	const char *name;
+	bool disabled;
+};
+
+/* --key-file, --key-stdin, --generate, --name, --disabled after an ID. */
+static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
+		      bool names)
+{
+	static const struct option opts[] = {
+		{ "key-file", required_argument, NULL, 'f' },
+		{ "key-stdin", no_argument, NULL, 's' },
+		{ "generate", no_argument, NULL, 'g' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "disabled", no_argument, NULL, 'x' },
+		{}
+	};
+	int o;
+
+	memset(k, 0, sizeof(*k));
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'f':
+			k->file = optarg;
+			break;
+		case 's':
+			k->from_stdin = true;
+			break;
+		case 'g':
+			k->generate = true;
+			break;
+		case 'n':
+		case 'x':
+			if (!names)
+				return la_fail("--%s is for add",
+					       o == 'n' ? "name" : "disabled");
+			if (o == 'n')
+				k->name = optarg;
+			else
+				k->disabled = true;
+			break;
+		default:
+			return la_fail("unknown or incomplete option '%s'",
+				       argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return la_fail("unexpected argument '%s'", argv[optind]);
+	if (k->from_stdin + !!k->file != 1 || (k->generate && !k->file))
+		return la_fail("give the key with one of --key-file F, --key-stdin, or --generate --key-file F (keys are never taken from the command line)");
+	if (k->name && strlen(k->name) > LA_NAME_MAX)
+		return la_fail("a name is at most %d bytes", LA_NAME_MAX);
+	return 0;
+}
+
+/* 32 hex digits, optionally followed by white space. */
+static int la_parse_key(const char *text, u8 *key, const char *from)
+{
+	int i;
+
+	for (i = 0; i < 2 * LA_KEY_LEN; i++) {
+		char c = text[i];
+		int v = c >= '0' && c <= '9' ? c - '0' :
+			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+
+		if (v < 0)
+			break;
+		key[i / 2] = (i % 2) ? key[i / 2] | v : v << 4;
+	}
+	if (i != 2 * LA_KEY_LEN || strspn(text + i, " \t\r\n") !=
+	    strlen(text + i))
+		return la_fail("%s must hold a key of 32 hex digits (liteauth genkey makes one)",
+			       from);
+	return 0;
+}
+
+static int la_get_key(const struct la_keyopts *k, u8 *key)
+{
+	char text[128] = "", from[300];
+	struct stat st;
+	ssize_t n;
+	int fd, ret;
+
+	if (k->generate) {
+		/* A new key, into a new file only its owner can read. */
+		fd = open(k->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return la_fail("cannot create key file %s: %s%s", k->file,
+				       strerror(errno),
+				       errno == EEXIST ? " (--generate writes a new file)" : "");
+		if (getrandom(key, LA_KEY_LEN, 0) != LA_KEY_LEN) {
+			close(fd);
+			return la_fail("getrandom failed");
+		}
+		for (n = 0; n < LA_KEY_LEN; n++)
+			sprintf(text + 2 * n, "%02x", key[n]);
+		text[2 * LA_KEY_LEN] = '\n';
+		n = write(fd, text, 2 * LA_KEY_LEN + 1);
+		close(fd);
+		memzero_explicit(text, sizeof(text));
+		return n == 2 * LA_KEY_LEN + 1 ? 0 :
+		       la_fail("cannot write key file %s", k->file);
+	}
+	if (k->from_stdin) {
+		fd = STDIN_FILENO;
+		snprintf(from, sizeof(from), "standard input");
+	} else {
+		fd = open(k->file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return la_fail("cannot read key file %s: %s", k->file,
+				       strerror(errno));
+		if (!fstat(fd, &st) && (st.st_mode & 077))
+			la_warn("key file %s is readable by others: chmod 600 %s",
+				k->file, k->file);
+		snprintf(from, sizeof(from), "key file %s", k->file);
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	ret = la_parse_key(text, key, from);
+	memzero_explicit(text, sizeof(text));
+	return ret;
+}
+
+static const char *la_kind_name(enum la_kind kind)
+{
+	return kind == LA_DEVICE ? "device" : "gateway";
+}
+
+static void la_time(u64 t, char *out, size_t len)
+{
+	time_t tt = t;
+	struct tm tm;
+
+	if (!t)
+		snprintf(out, len, "never");
+	else
+		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+}
+
+static const char *const la_cols[] = {
+	"id", "name", "state", "suite", "created", "last-auth", "auths", "key",
+};
+
+static int la_row(void *arg, const struct la_principal *p)
+{
+	struct la_table *t = arg;
+	char id[17], created[32], last[32], count[24], key[33] = "(hidden)";
+	char suite[8];
+	const char *cells[ARRAY_SIZE(la_cols)] = {
+		id, p->name, p->enabled ? "enabled" : "disabled", suite,
+		created, last, count, key,
+	};
+	int i;
+
+	la_format_id(p->id, id);
+	snprintf(suite, sizeof(suite), "%u", p->suite);
+	la_time(p->created, created, sizeof(created));
+	la_time(p->last_auth, last, sizeof(last));
+	snprintf(count, sizeof(count), "%llu",
+		 (unsigned long long)p->auth_count);
+	if (la_table_show_keys(t))
+		for (i = 0; i < LA_KEY_LEN; i++)
+			sprintf(key + 2 * i, "%02x", p->key[i]);
+	la_table_row(t, cells);
+	memzero_explicit(key, sizeof(key));
+	return 0;
+}
+
+static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
+			char **argv)
+{
+	const char *what = la_kind_name(kind);
+	const char *sub = argc > 1 ? argv[1] : "list";
+	struct la_principal p = { .suite = LITEAUTH_SUITE_AES128 };
+	struct la_keyopts k;
+	struct la_store *st;
+	struct la_table *t;
+	char idtext[17];
+	int ret = 0;
+
+	if (!strcmp(sub, "list")) {
+		if (argc > 2)
+			return la_fail("usage: liteauth %s list", what);
+		st = la_cli_store(cli, false);
+		if (!st)
+			return 1;
+		t = la_table_new(cli, ARRAY_SIZE(la_cols), la_cols);
+		ret = la_store_list(st, kind, la_row, t);
+		la_table_print(t);
+		la_store_close(st);
+		return ret ? la_fail("the %s table is damaged: %s", what,
+				     strerror(-ret)) : 0;
+	}
+	if (argc < 3)
+		return la_fail("usage: liteauth %s %s ID ...", what, sub);
+	if (la_parse_id(argv[2], p.id, "the ID"))
+		return 1;
+	la_format_id(p.id, idtext);
+
+	if (!strcmp(sub, "add") || !strcmp(sub, "rekey")) {
+		bool add = !strcmp(sub, "add");
+
+		if (la_keyopts(argc - 2, argv + 2, &k, add) || la_get_key(&k, p.key))
+			return 1;
+		st = la_cli_store(cli, add);
+		if (!st) {
+			la_principal_wipe(&p);
+			return 1;
+		}
+		if (add) {
+			p.enabled = !k.disabled;
+			p.created = time(NULL);
+			if (k.name)
+				snprintf(p.name, sizeof(p.name), "%s", k.name);
+			ret = la_store_add(st, kind, &p);
+		} else {
+			struct la_principal old;
+
+			ret = la_store_get(st, kind, p.id, &old);
+			if (!ret) {
+				memcpy(old.key, p.key, LA_KEY_LEN);
+				ret = la_store_update(st, kind, &old);
+			}
+			la_principal_wipe(&old);
+		}
+	} else if (!strcmp(sub, "del") || !strcmp(sub, "enable") ||
+		   !strcmp(sub, "disable") || !strcmp(sub, "show")) {
+		if (argc != 3)
+			return la_fail("usage: liteauth %s %s ID", what, sub);
+		st = la_cli_store(cli, false);
+		if (!st)
+			return 1;
+		if (!strcmp(sub, "del")) {
+			ret = la_store_del(st, kind, p.id);
+		} else {
+			ret = la_store_get(st, kind, p.id, &p);
+			if (!ret && strcmp(sub, "show")) {
+				p.enabled = !strcmp(sub, "enable");
+				ret = la_store_update(st, kind, &p);
+			} else if (!ret) {
+				t = la_table_new(cli, ARRAY_SIZE(la_cols),
+						 la_cols);
+				la_row(t, &p);
+				la_table_print(t);
+			}
+		}
+	} else {
+		return la_fail("unknown %s subcommand '%s' (add, del, enable, disable, rekey, list, show)",
+			       what, sub);
+	}
+	la_principal_wipe(&p);
+	la_store_close(st);
+	if (ret == -EEXIST)
+		return la_fail("%s %s already exists (rekey changes its key)",
+			       what, idtext);
+	if (ret == -ENOENT)
+		return la_fail("no %s %s", what, idtext);
+	if (ret)
+		return la_fail("%s %s: %s", what, idtext, strerror(-ret));
+	return 0;
+}
+
+int la_cmd_device(struct la_cli *cli, int argc, char **argv)
+{
+	return la_principal(cli, LA_DEVICE, argc, argv);
+}
+
+int la_cmd_gateway(struct la_cli *cli, int argc, char **argv)
+{
+	return la_principal(cli, LA_GATEWAY, argc, argv);
+}
