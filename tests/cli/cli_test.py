@@ -15,18 +15,9 @@ import tempfile
 import time
 
 LITEAUTH, LITEAUTHD, LAPROTO = map(os.path.abspath, sys.argv[1:4])
-failures = 0
-
-
-def check(ok, what, detail=''):
-    global failures
-    print(('ok - ' if ok else 'not ok - ') + what, flush=True)
-    if not ok:
-        failures += 1
-        for line in str(detail).splitlines()[:10]:
-            print('#   ' + line)
-
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import ktap  # noqa: E402
+from ktap import check  # noqa: E402
 tmp = tempfile.mkdtemp()
 os.chdir(tmp)
 with open('pass', 'w') as f:
@@ -168,4 +159,4 @@ check(rc == 0 and out == '', 'audit --device filters')
 d.terminate()
 d.wait()
 subprocess.run(['rm', '-rf', tmp])
-sys.exit(1 if failures else 0)
+sys.exit(1 if ktap.failures else 0)

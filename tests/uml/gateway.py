@@ -43,19 +43,9 @@ RS = '8877665544332211'
 SK = '5eed5eed5eed5eed0123456789abcdef'
 PAN, GW_SHORT, DEV_SHORT = 0xbeef, 0x0001, 0x0002
 ETH_P_IEEE802154 = 0x00f6
-
-failures = 0
-
-
-def check(ok, what, detail=''):
-    global failures
-    print(('ok - ' if ok else 'not ok - ') + what, flush=True)
-    if not ok:
-        failures += 1
-        for line in str(detail).splitlines():
-            print('#   ' + line, flush=True)
-    return ok
-
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+import ktap  # noqa: E402
+from ktap import check  # noqa: E402
 
 def sh(*cmd):
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -535,4 +525,4 @@ def main():
 
 
 main()
-sys.exit(1 if failures else 0)
+sys.exit(1 if ktap.failures else 0)
