@@ -126,10 +126,10 @@ $(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(B)/daemon/nl.o \
 
 $(B)/tools/%.o: tools/liteauth/%.c | $(B)/.debs
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/liteauth -c -o $@ $<
+	$(CC) $(CFLAGS) $(LA_CFLAGS) $(NL_CFLAGS) -Itools/liteauth -c -o $@ $<
 
 $(B)/tools/liteauth: $(CLI_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(LDLIBS_CRYPTO)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
 
 # The daemon end to end over UDP (tests/daemon/direct.c).
 $(B)/tests/direct: $(B)/tests/direct.o $(STORE_OBJS) $(B)/lib/libliteauth.a
@@ -186,7 +186,7 @@ cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
 
-gateway: $(B)/tests/laproto $(B)/daemon/liteauthd
+gateway: $(B)/tests/laproto $(B)/daemon/liteauthd $(B)/tools/liteauth
 	@tests/uml/gateway.sh $(GATEWAY_KERNELS)
 
 spec:

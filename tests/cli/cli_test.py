@@ -42,6 +42,10 @@ KD = '000102030405060708090a0b0c0d0e0f'
 ID1, ID2, IDG = '00124b0001020304', '00124b0001020305', 'b827ebfffe000001'
 
 refused(['device', 'list'], 'no key store at db yet', what='a missing store')
+for cmd in (['show'], ['revoke', '--all'], ['monitor'], []):
+    refused(cmd, 'the liteauth kernel module is not loaded: modprobe liteauth',
+            what=' '.join(cmd or ['(no command: show)']) +
+            ' without the module')
 rc, key, _ = la('genkey')
 check(rc == 0 and len(key.strip()) == 32 and
       int(key.strip(), 16) >= 0, 'genkey prints 32 hex digits')

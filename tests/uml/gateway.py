@@ -29,6 +29,7 @@ P.add_argument('--spec', required=True)
 P.add_argument('--schema', required=True)
 P.add_argument('--laproto', required=True)
 P.add_argument('--liteauthd', required=True)
+P.add_argument('--liteauth', required=True)
 ARGS = P.parse_args()
 sys.path.insert(0, ARGS.ynl)
 from lib import YnlFamily, NlError  # noqa: E402
@@ -436,6 +437,50 @@ def main():
     check(len(s3) == 1 and s3[0]['state'] == 'established',
           'the device is authenticated end to end: radio, module, daemon, store',
           s3)
+    # The liteauth tool's runtime commands on that state.
+    def tool(*args):
+        r = subprocess.run([ARGS.liteauth, '--db', db, '--passphrase-file',
+                            passf, *args], capture_output=True, text=True)
+        return r.returncode, r.stdout, r.stderr.strip()
+
+    rc, out, err = tool('show', 'sessions')
+    rows = {l.split('\t')[0]: l.split('\t') for l in out.splitlines()}
+    check(rc == 0 and rows.get(idd3, [''] * 10)[2] == 'established' and
+          rows[idd3][4] == 'wpan0' and rows[idd3][5] == 'beef/0002',
+          'liteauth show sessions lists the session, tab-separated', out + err)
+    rc, out, err = tool('show', 'interfaces')
+    check(rc == 0 and out == 'wpan0\n', 'liteauth show interfaces', out + err)
+    rc, out, err = tool('show', 'counters')
+    cnt = dict(l.split('\t') for l in out.splitlines())
+    check(rc == 0 and len(cnt) == 30 and int(cnt['rx-confirm']) >= 2,
+          'liteauth show counters', out + err)
+    rc, out, err = tool('set', '--bind', 'lo')
+    check(rc == 1 and 'not an IEEE 802.15.4' in err,
+          "liteauth set passes on the module's reason for refusing", err)
+    rc, out, err = tool('set', '--limit', 'rate-device=20')
+    check(rc == 0 and gateway(admin)[0]['limits']['rate-device'] == 20,
+          'liteauth set --limit', err)
+    tool('set', '--limit', 'rate-device=30')
+    mon = subprocess.Popen([ARGS.liteauth, 'monitor', '--count', '1'],
+                           stdout=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    rc, out, err = tool('revoke', idd3)
+    try:
+        line = mon.communicate(timeout=5)[0]
+    except subprocess.TimeoutExpired:
+        mon.kill()
+        line = ''
+    check(rc == 0 and line.split('\t')[:2] == ['session-down', idd3] and
+          line.strip().endswith('revoked') and
+          not [x for x in gateway(admin)[1] if x['device-id'].hex() == idd3],
+          'liteauth revoke ends the session; liteauth monitor prints it',
+          line + err)
+    r = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534',
+                        '--clear-groups', ARGS.liteauth, 'show'],
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and 'run liteauth as root' in r.stderr,
+          'liteauth show as a user: told to run it as root', r.stderr)
+
     while wait_for(events, 'event', 0.2):
         pass
     _, hello4, _ = laproto('hello', KD, idd4, RD)

@@ -49,7 +49,8 @@ if insmod $ko; then
 		--spec $top/Documentation/netlink/specs/liteauth.yaml \\
 		--schema $ksrc/Documentation/netlink/genetlink-c.yaml \\
 		--laproto $top/build/tests/laproto \\
-		--liteauthd $top/build/daemon/liteauthd 2>&1
+		--liteauthd $top/build/daemon/liteauthd \\
+		--liteauth $top/build/tools/liteauth 2>&1
 	rc=\$?
 	if [ \$rc -eq 0 ]; then
 		echo "ok - UML $ver: gateway.py ran to the end"

@@ -43,6 +43,7 @@ struct la_table *la_table_new(struct la_cli *cli, int ncols,
 			      const char *const *cols);
 void la_table_row(struct la_table *t, const char *const *cells);
 void la_table_print(struct la_table *t);	/* and frees it */
+void la_table_discard(struct la_table *t);
 /* Whether keys are printed (--show-keys) rather than "(hidden)". */
 bool la_table_show_keys(const struct la_table *t);
 
@@ -50,5 +51,9 @@ int la_cmd_device(struct la_cli *cli, int argc, char **argv);
 int la_cmd_gateway(struct la_cli *cli, int argc, char **argv);
 int la_cmd_genkey(struct la_cli *cli, int argc, char **argv);
 int la_cmd_audit(struct la_cli *cli, int argc, char **argv);
+int la_cmd_show(struct la_cli *cli, int argc, char **argv);
+int la_cmd_revoke(struct la_cli *cli, int argc, char **argv);
+int la_cmd_set(struct la_cli *cli, int argc, char **argv);
+int la_cmd_monitor(struct la_cli *cli, int argc, char **argv);
 
 #endif /* _LITEAUTH_CLI_H */

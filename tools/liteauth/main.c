@@ -17,6 +17,16 @@
 #include "liteauth.h"
 
 static const struct la_cmd la_cmds[] = {
+	{ "show", la_cmd_show, "[sessions|interfaces|counters]",
+	  "the gateway module's sessions, interfaces and counters (the default)" },
+	{ "monitor", la_cmd_monitor, "[--count N]",
+	  "print the gateway module's events as they happen" },
+	{ "revoke", la_cmd_revoke, "ID|--all",
+	  "end a device's session at the gateway, or every device's" },
+	{ "set", la_cmd_set,
+	  "[--bind|--unbind IFNAME] [--gateway-id ID --gateway-key-file F|--gateway-key-stdin]\n"
+	  "            [--limit NAME=VALUE]...",
+	  "configure the gateway module" },
 	{ "device", la_cmd_device,
 	  "add ID [--key-file F | --key-stdin | --generate --key-file F] [--name N] [--disabled]\n"
 	  "            del|enable|disable|show ID | rekey ID [key as for add] | list",
@@ -136,8 +146,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind == argc) {
-		la_help(stderr);
-		return 2;
+		/* No command: show, as wg does. */
+		argv[--optind] = "show";
 	}
 	for (i = 0; i < ARRAY_SIZE(la_cmds); i++) {
 		if (strcmp(argv[optind], la_cmds[i].name))

@@ -85,6 +85,18 @@ static void la_json_string(const char *s)
 	putchar('"');
 }
 
+void la_table_discard(struct la_table *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->nrows * t->ncols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t);
+}
+
 void la_table_print(struct la_table *t)
 {
 	int r, c, *w = calloc(t->ncols, sizeof(int));
@@ -122,9 +134,6 @@ void la_table_print(struct la_table *t)
 				printf("%s%c", t->cells[r * t->ncols + c],
 				       c + 1 < t->ncols ? '\t' : '\n');
 	}
-	for (r = 0; r < t->nrows * t->ncols; r++)
-		free(t->cells[r]);
-	free(t->cells);
 	free(w);
-	free(t);
+	la_table_discard(t);
 }

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liteauth monitor [--count N]: the gateway module's events, one line
+ * each (tab-separated: event, device, sid, interface, reason), until
+ * interrupted or N events.
+ */
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/genl/ctrl.h>
+
+#include "genl.h"
+#include "liteauth.h"
+
+struct la_monitor {
+	struct la_cli *cli;
+	long count;
+};
+
+static int la_event(struct nl_msg *msg, void *arg)
+{
+	static const char *const types[] = {
+		"?", "session-up", "session-down", "reject", "rate-limited",
+		"daemon-gone",
+	};
+	static const char *const down[] = {
+		"-", "expired", "revoked", "replaced", "unbound",
+	};
+	struct nlattr *tb[LITEAUTH_A_MAX + 1], *ev[LITEAUTH_EVENT_A_MAX + 1];
+	struct la_monitor *m = arg;
+	char id[17] = "-", ifname[IF_NAMESIZE] = "-", reason[16] = "-";
+	u32 type, r;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LITEAUTH_A_MAX, NULL) ||
+	    !tb[LITEAUTH_A_EVENT] ||
+	    nla_parse_nested(ev, LITEAUTH_EVENT_A_MAX, tb[LITEAUTH_A_EVENT],
+			     NULL) || !ev[LITEAUTH_EVENT_A_TYPE])
+		return NL_SKIP;
+	type = nla_get_u32(ev[LITEAUTH_EVENT_A_TYPE]);
+	if (ev[LITEAUTH_EVENT_A_DEVICE_ID] &&
+	    nla_len(ev[LITEAUTH_EVENT_A_DEVICE_ID]) == LA_ID_LEN)
+		la_format_id(nla_data(ev[LITEAUTH_EVENT_A_DEVICE_ID]), id);
+	if (ev[LITEAUTH_EVENT_A_IFINDEX])
+		if_indextoname(nla_get_u32(ev[LITEAUTH_EVENT_A_IFINDEX]), ifname);
+	if (ev[LITEAUTH_EVENT_A_REASON]) {
+		r = nla_get_u32(ev[LITEAUTH_EVENT_A_REASON]);
+		if (type == LITEAUTH_EVENT_SESSION_DOWN && r < ARRAY_SIZE(down))
+			snprintf(reason, sizeof(reason), "%s", down[r]);
+		else
+			snprintf(reason, sizeof(reason), "%u", r);
+	}
+	printf("%s\t%s\t%u\t%s\t%s\n", type < ARRAY_SIZE(types) ? types[type] : "?",
+	       id, ev[LITEAUTH_EVENT_A_SID] ?
+	       nla_get_u32(ev[LITEAUTH_EVENT_A_SID]) : 0, ifname, reason);
+	fflush(stdout);
+	if (m->count > 0 && !--m->count)
+		return NL_STOP;
+	return NL_OK;
+}
+
+int la_cmd_monitor(struct la_cli *cli, int argc, char **argv)
+{
+	struct la_monitor m = { .cli = cli, .count = -1 };
+	struct la_genl g;
+	int grp, ret = 0;
+
+	if (argc == 3 && !strcmp(argv[1], "--count"))
+		m.count = atol(argv[2]);
+	else if (argc != 1)
+		return la_fail("usage: liteauth monitor [--count N]");
+	if (la_genl_open(&g))
+		return 1;
+	grp = genl_ctrl_resolve_grp(g.sock, LITEAUTH_GENL_NAME,
+				    LITEAUTH_MCGRP_EVENTS);
+	if (grp < 0 || nl_socket_add_membership(g.sock, grp)) {
+		la_genl_close(&g);
+		return la_fail("cannot join the events group (run liteauth as root)");
+	}
+	nl_socket_disable_seq_check(g.sock);
+	nl_socket_modify_cb(g.sock, NL_CB_VALID, NL_CB_CUSTOM, la_event, &m);
+	while (m.count && ret >= 0)
+		ret = nl_recvmsgs_default(g.sock);
+	la_genl_close(&g);
+	return ret < 0 && m.count ? la_fail("monitor: %s", nl_geterror(ret)) : 0;
+}

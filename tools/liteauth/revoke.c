@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liteauth revoke ID|--all: end a device's session and handshake at the
+ * gateway (or every device's). To keep it out, also run
+ * liteauth device disable ID, so the server refuses its next HELLO.
+ */
+#include <string.h>
+
+#include "genl.h"
+#include "liteauth.h"
+
+int la_cmd_revoke(struct la_cli *cli, int argc, char **argv)
+{
+	struct la_genl g;
+	struct nl_msg *msg;
+	u8 id[LA_ID_LEN];
+	bool all;
+	int ret;
+
+	(void)cli;
+	if (argc != 2)
+		return la_fail("usage: liteauth revoke ID|--all");
+	all = !strcmp(argv[1], "--all");
+	if (!all && la_parse_id(argv[1], id, "the device ID"))
+		return 1;
+	if (la_genl_open(&g))
+		return 1;
+	msg = la_genl_msg(&g, LITEAUTH_CMD_SESSION_DEL, 0);
+	if (msg && (all ? nla_put_u32(msg, LITEAUTH_A_FLAGS, LITEAUTH_F_ALL) :
+			  nla_put(msg, LITEAUTH_A_DEVICE_ID, LA_ID_LEN, id))) {
+		nlmsg_free(msg);
+		msg = NULL;
+	}
+	ret = la_genl_request(&g, msg, NULL, NULL, "revoke");
+	la_genl_close(&g);
+	return ret;
+}
