@@ -9,6 +9,7 @@
 #   make unit       userspace unit tests
 #   make daemon     liteauthd end to end over UDP, with simulated devices
 #   make cli        the liteauth tool's provisioning commands
+#   make device     the device side built for a Cortex-M0+, with its size
 #   make kunit      the KUnit suites inside UML kernels; KERNELS=6.1 picks one
 #   make gateway    liteauth.ko on simulated radios in UML, driven over
 #                   generic netlink with YNL, on each of KERNELS and on the
@@ -61,12 +62,16 @@ UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
 	$(B)/tests/test_vectors.o $(B)/tests/store_test.o \
 	$(B)/tests/server_test.o $(B)/tests/relay_test.o $(B)/tests/kunit.o
 FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
+# The protocol on the device's crypto: one AES block function (tools/device).
+DEVICE_SRCS := kmod/proto.c tools/device/crypto_block.c tools/device/aes.c
+BLOCK_TEST_SRCS := kmod/proto_test.c kmod/test_vectors.c \
+	tools/device/crypto_block_test.c tests/unit/kunit.c
 # The suites those files define: each must run, or the run fails.
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
-.PHONY: all userspace kmod unit daemon cli kunit gateway spec style builds \
-	fuzz check install clean
+.PHONY: all userspace kmod unit daemon cli device kunit gateway spec style \
+	builds fuzz check install clean
 
 all: userspace kmod
 
@@ -74,7 +79,7 @@ CLI_SRCS := $(wildcard tools/liteauth/*.c)
 CLI_OBJS := $(patsubst tools/liteauth/%.c,$(B)/tools/%.o,$(CLI_SRCS))
 
 userspace: $(B)/lib/libliteauth.a $(B)/daemon/liteauthd $(B)/tools/liteauth \
-	$(B)/tests/unit \
+	$(B)/tests/unit $(B)/tests/unit-block \
 	$(B)/tests/unit-san $(B)/tests/laproto $(B)/tests/direct
 
 # Installs what the userspace build needs, once per change of this file.
@@ -147,6 +152,13 @@ $(B)/tests/%.o: tests/lib/%.c | $(B)/.debs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -c -o $@ $<
 
+# The protocol suite again, on the device's crypto (C99, no heap), with the
+# known answers of AES and CMAC, under the sanitizers.
+$(B)/tests/unit-block: $(BLOCK_TEST_SRCS) $(DEVICE_SRCS) | $(B)/.debs
+	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -Werror -Wno-unused-parameter \
+		$(SAN) -Iuapi -Ikmod -Itools/lib -Itools/device -Itests/unit \
+		-o $@ $(BLOCK_TEST_SRCS) $(DEVICE_SRCS)
+
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(B)/tests/unit-san: $(UNIT_SRCS) $(LIB_SRCS) $(STORE_SRCS) | $(B)/.debs
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter $(SAN) -Itests/unit \
@@ -173,8 +185,9 @@ else
 	@tools/build/kmod.sh $(B)/kmod "$(KDIR)"
 endif
 
-unit: $(B)/tests/unit $(B)/tests/unit-san
-	@tests/run-ktap.sh unit "$(UNIT_SUITES)" tests/unit/run.sh
+unit: $(B)/tests/unit $(B)/tests/unit-san $(B)/tests/unit-block
+	@tests/run-ktap.sh unit "$(UNIT_SUITES) liteauth_device_crypto" \
+		tests/unit/run.sh
 
 daemon: $(B)/daemon/liteauthd $(B)/tests/direct
 	@tests/run-ktap.sh daemon "" tests/daemon/run.sh
@@ -182,6 +195,9 @@ daemon: $(B)/daemon/liteauthd $(B)/tests/direct
 cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto
 	@tests/run-ktap.sh cli "" /usr/bin/python3 tests/cli/cli_test.py \
 		$(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto
+
+device:
+	@tests/run-ktap.sh device "" tests/device/m0plus.sh
 
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
@@ -208,13 +224,15 @@ check:
 	-@$(MAKE) --no-print-directory unit
 	-@$(MAKE) --no-print-directory daemon
 	-@$(MAKE) --no-print-directory cli
+	-@$(MAKE) --no-print-directory device
 	-@$(MAKE) --no-print-directory kunit
 	-@$(MAKE) --no-print-directory gateway
 	-@$(MAKE) --no-print-directory spec
 	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
 	-@$(MAKE) --no-print-directory builds
-	@tests/total.sh $(RESULTS) unit daemon cli $(addprefix kunit-,$(KERNELS)) \
+	@tests/total.sh $(RESULTS) unit daemon cli device \
+		$(addprefix kunit-,$(KERNELS)) \
 		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds
 
 install: $(B)/daemon/liteauthd $(B)/tools/liteauth

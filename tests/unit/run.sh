@@ -8,5 +8,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 "$top/build/tests/unit"
 echo "# the same suites under AddressSanitizer and UndefinedBehaviorSanitizer"
 "$top/build/tests/unit-san"
+echo "# the protocol on the device's crypto backend (tools/device), with AES and CMAC known answers"
+"$top/build/tests/unit-block"
 "$top/tests/doc-vectors.sh"
 "$top/tests/docs.sh"
