@@ -63,9 +63,11 @@ UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
 	$(B)/tests/server_test.o $(B)/tests/relay_test.o $(B)/tests/kunit.o
 FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
 # The protocol on the device's crypto: one AES block function (tools/device).
-DEVICE_SRCS := kmod/proto.c tools/device/crypto_block.c tools/device/aes.c
+DEVICE_SRCS := kmod/proto.c tools/device/la_device.c \
+	tools/device/crypto_block.c tools/device/aes.c
 BLOCK_TEST_SRCS := kmod/proto_test.c kmod/test_vectors.c \
-	tools/device/crypto_block_test.c tests/unit/kunit.c
+	tools/device/crypto_block_test.c tools/device/la_device_test.c \
+	tests/unit/kunit.c
 # The suites those files define: each must run, or the run fails.
 UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
@@ -186,7 +188,8 @@ else
 endif
 
 unit: $(B)/tests/unit $(B)/tests/unit-san $(B)/tests/unit-block
-	@tests/run-ktap.sh unit "$(UNIT_SUITES) liteauth_device_crypto" \
+	@tests/run-ktap.sh unit \
+		"$(UNIT_SUITES) liteauth_device_crypto liteauth_device" \
 		tests/unit/run.sh
 
 daemon: $(B)/daemon/liteauthd $(B)/tests/direct
