@@ -81,6 +81,7 @@ CLI_SRCS := $(wildcard tools/liteauth/*.c)
 CLI_OBJS := $(patsubst tools/liteauth/%.c,$(B)/tools/%.o,$(CLI_SRCS))
 
 userspace: $(B)/lib/libliteauth.a $(B)/daemon/liteauthd $(B)/tools/liteauth \
+	$(B)/tools/liteauth-devsim \
 	$(B)/tests/unit $(B)/tests/unit-block \
 	$(B)/tests/unit-san $(B)/tests/laproto $(B)/tests/direct
 
@@ -137,6 +138,11 @@ $(B)/tools/%.o: tools/liteauth/%.c | $(B)/.debs
 
 $(B)/tools/liteauth: $(CLI_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
+
+# The device simulator: the device library on OpenSSL, over UDP.
+$(B)/tools/liteauth-devsim: tools/devsim/devsim.c tools/device/la_device.c \
+		$(B)/lib/libliteauth.a | $(B)/.debs
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/device -o $@ $^ $(LDLIBS_CRYPTO)
 
 # The daemon end to end over UDP (tests/daemon/direct.c).
 $(B)/tests/direct: $(B)/tests/direct.o $(STORE_OBJS) $(B)/lib/libliteauth.a
@@ -195,9 +201,11 @@ unit: $(B)/tests/unit $(B)/tests/unit-san $(B)/tests/unit-block
 daemon: $(B)/daemon/liteauthd $(B)/tests/direct
 	@tests/run-ktap.sh daemon "" tests/daemon/run.sh
 
-cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto
+cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
+		$(B)/tools/liteauth-devsim
 	@tests/run-ktap.sh cli "" /usr/bin/python3 tests/cli/cli_test.py \
-		$(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto
+		$(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
+		$(B)/tools/liteauth-devsim
 
 device:
 	@tests/run-ktap.sh device "" tests/device/m0plus.sh

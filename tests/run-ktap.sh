@@ -15,7 +15,12 @@ echo "== $name"
 "$@" >"$log" 2>&1
 rc=$?
 cat "$log"
-[ $rc -eq 0 ] || [ $rc -eq 1 ] || echo "not ok - $name: $1 exited with status $rc" | tee -a "$log"
+# A program that fails must say what failed; one that exits non-zero
+# without a "not ok" line crashed or stopped early, and that is a failure.
+if [ $rc -ne 0 ] && ! grep -q '^ *not ok' "$log"; then
+	echo "not ok - $name: $1 exited with status $rc before reporting a failure" |
+		tee -a "$log"
+fi
 closing=$(awk -v suites="$suites" -v label="$name" -f "$top/tests/ktap.awk" "$log")
 echo "$closing"
 closing=$(echo "$closing" | tail -n 1)

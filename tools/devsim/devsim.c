@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * liteauth-devsim: many simulated devices, each one the device library's
+ * state machine (tools/device/la_device.c), talking to a server over UDP
+ * (the direct case).
+ *
+ *   liteauth-devsim keys --master F --count N [--first ID]
+ *       prints "ID KEY" for each device, for provisioning:
+ *       ... | while read id key; do
+ *               echo $key | liteauth device add $id --key-stdin; done
+ *   liteauth-devsim udp --server ADDR:PORT --master F --count N
+ *       [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]
+ *       [--timeout SECONDS] [--verbose]
+ *
+ * Device i has the ID first + i and the key CMAC(master, ID), so the two
+ * commands agree without any file per device. The first K devices of
+ * --wrong-key use another key and must fail. --loss drops that share of
+ * the datagrams each way. The closing line counts devices authenticated
+ * and failed, HELLO resends, bytes each way and handshakes per second.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto.h"
+#include "la_device.h"
+
+struct sim;
+
+struct simdev {
+	struct la_device d;
+	struct sim *sim;
+	u32 started;
+	bool done, ok;
+};
+
+struct sim {
+	int fd;
+	unsigned int loss;	/* percent */
+	bool verbose;
+	u64 sent, received, bytes_out, bytes_in;
+	struct simdev *devs;
+	unsigned int n;
+};
+
+static u32 now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u32)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static bool lost(struct sim *s)
+{
+	u8 r;
+
+	if (!s->loss)
+		return false;
+	if (getrandom(&r, 1, 0) != 1)
+		return false;
+	return r % 100 < s->loss;
+}
+
+static void sim_send(void *arg, const u8 *msg, size_t len)
+{
+	struct simdev *sd = arg;
+	struct sim *s = sd->sim;
+
+	s->bytes_out += len;
+	s->sent++;
+	if (!lost(s))
+		send(s->fd, msg, len, 0);
+}
+
+static void sim_random(void *arg, u8 *buf, size_t len)
+{
+	(void)arg;
+	if (getrandom(buf, len, 0) != (ssize_t)len)
+		abort();
+}
+
+static void sim_established(void *arg, const struct la_grant *g)
+{
+	struct simdev *sd = arg;
+
+	sd->done = sd->ok = true;
+	if (sd->sim->verbose) {
+		char id[17];
+		int i;
+
+		for (i = 0; i < LA_ID_LEN; i++)
+			sprintf(id + 2 * i, "%02x", sd->d.idd[i]);
+		printf("device %s authenticated: sid %u, life %u min, %u ms, %u resends\n",
+		       id, g->sid, g->life, now_ms() - sd->started,
+		       sd->d.retransmits);
+	}
+}
+
+static const struct la_device_ops sim_ops = {
+	.send = sim_send,
+	.random = sim_random,
+	.established = sim_established,
+};
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: liteauth-devsim keys --master F --count N [--first ID]\n"
+		"       liteauth-devsim udp --server ADDR:PORT --master F --count N [--first ID]\n"
+		"           [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
+		"           [--timeout SECONDS] [--verbose]\n");
+	return 2;
+}
+
+static int parse_hex(const char *s, u8 *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int v;
+
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -1;
+		out[i] = v;
+	}
+	return strlen(s) == 2 * n ? 0 : -1;
+}
+
+static int read_master(const char *file, u8 *master)
+{
+	char text[80] = "";
+	FILE *f = fopen(file, "re");
+
+	if (!f || !fgets(text, sizeof(text), f)) {
+		fprintf(stderr, "liteauth-devsim: cannot read master key %s\n",
+			file);
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	text[strcspn(text, " \r\n")] = '\0';
+	if (parse_hex(text, master, LA_KEY_LEN)) {
+		fprintf(stderr, "liteauth-devsim: %s must hold 32 hex digits (liteauth genkey makes one)\n",
+			file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Device @i: its ID and key. */
+static void device_id_key(const u8 *first, const u8 *master, u32 i, u8 *id,
+			  u8 *key)
+{
+	u8 mac[LA_CMAC_LEN];
+	u64 v = 0;
+	int b;
+
+	for (b = 0; b < LA_ID_LEN; b++)
+		v = v << 8 | first[b];
+	v += i;
+	for (b = LA_ID_LEN - 1; b >= 0; b--, v >>= 8)
+		id[b] = v & 0xff;
+	la_crypto_cmac(LITEAUTH_SUITE_AES128, master, id, LA_ID_LEN, mac);
+	memcpy(key, mac, LA_KEY_LEN);
+	memzero_explicit(mac, sizeof(mac));
+}
+
+static int connect_to(const char *spec)
+{
+	char host[128], *colon;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
+				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	int fd;
+
+	snprintf(host, sizeof(host), "%s", spec);
+	colon = strrchr(host, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	if (host[0] == '[' && colon > host && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	if (getaddrinfo(host, colon + 1, &hints, &ai))
+		return -1;
+	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static struct simdev *find(struct sim *s, const u8 *idd)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!memcmp(s->devs[i].d.idd, idd, LA_ID_LEN))
+			return &s->devs[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "master", required_argument, NULL, 'm' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "first", required_argument, NULL, 'f' },
+		{ "server", required_argument, NULL, 's' },
+		{ "concurrency", required_argument, NULL, 'c' },
+		{ "loss", required_argument, NULL, 'l' },
+		{ "wrong-key", required_argument, NULL, 'w' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{}
+	};
+	u8 master[LA_KEY_LEN], first[LA_ID_LEN] = { 0x00, 0x12, 0x4b, 0, 0,
+						     0x10, 0, 0 };
+	const char *mode, *masterfile = NULL, *server = NULL;
+	unsigned int count = 0, conc = 64, wrong = 0, timeout = 60, i;
+	unsigned int active = 0, next = 0, finished = 0, ok = 0, resends = 0;
+	struct sim s = {};
+	u32 t0;
+	int o;
+
+	if (argc < 2)
+		return usage();
+	mode = argv[1];
+	optind = 2;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 'm':
+			masterfile = optarg;
+			break;
+		case 'n':
+			count = atoi(optarg);
+			break;
+		case 'f':
+			if (parse_hex(optarg, first, LA_ID_LEN))
+				return usage();
+			break;
+		case 's':
+			server = optarg;
+			break;
+		case 'c':
+			conc = atoi(optarg);
+			break;
+		case 'l':
+			s.loss = atoi(optarg);
+			break;
+		case 'w':
+			wrong = atoi(optarg);
+			break;
+		case 't':
+			timeout = atoi(optarg);
+			break;
+		case 'v':
+			s.verbose = true;
+			break;
+		default:
+			return usage();
+		}
+	}
+	if (!masterfile || !count || conc < 1 || s.loss > 100 ||
+	    la_crypto_init() || read_master(masterfile, master))
+		return usage();
+
+	if (!strcmp(mode, "keys")) {
+		for (i = 0; i < count; i++) {
+			u8 id[LA_ID_LEN], key[LA_KEY_LEN];
+			int b;
+
+			device_id_key(first, master, i, id, key);
+			for (b = 0; b < LA_ID_LEN; b++)
+				printf("%02x", id[b]);
+			putchar(' ');
+			for (b = 0; b < LA_KEY_LEN; b++)
+				printf("%02x", key[b]);
+			putchar('\n');
+			memzero_explicit(key, sizeof(key));
+		}
+		return 0;
+	}
+	if (strcmp(mode, "udp") || !server)
+		return usage();
+	s.fd = connect_to(server);
+	if (s.fd < 0) {
+		fprintf(stderr, "liteauth-devsim: cannot reach %s\n", server);
+		return 1;
+	}
+	s.n = count;
+	s.devs = calloc(count, sizeof(*s.devs));
+	if (!s.devs)
+		return 1;
+	for (i = 0; i < count; i++) {
+		u8 id[LA_ID_LEN], key[LA_KEY_LEN];
+
+		device_id_key(first, master, i, id, key);
+		if (i < wrong)
+			key[0] ^= 0xff;
+		s.devs[i].sim = &s;
+		la_device_init(&s.devs[i].d, id, key, &sim_ops, &s.devs[i]);
+		memzero_explicit(key, sizeof(key));
+	}
+
+	t0 = now_ms();
+	while (finished < count) {
+		u8 buf[LITEAUTH_MSG_MAX_LEN + 1];
+		struct pollfd p = { .fd = s.fd, .events = POLLIN };
+		u32 now = now_ms();
+		ssize_t n;
+
+		while (active < conc && next < count) {
+			s.devs[next].started = now;
+			la_device_start(&s.devs[next].d, now);
+			next++;
+			active++;
+		}
+		poll(&p, 1, 10);
+		while ((n = recv(s.fd, buf, sizeof(buf), 0)) > 0) {
+			struct simdev *sd;
+
+			s.received++;
+			s.bytes_in += n;
+			if (lost(&s) || n != LITEAUTH_KEY_LEN)
+				continue;
+			sd = find(&s, ((struct la_key *)buf)->idd);
+			if (sd && !sd->done)
+				la_device_rx(&sd->d, buf, n, now_ms());
+		}
+		now = now_ms();
+		for (i = 0; i < next; i++) {
+			struct simdev *sd = &s.devs[i];
+
+			if (sd->done && sd->d.state != LA_DEVICE_IDLE) {
+				/* Finished: out of the loop for good. */
+				sd->d.state = LA_DEVICE_IDLE;
+				resends += sd->d.retransmits;
+				finished++;
+				active--;
+				ok += sd->ok;
+				continue;
+			}
+			if (sd->done)
+				continue;
+			if (now - sd->started >= timeout * 1000) {
+				sd->done = true;	/* counted next round */
+				if (s.verbose) {
+					char id[17];
+					int b;
+
+					for (b = 0; b < LA_ID_LEN; b++)
+						sprintf(id + 2 * b, "%02x",
+							sd->d.idd[b]);
+					printf("device %s failed: no KEY in %u s, %u HELLOs\n",
+					       id, timeout, sd->d.hellos);
+				}
+				continue;
+			}
+			la_device_tick(&sd->d, now);
+		}
+	}
+	{
+		double secs = (now_ms() - t0) / 1000.0;
+
+		printf("%u authenticated, %u failed, %u resends, %llu bytes sent, %llu received, %.1f handshakes/s\n",
+		       ok, count - ok, resends,
+		       (unsigned long long)s.bytes_out,
+		       (unsigned long long)s.bytes_in,
+		       secs > 0 ? ok / secs : 0.0);
+	}
+	free(s.devs);
+	close(s.fd);
+	la_crypto_exit();
+	return ok == count - wrong ? 0 : 1;
+}
