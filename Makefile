@@ -142,7 +142,8 @@ $(B)/tools/liteauth: $(CLI_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
 # The device simulator: the device library on OpenSSL, over UDP.
 $(B)/tools/liteauth-devsim: tools/devsim/devsim.c tools/device/la_device.c \
 		$(B)/lib/libliteauth.a | $(B)/.debs
-	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/device -o $@ $^ $(LDLIBS_CRYPTO)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/device -o $@ \
+		$(filter %.c %.a,$^) $(LDLIBS_CRYPTO)
 
 # The daemon end to end over UDP (tests/daemon/direct.c).
 $(B)/tests/direct: $(B)/tests/direct.o $(STORE_OBJS) $(B)/lib/libliteauth.a
@@ -213,7 +214,8 @@ device:
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)
 
-gateway: $(B)/tests/laproto $(B)/daemon/liteauthd $(B)/tools/liteauth
+gateway: $(B)/tests/laproto $(B)/daemon/liteauthd $(B)/tools/liteauth \
+		$(B)/tools/liteauth-devsim
 	@tests/uml/gateway.sh $(GATEWAY_KERNELS)
 
 spec:

@@ -50,7 +50,8 @@ if insmod $ko; then
 		--schema $ksrc/Documentation/netlink/genetlink-c.yaml \\
 		--laproto $top/build/tests/laproto \\
 		--liteauthd $top/build/daemon/liteauthd \\
-		--liteauth $top/build/tools/liteauth 2>&1
+		--liteauth $top/build/tools/liteauth \\
+		--devsim $top/build/tools/liteauth-devsim 2>&1
 	rc=\$?
 	if [ \$rc -eq 0 ]; then
 		echo "ok - UML $ver: gateway.py ran to the end"

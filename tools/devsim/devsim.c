@@ -2,27 +2,36 @@
 /*
  * liteauth-devsim: many simulated devices, each one the device library's
  * state machine (tools/device/la_device.c), talking to a server over UDP
- * (the direct case).
+ * (the direct case) or to a gateway over an IEEE 802.15.4 interface (the
+ * gateway case): one radio stands in for all of them, writing raw data
+ * frames from a short address per device and reading every frame.
  *
  *   liteauth-devsim keys --master F --count N [--first ID]
  *       prints "ID KEY" for each device, for provisioning:
  *       ... | while read id key; do
  *               echo $key | liteauth device add $id --key-stdin; done
- *   liteauth-devsim udp --server ADDR:PORT --master F --count N
- *       [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]
- *       [--timeout SECONDS] [--verbose]
+ *   liteauth-devsim udp --server ADDR:PORT --master F --count N [options]
+ *   liteauth-devsim radio --interface IF --pan PAN --gateway SHORT
+ *       --master F --count N [options]
+ *   options: [--first ID] [--concurrency C] [--loss PERCENT]
+ *       [--wrong-key K] [--replay] [--timeout SECONDS] [--verbose]
  *
  * Device i has the ID first + i and the key CMAC(master, ID), so the two
  * commands agree without any file per device. The first K devices of
  * --wrong-key use another key and must fail. --loss drops that share of
- * the datagrams each way. The closing line counts devices authenticated
- * and failed, HELLO resends, bytes each way and handshakes per second.
+ * the datagrams each way. --replay plays an attacker who resends each
+ * authenticated device's HELLO: the answer must be a fresh KEY, never the
+ * one the device got. The closing line counts devices authenticated and
+ * failed, HELLO resends, bytes each way and handshakes per second (and
+ * replays answered).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <netdb.h>
+#include <linux/if_packet.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,14 +49,21 @@ struct sim;
 struct simdev {
 	struct la_device d;
 	struct sim *sim;
+	u16 short_addr;		/* on the radio */
 	u32 started;
-	bool done, ok;
+	bool done, ok, replayed;
+	struct la_key key;	/* the KEY it got, to compare replays with */
+	struct la_hello hello;	/* its first HELLO, for the replay */
 };
 
 struct sim {
 	int fd;
+	bool radio;
+	u16 pan, gateway;	/* radio: the PAN, the gateway's address */
+	u8 seq;
 	unsigned int loss;	/* percent */
 	bool verbose;
+	unsigned int replays_fresh, replays_stale;
 	u64 sent, received, bytes_out, bytes_in;
 	struct simdev *devs;
 	unsigned int n;
@@ -72,6 +88,25 @@ static bool lost(struct sim *s)
 	return r % 100 < s->loss;
 }
 
+/* Over the radio: a data frame, intra-PAN, short addresses, no ACK. */
+static void radio_send(struct sim *s, u16 from, const u8 *msg, size_t len)
+{
+	u8 f[9 + LITEAUTH_MSG_MAX_LEN];
+	u16 fcf = 0x0001 | 0x0040 | 2 << 10 | 2 << 14;
+
+	f[0] = fcf & 0xff;
+	f[1] = fcf >> 8;
+	f[2] = s->seq++;
+	f[3] = s->pan & 0xff;
+	f[4] = s->pan >> 8;
+	f[5] = s->gateway & 0xff;
+	f[6] = s->gateway >> 8;
+	f[7] = from & 0xff;
+	f[8] = from >> 8;
+	memcpy(f + 9, msg, len);
+	send(s->fd, f, 9 + len, 0);
+}
+
 static void sim_send(void *arg, const u8 *msg, size_t len)
 {
 	struct simdev *sd = arg;
@@ -79,8 +114,36 @@ static void sim_send(void *arg, const u8 *msg, size_t len)
 
 	s->bytes_out += len;
 	s->sent++;
-	if (!lost(s))
+	if (sd->d.hellos == 1 && msg[0] == LITEAUTH_MSG_HELLO)
+		memcpy(&sd->hello, msg, sizeof(sd->hello));
+	if (lost(s))
+		return;
+	if (s->radio)
+		radio_send(s, sd->short_addr, msg, len);
+	else
 		send(s->fd, msg, len, 0);
+}
+
+/* The MAC payload of a received frame, or NULL. */
+static const u8 *radio_payload(const u8 *f, ssize_t n, size_t *len)
+{
+	u16 fcf;
+	ssize_t h = 3;
+	int dst, src;
+
+	if (n < 3)
+		return NULL;
+	fcf = f[0] | f[1] << 8;
+	dst = (fcf >> 10) & 3;
+	src = (fcf >> 14) & 3;
+	if (dst)
+		h += 2 + (dst == 2 ? 2 : 8);
+	if (src)
+		h += (fcf & 0x40 ? 0 : 2) + (src == 2 ? 2 : 8);
+	if (n <= h)
+		return NULL;
+	*len = n - h;
+	return f + h;
 }
 
 static void sim_random(void *arg, u8 *buf, size_t len)
@@ -95,6 +158,7 @@ static void sim_established(void *arg, const struct la_grant *g)
 	struct simdev *sd = arg;
 
 	sd->done = sd->ok = true;
+	sd->replayed = false;
 	if (sd->sim->verbose) {
 		char id[17];
 		int i;
@@ -117,9 +181,11 @@ static int usage(void)
 {
 	fprintf(stderr,
 		"usage: liteauth-devsim keys --master F --count N [--first ID]\n"
-		"       liteauth-devsim udp --server ADDR:PORT --master F --count N [--first ID]\n"
-		"           [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
-		"           [--timeout SECONDS] [--verbose]\n");
+		"       liteauth-devsim udp --server ADDR:PORT --master F --count N [options]\n"
+		"       liteauth-devsim radio --interface IF --pan PAN --gateway SHORT\n"
+		"           --master F --count N [options]\n"
+		"options: [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
+		"         [--replay] [--timeout SECONDS] [--verbose]\n");
 	return 2;
 }
 
@@ -205,6 +271,24 @@ static int connect_to(const char *spec)
 	return fd;
 }
 
+/* A raw socket on the 802.15.4 interface @ifname. */
+static int radio_open(const char *ifname)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(0x00f6),	/* ETH_P_IEEE802154 */
+		.sll_ifindex = (int)if_nametoindex(ifname),
+	};
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			htons(0x00f6));
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static struct simdev *find(struct sim *s, const u8 *idd)
 {
 	unsigned int i;
@@ -227,11 +311,16 @@ int main(int argc, char **argv)
 		{ "wrong-key", required_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "replay", no_argument, NULL, 'r' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "pan", required_argument, NULL, 'p' },
+		{ "gateway", required_argument, NULL, 'g' },
 		{}
 	};
 	u8 master[LA_KEY_LEN], first[LA_ID_LEN] = { 0x00, 0x12, 0x4b, 0, 0,
 						     0x10, 0, 0 };
-	const char *mode, *masterfile = NULL, *server = NULL;
+	const char *mode, *masterfile = NULL, *server = NULL, *ifname = NULL;
+	bool replay = false;
 	unsigned int count = 0, conc = 64, wrong = 0, timeout = 60, i;
 	unsigned int active = 0, next = 0, finished = 0, ok = 0, resends = 0;
 	struct sim s = {};
@@ -272,6 +361,18 @@ int main(int argc, char **argv)
 		case 'v':
 			s.verbose = true;
 			break;
+		case 'r':
+			replay = true;
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'p':
+			s.pan = (u16)strtoul(optarg, NULL, 0);
+			break;
+		case 'g':
+			s.gateway = (u16)strtoul(optarg, NULL, 0);
+			break;
 		default:
 			return usage();
 		}
@@ -296,11 +397,17 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (strcmp(mode, "udp") || !server)
+	if (!strcmp(mode, "udp") && server) {
+		s.fd = connect_to(server);
+	} else if (!strcmp(mode, "radio") && ifname && s.pan && s.gateway) {
+		s.radio = true;
+		s.fd = radio_open(ifname);
+	} else {
 		return usage();
-	s.fd = connect_to(server);
+	}
 	if (s.fd < 0) {
-		fprintf(stderr, "liteauth-devsim: cannot reach %s\n", server);
+		fprintf(stderr, "liteauth-devsim: cannot reach %s: %s\n",
+			server ? server : ifname, strerror(errno));
 		return 1;
 	}
 	s.n = count;
@@ -314,13 +421,14 @@ int main(int argc, char **argv)
 		if (i < wrong)
 			key[0] ^= 0xff;
 		s.devs[i].sim = &s;
+		s.devs[i].short_addr = (u16)(0x1000 + i);
 		la_device_init(&s.devs[i].d, id, key, &sim_ops, &s.devs[i]);
 		memzero_explicit(key, sizeof(key));
 	}
 
 	t0 = now_ms();
 	while (finished < count) {
-		u8 buf[LITEAUTH_MSG_MAX_LEN + 1];
+		u8 frame[256];
 		struct pollfd p = { .fd = s.fd, .events = POLLIN };
 		u32 now = now_ms();
 		ssize_t n;
@@ -332,16 +440,45 @@ int main(int argc, char **argv)
 			active++;
 		}
 		poll(&p, 1, 10);
-		while ((n = recv(s.fd, buf, sizeof(buf), 0)) > 0) {
+		while ((n = recv(s.fd, frame, sizeof(frame), 0)) > 0) {
+			const u8 *msg = frame;
 			struct simdev *sd;
+			size_t len = n;
 
+			if (s.radio)
+				msg = radio_payload(frame, n, &len);
+			if (!msg || len != LITEAUTH_KEY_LEN ||
+			    msg[0] != LITEAUTH_MSG_KEY)
+				continue;	/* not a KEY: ours, or others' */
 			s.received++;
-			s.bytes_in += n;
-			if (lost(&s) || n != LITEAUTH_KEY_LEN)
+			s.bytes_in += len;
+			sd = find(&s, ((const struct la_key *)msg)->idd);
+			if (!sd)
 				continue;
-			sd = find(&s, ((struct la_key *)buf)->idd);
-			if (sd && !sd->done)
-				la_device_rx(&sd->d, buf, n, now_ms());
+			if (sd->replayed) {
+				/* The answer to the attacker's replay. */
+				if (memcmp(msg, &sd->key, sizeof(sd->key)))
+					s.replays_fresh++;
+				else
+					s.replays_stale++;
+				sd->replayed = false;
+				continue;
+			}
+			if (lost(&s) || sd->done)
+				continue;
+			memcpy(&sd->key, msg, sizeof(sd->key));
+			la_device_rx(&sd->d, msg, len, now_ms());
+			if (sd->ok && replay) {
+				sd->replayed = true;
+				s.bytes_out += sizeof(sd->hello);
+				if (s.radio)
+					radio_send(&s, sd->short_addr,
+						   (u8 *)&sd->hello,
+						   sizeof(sd->hello));
+				else
+					send(s.fd, &sd->hello,
+					     sizeof(sd->hello), 0);
+			}
 		}
 		now = now_ms();
 		for (i = 0; i < next; i++) {
@@ -378,14 +515,48 @@ int main(int argc, char **argv)
 	{
 		double secs = (now_ms() - t0) / 1000.0;
 
-		printf("%u authenticated, %u failed, %u resends, %llu bytes sent, %llu received, %.1f handshakes/s\n",
+		/* Answers to replays may still be on their way. */
+		if (replay) {
+			u32 end = now_ms() + 2000;
+			u8 frame[256];
+			ssize_t n;
+
+			while ((int32_t)(now_ms() - end) < 0) {
+				struct pollfd p = { .fd = s.fd, .events = POLLIN };
+
+				poll(&p, 1, 50);
+				while ((n = recv(s.fd, frame, sizeof(frame), 0)) > 0) {
+					const u8 *msg = frame;
+					size_t len = n;
+					struct simdev *sd;
+
+					if (s.radio)
+						msg = radio_payload(frame, n, &len);
+					if (!msg || len != LITEAUTH_KEY_LEN)
+						continue;
+					sd = find(&s, ((const struct la_key *)msg)->idd);
+					if (!sd || !sd->replayed)
+						continue;
+					sd->replayed = false;
+					if (memcmp(msg, &sd->key, sizeof(sd->key)))
+						s.replays_fresh++;
+					else
+						s.replays_stale++;
+				}
+			}
+		}
+		printf("%u authenticated, %u failed, %u resends, %llu bytes sent, %llu received, %.1f handshakes/s",
 		       ok, count - ok, resends,
 		       (unsigned long long)s.bytes_out,
 		       (unsigned long long)s.bytes_in,
 		       secs > 0 ? ok / secs : 0.0);
+		if (replay)
+			printf(", %u replays answered with a fresh KEY, %u with the old one",
+			       s.replays_fresh, s.replays_stale);
+		printf("\n");
 	}
 	free(s.devs);
 	close(s.fd);
 	la_crypto_exit();
-	return ok == count - wrong ? 0 : 1;
+	return ok == count - wrong && !s.replays_stale ? 0 : 1;
 }
