@@ -19,6 +19,7 @@
 #   make builds     liteauth.ko for Debian's kernel, arm64, sparse, DKMS
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
+#   make demo       a simulated gateway authenticating 8 devices, step by step
 #   make install    liteauthd, liteauth, man pages and systemd unit, under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean      remove build/ (the cached kernels stay, see README.md)
@@ -73,7 +74,7 @@ UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
 .PHONY: all userspace kmod unit daemon cli device kunit gateway spec style \
-	builds fuzz check install clean
+	builds fuzz check demo install clean
 
 all: userspace kmod
 
@@ -230,6 +231,9 @@ builds:
 fuzz: $(FUZZ_TARGETS)
 	@tests/run-ktap.sh fuzz "" tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+demo:
+	@tests/uml/demo.sh
+
 # Every suite runs even if an earlier one failed; tests/total.sh then adds
 # up their closing lines, and a suite that left none counts as a failure.
 check:
@@ -244,9 +248,12 @@ check:
 	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
 	-@$(MAKE) --no-print-directory builds
+	-@tests/run-ktap.sh demo "" sh -c 'tests/uml/demo.sh \
+		>$(B)/demo.log 2>&1 && echo "ok - make demo authenticates 8 devices on a simulated gateway" || echo "not ok - make demo (see $(B)/demo.log)"'
 	@tests/total.sh $(RESULTS) unit daemon cli device \
 		$(addprefix kunit-,$(KERNELS)) \
-		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds
+		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds \
+		demo
 
 install: $(B)/daemon/liteauthd $(B)/tools/liteauth
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
