@@ -23,7 +23,9 @@
  * authenticated device's HELLO: the answer must be a fresh KEY, never the
  * one the device got. The closing line counts devices authenticated and
  * failed, HELLO resends, bytes each way and handshakes per second (and
- * replays answered).
+ * replays answered, and with --loss the CONFIRMs it dropped: the protocol
+ * does not acknowledge CONFIRM, so the gateway or server never establishes
+ * those sessions and the device finds out only when it next talks).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -64,6 +66,7 @@ struct sim {
 	unsigned int loss;	/* percent */
 	bool verbose;
 	unsigned int replays_fresh, replays_stale;
+	unsigned int confirms_lost;	/* nothing resends a CONFIRM */
 	u64 sent, received, bytes_out, bytes_in;
 	struct simdev *devs;
 	unsigned int n;
@@ -116,8 +119,11 @@ static void sim_send(void *arg, const u8 *msg, size_t len)
 	s->sent++;
 	if (sd->d.hellos == 1 && msg[0] == LITEAUTH_MSG_HELLO)
 		memcpy(&sd->hello, msg, sizeof(sd->hello));
-	if (lost(s))
+	if (lost(s)) {
+		if (msg[0] == LITEAUTH_MSG_CONFIRM)
+			s->confirms_lost++;
 		return;
+	}
 	if (s->radio)
 		radio_send(s, sd->short_addr, msg, len);
 	else
@@ -553,6 +559,8 @@ int main(int argc, char **argv)
 		if (replay)
 			printf(", %u replays answered with a fresh KEY, %u with the old one",
 			       s.replays_fresh, s.replays_stale);
+		if (s.loss)
+			printf(", %u CONFIRMs lost", s.confirms_lost);
 		printf("\n");
 	}
 	free(s.devs);
