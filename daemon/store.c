@@ -4,7 +4,11 @@
  *
  * Records are versioned and big-endian, decoded with every length checked:
  * a database file is input like any other. Every write is a transaction,
- * retried when Berkeley DB picks it as a deadlock victim.
+ * retried when Berkeley DB picks it as a deadlock victim. No one blocks
+ * on a lock: transactions never wait (DB_TXN_NOWAIT) but back off and try
+ * again, so a process that holds a lock for long (a stopped liteauth, say)
+ * makes the others fail with -EBUSY after LA_LOCK_BUDGET_US, which the
+ * tools report as a locked database.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +29,8 @@
 #define LA_AUDIT_LEN	27
 #define LA_PASS_MAX	256
 #define LA_RETRIES	100
+#define LA_LOCK_BUDGET_US	3000000
+#define LA_LOCK_BACKOFF_MAX_US	100000
 
 struct la_store {
 	DB_ENV *env;
@@ -69,8 +75,9 @@ static int la_db_errno(int ret)
 	case DB_KEYEXIST:
 		return -EEXIST;
 	case DB_LOCK_DEADLOCK:
-	case DB_LOCK_NOTGRANTED:
 		return -EDEADLK;
+	case DB_LOCK_NOTGRANTED:
+		return -EBUSY;
 	default:
 		return ret > 0 ? -ret : -EIO;
 	}
@@ -252,6 +259,8 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 	memzero_explicit(pass, sizeof(pass));
 	if (!ret)
 		ret = st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
+	if (!ret)	/* a lock held elsewhere: NOTGRANTED, not DEADLOCK */
+		ret = st->env->set_flags(st->env, DB_TIME_NOTGRANTED, 1);
 	if (!ret)
 		/* Recovery needs DB_CREATE for the environment's regions;
 		 * whether the tables exist is decided below.
@@ -297,30 +306,43 @@ static void la_dbt(DBT *d, void *data, size_t size)
 }
 
 /*
- * Runs @fn in a transaction, retrying when Berkeley DB aborts it to break
- * a deadlock with another process.
+ * Runs @fn in a transaction that never waits for a lock: run again at once
+ * when Berkeley DB aborts it to break a deadlock, and after a growing pause
+ * while another process holds what it needs, for LA_LOCK_BUDGET_US at most.
  */
+static int la_txn_flags(struct la_store *st, u32 flags,
+			int (*fn)(struct la_store *st, DB_TXN *txn, void *arg),
+			void *arg)
+{
+	unsigned int backoff = 1000, waited = 0;
+	int ret, deadlocks = 0;
+	DB_TXN *txn;
+
+	for (;;) {
+		ret = st->env->txn_begin(st->env, NULL, &txn,
+					 flags | DB_TXN_NOWAIT);
+		if (ret)
+			return la_db_errno(ret);
+		ret = fn(st, txn, arg);
+		if (!ret)
+			return la_db_errno(txn->commit(txn, 0));
+		txn->abort(txn);
+		if (ret == -EDEADLK && ++deadlocks < LA_RETRIES)
+			continue;
+		if (ret != -EBUSY || waited >= LA_LOCK_BUDGET_US)
+			return ret;
+		usleep(backoff);
+		waited += backoff;
+		if (backoff < LA_LOCK_BACKOFF_MAX_US)
+			backoff *= 2;
+	}
+}
+
 static int la_txn(struct la_store *st,
 		  int (*fn)(struct la_store *st, DB_TXN *txn, void *arg),
 		  void *arg)
 {
-	DB_TXN *txn;
-	int ret, i;
-
-	for (i = 0; i < LA_RETRIES; i++) {
-		ret = st->env->txn_begin(st->env, NULL, &txn, 0);
-		if (ret)
-			return la_db_errno(ret);
-		ret = fn(st, txn, arg);
-		if (ret) {
-			txn->abort(txn);
-			if (ret == -EDEADLK)
-				continue;
-			return ret;
-		}
-		return la_db_errno(txn->commit(txn, 0));
-	}
-	return -EDEADLK;
+	return la_txn_flags(st, 0, fn, arg);
 }
 
 struct la_put_args {
@@ -390,10 +412,30 @@ static int la_get(struct la_store *st, DB_TXN *txn, enum la_kind kind,
 	return ret;
 }
 
+struct la_get_args {
+	enum la_kind kind;
+	const u8 *id;
+	struct la_principal *p;
+};
+
+static int la_get_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_get_args *a = arg;
+
+	return la_get(st, txn, a->kind, a->id, a->p, 0);
+}
+
 int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
 		 struct la_principal *p)
 {
-	return la_get(st, NULL, kind, id, p, 0);
+	struct la_get_args a = { kind, id, p };
+
+	return la_txn_flags(st, DB_READ_COMMITTED, la_get_fn, &a);
+}
+
+bool la_store_locked(int err)
+{
+	return err == -EBUSY || err == -EDEADLK || err == -EAGAIN;
 }
 
 struct la_del_args {
@@ -448,33 +490,46 @@ int la_store_authenticated(struct la_store *st, const u8 *idd, u64 now)
 	return la_txn(st, la_auth_fn, &a);
 }
 
+struct la_walk_args {
+	DB *db;
+	int (*fn)(void *arg, const DBT *key, const DBT *data);
+	void *arg;
+	unsigned int rows;
+};
+
+static int la_walk_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_walk_args *w = arg;
+	int ret, stop = 0;
+	DBT key, data;
+	DBC *c;
+
+	(void)st;
+	ret = w->db->cursor(w->db, txn, &c, DB_READ_COMMITTED);
+	if (ret)
+		return la_db_errno(ret);
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	while (!stop && !(ret = c->get(c, &key, &data, DB_NEXT))) {
+		stop = w->fn(w->arg, &key, &data);
+		w->rows++;
+	}
+	c->close(c);
+	if (stop < 0)
+		return stop;
+	ret = ret == DB_NOTFOUND ? 0 : la_db_errno(ret);
+	/* Rows already handed out must not be handed out again. */
+	return ret == -EBUSY && w->rows ? -EAGAIN : ret;
+}
+
 /* Walks @db in key order, calling @fn(key, data) until it returns non-0. */
 static int la_walk(struct la_store *st, DB *db,
 		   int (*fn)(void *arg, const DBT *key, const DBT *data),
 		   void *arg)
 {
-	DB_TXN *txn;
-	DBC *c;
-	DBT key, data;
-	int ret, stop = 0;
+	struct la_walk_args w = { db, fn, arg, 0 };
 
-	ret = st->env->txn_begin(st->env, NULL, &txn, DB_READ_COMMITTED);
-	if (ret)
-		return la_db_errno(ret);
-	ret = db->cursor(db, txn, &c, DB_READ_COMMITTED);
-	if (ret) {
-		txn->abort(txn);
-		return la_db_errno(ret);
-	}
-	memset(&key, 0, sizeof(key));
-	memset(&data, 0, sizeof(data));
-	while (!stop && !(ret = c->get(c, &key, &data, DB_NEXT)))
-		stop = fn(arg, &key, &data);
-	c->close(c);
-	txn->commit(txn, 0);
-	if (ret && ret != DB_NOTFOUND)
-		return la_db_errno(ret);
-	return stop < 0 ? stop : 0;
+	return la_txn_flags(st, DB_READ_COMMITTED, la_walk_fn, &w);
 }
 
 struct la_list_args {

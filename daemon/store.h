@@ -72,6 +72,11 @@ int la_store_add(struct la_store *st, enum la_kind kind,
 /* Replaces the record of @p->id; -ENOENT if there is none. */
 int la_store_update(struct la_store *st, enum la_kind kind,
 		    const struct la_principal *p);
+/*
+ * Whether @err (negative) from any call below means that another process
+ * kept the database locked for seconds: nothing was changed, try again.
+ */
+bool la_store_locked(int err);
 /* -ENOENT if there is none; -EBADMSG if the record is malformed. */
 int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
 		 struct la_principal *p);

@@ -78,6 +78,23 @@ refused(['device', 'add', '00124b0001020306', '--key-stdin'],
         'must hold a key', stdin='', what='an empty key on standard input')
 refused(['device', 'add', '00124b0001020306'], 'never taken from the command line',
         what='no key given')
+# A process that holds the database (a stopped liteauth, say): a clear
+# error within seconds, nothing changed, and all is well once it lets go.
+hold = subprocess.Popen([LAPROTO, 'store-hold', 'db', 'pass', '10'],
+                        stdout=subprocess.PIPE, text=True)
+held = hold.stdout.readline().strip() == 'held'
+t0 = time.time()
+refused(['device', 'list'], 'the database is locked by another process',
+        what='listing a database another process holds')
+refused(['device', 'add', '00124b0001020306', '--key-stdin'],
+        'the database is locked by another process', stdin=KD + '\n',
+        what='adding to a database another process holds')
+waited = time.time() - t0
+hold.wait()
+rc, out, _ = la('device', 'list')
+check(held and waited < 9 and rc == 0 and '00124b0001020306' not in out
+      and ID1 in out, 'after the lock is released the store is as it was',
+      f'{waited:.1f} s; {out}')
 refused(['device', 'add', '00124b0001020306', '--key', KD],
         "unknown or incomplete option '--key'", what='a key on the command line')
 refused(['device', 'add', '00124b0001020306', '--generate', '--key-file',

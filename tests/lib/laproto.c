@@ -13,10 +13,16 @@
  *   laproto gw-reject KG IDG RG IDD REASON           -> GW_REJECT
  *   laproto store-add DB PASSFILE device|gateway ID KEY
  *                   (provisions the daemon's key store, creating it)
+ *   laproto store-hold DB PASSFILE SECONDS
+ *                   (write-locks the device table for that long, as a
+ *                   stuck process would; prints "held" once it has)
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <db.h>
 
 #include "proto.h"
 #include "crypto.h"
@@ -194,6 +200,52 @@ static int cmd_store_add(char **a)
 	return ret ? 1 : 0;
 }
 
+static int cmd_store_hold(char **a)
+{
+	u8 k[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	char pass[256] = "";
+	DB_ENV *env = NULL;
+	DB_TXN *txn = NULL;
+	DB *db = NULL;
+	DBT key = { .data = k, .size = sizeof(k) };
+	DBT data = { .data = k, .size = sizeof(k) };
+	FILE *f = fopen(a[1], "r");
+	int ret;
+
+	if (!f || !fgets(pass, sizeof(pass), f))
+		return fprintf(stderr, "laproto: cannot read %s\n", a[1]), 1;
+	fclose(f);
+	pass[strcspn(pass, "\r\n")] = '\0';
+	ret = db_env_create(&env, 0);
+	if (!ret)
+		ret = env->set_encrypt(env, pass, DB_ENCRYPT_AES);
+	if (!ret)
+		ret = env->open(env, a[0], DB_INIT_TXN | DB_INIT_LOCK |
+				DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER, 0600);
+	if (!ret)
+		ret = db_create(&db, env, 0);
+	if (!ret)
+		ret = db->set_flags(db, DB_ENCRYPT);
+	if (!ret)
+		ret = db->open(db, NULL, "devices.db", NULL, DB_BTREE,
+			       DB_AUTO_COMMIT, 0600);
+	if (!ret)
+		ret = env->txn_begin(env, NULL, &txn, 0);
+	if (!ret)
+		ret = db->put(db, txn, &key, &data, 0);
+	if (ret) {
+		fprintf(stderr, "laproto: store-hold: %s\n", db_strerror(ret));
+		return 1;
+	}
+	printf("held\n");
+	fflush(stdout);
+	sleep(atoi(a[2]));
+	txn->abort(txn);
+	db->close(db, 0);
+	env->close(env, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -207,6 +259,7 @@ int main(int argc, char **argv)
 		{ "server-gw-confirm", 6, cmd_server_gw_confirm },
 		{ "gw-reject", 5, cmd_gw_reject },
 		{ "store-add", 5, cmd_store_add },
+		{ "store-hold", 3, cmd_store_hold },
 	};
 	size_t i;
 	int rc;

@@ -3,6 +3,7 @@
  * liteauth audit [--since UNIXTIME] [--device ID]: every authentication
  * and every refusal the server recorded, oldest first.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,5 +99,7 @@ int la_cmd_audit(struct la_cli *cli, int argc, char **argv)
 	ret = la_store_audit_list(st, la_audit_row, &f);
 	la_table_print(f.t);
 	la_store_close(st);
+	if (la_store_locked(ret))
+		return la_fail("%s", la_store_strerror(ret));
 	return ret ? la_fail("the audit log is damaged: %s", strerror(-ret)) : 0;
 }

@@ -32,6 +32,8 @@ void la_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Opens the key store, creating it if @create; NULL after la_fail. */
 struct la_store *la_cli_store(struct la_cli *cli, bool create);
+/* What a key store error -@err means, in words for the user. */
+const char *la_store_strerror(int err);
 
 /* An EUI-64 as 16 hex digits (':' and '-' allowed between bytes). */
 int la_parse_id(const char *s, u8 *id, const char *what);

@@ -71,6 +71,13 @@ struct la_store *la_cli_store(struct la_cli *cli, bool create)
 	return NULL;
 }
 
+const char *la_store_strerror(int err)
+{
+	if (la_store_locked(err))
+		return "the database is locked by another process (a liteauthd or liteauth holding it for seconds; fuser -v on its files names it): try again";
+	return strerror(-err);
+}
+
 int la_parse_id(const char *s, u8 *id, const char *what)
 {
 	int i = 0;

@@ -216,8 +216,10 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 		ret = la_store_list(st, kind, la_row, t);
 		la_table_print(t);
 		la_store_close(st);
+		if (la_store_locked(ret))
+			return la_fail("%s", la_store_strerror(ret));
 		return ret ? la_fail("the %s table is damaged: %s", what,
-				     strerror(-ret)) : 0;
+				     la_store_strerror(ret)) : 0;
 	}
 	if (argc < 3)
 		return la_fail("usage: liteauth %s %s ID ...", what, sub);
@@ -284,7 +286,8 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 	if (ret == -ENOENT)
 		return la_fail("no %s %s", what, idtext);
 	if (ret)
-		return la_fail("%s %s: %s", what, idtext, strerror(-ret));
+		return la_fail("%s %s: %s", what, idtext,
+			       la_store_strerror(ret));
 	return 0;
 }
 
