@@ -32,6 +32,9 @@ P.add_argument('--laproto', required=True)
 P.add_argument('--liteauthd', required=True)
 P.add_argument('--liteauth', required=True)
 P.add_argument('--devsim', required=True)
+P.add_argument('--after-reload', action='store_true',
+               help='the module was unloaded with live state and loaded '
+               'again: check it starts clean and authenticates anew')
 ARGS = P.parse_args()
 sys.path.insert(0, ARGS.ynl)
 from lib import YnlFamily, NlError  # noqa: E402
@@ -755,5 +758,61 @@ def main():
           states)
 
 
-main()
+
+def after_reload():
+    admin = family()
+    gw, sessions = gateway(admin)
+    check(gw['flags'] == set() and not sessions and
+          all(v == 0 for v in gw['counters'].values()),
+          'reloaded: no identity, session or count survives the unload', gw)
+    tmp = tempfile.mkdtemp()
+    db, passf = tmp + '/db', tmp + '/pass'
+    with open(passf, 'w') as f:
+        f.write('passphrase\n')
+    os.chmod(passf, 0o600)
+
+    def tool(*args, input=None):
+        return subprocess.run([ARGS.liteauth, '--db', db, '--passphrase-file',
+                               passf, *args], capture_output=True, text=True,
+                              input=input)
+
+    r = tool('set', '--bind', 'wpan0', '--gateway-id', IDG,
+             '--gateway-key-stdin', input=KG + '\n')
+    check(r.returncode == 0 and
+          'has-identity' in gateway(admin)[0]['flags'],
+          'liteauth set gives the new module its identity and radio',
+          r.stderr)
+    with open(tmp + '/master', 'w') as f:
+        f.write(KD + '\n')
+    keys = subprocess.run([ARGS.devsim, 'keys', '--master', tmp + '/master',
+                           '--count', '10'], capture_output=True,
+                          text=True).stdout.split()
+    tool('gateway', 'add', IDG, '--key-stdin', input=KG + '\n')
+    for i in range(0, len(keys), 2):
+        tool('device', 'add', keys[i], '--key-stdin', input=keys[i + 1])
+    srv = subprocess.Popen([ARGS.liteauthd, '--db', db, '--passphrase-file',
+                            passf, '--config', '/dev/null', '--foreground'],
+                           stderr=subprocess.DEVNULL)
+    end = time.time() + 5
+    while 'has-daemon' not in gateway(admin)[0]['flags'] and time.time() < end:
+        time.sleep(0.1)
+    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'wpan1', '--pan',
+                        hex(PAN), '--gateway', hex(GW_SHORT), '--master',
+                        tmp + '/master', '--count', '10', '--timeout', '20'],
+                       capture_output=True, text=True)
+    last = (r.stdout.strip().splitlines() or [''])[-1]
+    time.sleep(0.3)
+    est = [x for x in gateway(admin)[1] if x['state'] == 'established']
+    srv.terminate()
+    srv.wait()
+    check(r.returncode == 0 and last.startswith('10 authenticated, 0 failed')
+          and len(est) == 10 and srv.returncode == 0,
+          'and 10 devices authenticate through it anew',
+          last + r.stderr + f' {len(est)} established')
+
+
+if ARGS.after_reload:
+    after_reload()
+else:
+    main()
 sys.exit(1 if ktap.failures else 0)
