@@ -44,15 +44,18 @@ echo scan >/sys/kernel/debug/kmemleak
 echo clear >/sys/kernel/debug/kmemleak
 EOS
 				cat <<EOS
-insmod $kdir/drivers/net/ieee802154/mac802154_hwsim.ko
-if insmod $ko; then
+gateway_py() {
 	python3 $here/gateway.py --ynl $ksrc/tools/net/ynl \\
 		--spec $top/Documentation/netlink/specs/liteauth.yaml \\
 		--schema $ksrc/Documentation/netlink/genetlink-c.yaml \\
 		--laproto $top/build/tests/laproto \\
 		--liteauthd $top/build/daemon/liteauthd \\
 		--liteauth $top/build/tools/liteauth \\
-		--devsim $top/build/tools/liteauth-devsim 2>&1
+		--devsim $top/build/tools/liteauth-devsim "\$@"
+}
+insmod $kdir/drivers/net/ieee802154/mac802154_hwsim.ko
+if insmod $ko; then
+	gateway_py 2>&1
 	rc=\$?
 	if [ \$rc -eq 0 ]; then
 		echo "ok - UML $ver: gateway.py ran to the end"
@@ -65,14 +68,7 @@ if insmod $ko; then
 		echo "not ok - UML $ver: rmmod liteauth with state in it"
 	fi
 	if insmod $ko; then
-		python3 $here/gateway.py --ynl $ksrc/tools/net/ynl \\
-			--spec $top/Documentation/netlink/specs/liteauth.yaml \\
-			--schema $ksrc/Documentation/netlink/genetlink-c.yaml \\
-			--laproto $top/build/tests/laproto \\
-			--liteauthd $top/build/daemon/liteauthd \\
-			--liteauth $top/build/tools/liteauth \\
-			--devsim $top/build/tools/liteauth-devsim \\
-			--after-reload 2>&1
+		gateway_py --after-reload 2>&1
 		rc=\$?
 		if [ \$rc -eq 0 ]; then
 			echo "ok - UML $ver: gateway.py --after-reload ran to the end"
