@@ -20,7 +20,7 @@
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
 #   make demo       a simulated gateway authenticating 8 devices, step by step
-#   make install    liteauthd, liteauth, man pages and systemd unit, under
+#   make install    liteauthd, liteauth, liteauth-devsim, man pages and systemd unit, under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean      remove build/ (the cached kernels stay, see README.md)
 #
@@ -255,12 +255,16 @@ check:
 		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds \
 		demo
 
-install: $(B)/daemon/liteauthd $(B)/tools/liteauth
+install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 $(B)/daemon/liteauthd $(B)/tools/liteauth \
 		$(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(B)/tools/liteauth-devsim $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 Documentation/man/liteauth-devsim.1 \
+		$(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 Documentation/man/liteauthd.8 \
 		Documentation/man/liteauth.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 Documentation/man/liteauthd.conf.5 \

@@ -212,6 +212,23 @@ check(rc == 0 and last[0].startswith('20 authenticated, 0 failed'),
       'devsim with 10% of datagrams lost each way: all authenticate',
       last)
 
+# Bad command lines get a clear error and status 2, before any traffic.
+for args, msg in ((['--count', '1x'], "--count wants a number from 1 to"),
+                  (['--loss', '101'], "--loss wants a number from 0 to 100"),
+                  (['--first', '00124b'], "--first wants an ID of 16 hex"),
+                  (['--concurrency', '-3'], "--concurrency wants a number")):
+    r = subprocess.run([DEVSIM, 'udp', '--server', '[::1]:%d' % port,
+                        '--master', 'master', '--count', '5', *args],
+                       capture_output=True, text=True)
+    check(r.returncode == 2 and msg in r.stderr and not r.stdout,
+          'devsim ' + ' '.join(args) + ': refused with a clear error',
+          r.stderr)
+r = subprocess.run([DEVSIM, 'udp', '--server', '[::1]:%d' % port,
+                    '--master', 'no-such-file', '--count', '5'],
+                   capture_output=True, text=True)
+check(r.returncode == 1 and 'cannot read master key no-such-file'
+      in r.stderr, 'devsim without its master key says so', r.stderr)
+
 d.terminate()
 d.wait()
 subprocess.run(['rm', '-rf', tmp])

@@ -18,7 +18,8 @@ if make -C "$top" --no-print-directory install DESTDIR="$dest" PREFIX=/usr \
 else
 	echo "not ok - make install puts liteauthd in place, and it runs"
 fi
-for m in man8/liteauthd.8 man8/liteauth.8 man5/liteauthd.conf.5; do
+for m in man8/liteauthd.8 man8/liteauth.8 man5/liteauthd.conf.5 \
+	man1/liteauth-devsim.1; do
 	out=$(groff -man -ww -z "$dest/usr/share/man/$m" 2>&1)
 	if [ -f "$dest/usr/share/man/$m" ] && [ -z "$out" ]; then
 		echo "ok - man page $m renders without warnings"

@@ -3,7 +3,7 @@
 #
 # demo.sh: liteauth on a simulated gateway, for a newcomer (make demo).
 #
-#   8 simulated devices (liteauth-devsim, one radio: wpan1)
+#   8 simulated devices (liteauth-devsim, one radio: the monitor mon0)
 #        │ IEEE 802.15.4, mac802154_hwsim
 #   gateway: liteauth.ko on wpan0 ── netlink ── liteauthd ── key store
 #
@@ -42,12 +42,7 @@ L="$top/build/tools/liteauth --db $out/db --passphrase-file $out/passphrase"
 step "loading two simulated radios and liteauth.ko (the gateway)"
 insmod $kdir/drivers/net/ieee802154/mac802154_hwsim.ko
 insmod $ko
-ip link set lo up
-for i in 0 1; do
-	iwpan dev wpan\$i set pan_id 0xbeef
-	iwpan dev wpan\$i set short_addr 0x000\$((i + 1))
-	ip link set wpan\$i up
-done
+sh $here/radios.sh
 step "a fresh key store: a passphrase, 8 devices and the gateway"
 (umask 077; \$L genkey >$out/passphrase 2>/dev/null; \$L genkey >$out/master 2>/dev/null)
 $top/build/tools/liteauth-devsim keys --master $out/master --count 8 |
@@ -64,7 +59,7 @@ daemon=\$!
 sleep 1
 \$L set --bind wpan0 --gateway-id b827ebfffe000001 --gateway-key-file $out/gateway.key
 step "the 8 devices authenticate over the radio"
-if $top/build/tools/liteauth-devsim radio --interface wpan1 --pan 0xbeef \\
+if $top/build/tools/liteauth-devsim radio --interface mon0 --pan 0xbeef \\
 	--gateway 0x0001 --master $out/master --count 8 --verbose; then
 	echo "demo: every device authenticated"
 fi

@@ -5,11 +5,13 @@
 # netlink family with the kernel's own YNL library and our spec. Runs as
 # root inside a UML kernel (tests/uml/gateway.sh boots it):
 #
-#    device (this script)                       gateway (liteauth.ko)
-#    AF_PACKET on wpan1 ── mac802154_hwsim ──▶ wpan0 (+ lowpan0 on top)
-#    short 0x0002, PAN 0xbeef                   short 0x0001, PAN 0xbeef
-#                                                  │ genetlink "liteauth"
-#    "daemon" and "admin" (this script, ynl) ◀─────┘
+#    device (this script)                               gateway (liteauth.ko)
+#    AF_PACKET on wpan1 (phy1) ──┐
+#    short 0x0002, PAN 0xbeef    ├─ mac802154_hwsim ──▶ wpan0 (phy0) + lowpan0
+#    liteauth-devsim on mon0 ────┘                     short 0x0001, PAN 0xbeef
+#    (phy2, a monitor)                                     │ genetlink
+#    "daemon" and "admin" (this script, ynl) ◀─────────────┘ "liteauth"
+#    (the radios: tests/uml/radios.sh)
 #
 # The device and server sides compute their messages with build/tests/
 # laproto (the protocol core). Prints one KTAP line per check.
@@ -49,7 +51,8 @@ RS = '8877665544332211'
 SK = '5eed5eed5eed5eed0123456789abcdef'
 PAN, GW_SHORT, DEV_SHORT = 0xbeef, 0x0001, 0x0002
 ETH_P_IEEE802154 = 0x00f6
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 import ktap  # noqa: E402
 from ktap import check  # noqa: E402
 
@@ -188,11 +191,9 @@ def dump_interrupted(fam, radio, hello):
 
 
 def setup_radios():
-    sh('ip', 'link', 'set', 'lo', 'up')
-    for dev, short in (('wpan0', GW_SHORT), ('wpan1', DEV_SHORT)):
-        sh('iwpan', 'dev', dev, 'set', 'pan_id', hex(PAN))
-        sh('iwpan', 'dev', dev, 'set', 'short_addr', hex(short))
-        sh('ip', 'link', 'set', dev, 'up')
+    """tests/uml/radios.sh, its commands echoed as KTAP comments."""
+    out = sh('sh', os.path.join(HERE, 'radios.sh'))
+    print(''.join('# ' + l + '\n' for l in out.splitlines()), end='')
     # 6LoWPAN on the gateway's radio: liteauth frames must still arrive.
     sh('ip', 'link', 'add', 'link', 'wpan0', 'name', 'lowpan0', 'type',
        'lowpan')
@@ -531,8 +532,16 @@ def main():
                           text=True).stdout.split()
     for i in range(0, len(keys), 2):
         tool('device', 'add', keys[i], '--key-stdin', input=keys[i + 1])
-    admin.do('set', {'limits': {'rate-iface': 0}})
     r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'wpan1', '--pan',
+                        hex(PAN), '--gateway', hex(GW_SHORT), '--master',
+                        tmp + '/master', '--count', '1'],
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and 'wpan1 is not an 802.15.4 monitor interface'
+          in r.stderr and 'type monitor' in r.stderr and not r.stdout,
+          'liteauth-devsim on a node interface: told to make a monitor',
+          r.stderr)
+    admin.do('set', {'limits': {'rate-iface': 0}})
+    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
                         hex(PAN), '--gateway', hex(GW_SHORT), '--master',
                         tmp + '/master', '--count', '50', '--concurrency',
                         '10', '--replay', '--timeout', '30'],
@@ -563,7 +572,7 @@ def main():
     check(rc1 == 0 and rc2 == 0 and not left,
           'liteauth device disable + liteauth revoke: the session goes',
           err + str(left))
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'wpan1', '--pan',
+    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
                         hex(PAN), '--gateway', hex(GW_SHORT), '--master',
                         tmp + '/master', '--count', '1', '--first', victim,
                         '--timeout', '3'], capture_output=True, text=True)
@@ -587,7 +596,7 @@ def main():
                            capture_output=True, text=True).stdout.split()
     for i in range(0, len(lossy), 2):
         tool('device', 'add', lossy[i], '--key-stdin', input=lossy[i + 1])
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'wpan1', '--pan',
+    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
                         hex(PAN), '--gateway', hex(GW_SHORT), '--master',
                         tmp + '/master', '--count', '40', '--first', first,
                         '--concurrency', '5', '--loss', '10', '--timeout',
@@ -651,7 +660,7 @@ def main():
 
     srv = start_daemon()
     up(admin)
-    sim = subprocess.Popen([ARGS.devsim, 'radio', '--interface', 'wpan1',
+    sim = subprocess.Popen([ARGS.devsim, 'radio', '--interface', 'mon0',
                             '--pan', hex(PAN), '--gateway', hex(GW_SHORT),
                             '--master', tmp + '/master', '--count', '60',
                             '--first', first, '--concurrency', '1',
@@ -798,7 +807,7 @@ def after_reload():
     end = time.time() + 5
     while 'has-daemon' not in gateway(admin)[0]['flags'] and time.time() < end:
         time.sleep(0.1)
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'wpan1', '--pan',
+    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
                         hex(PAN), '--gateway', hex(GW_SHORT), '--master',
                         tmp + '/master', '--count', '10', '--timeout', '20'],
                        capture_output=True, text=True)

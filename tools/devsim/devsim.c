@@ -4,7 +4,11 @@
  * state machine (tools/device/la_device.c), talking to a server over UDP
  * (the direct case) or to a gateway over an IEEE 802.15.4 interface (the
  * gateway case): one radio stands in for all of them, writing raw data
- * frames from a short address per device and reading every frame.
+ * frames from a short address per device and reading every frame. On the
+ * radio it needs a monitor interface (iwpan phy PHY interface add mon0
+ * type monitor), the only kind that passes frames addressed to others up
+ * from a chip that filters addresses in hardware; that phy must have no
+ * node interface up, as mac802154 will not run both at once.
  *
  *   liteauth-devsim keys --master F --count N [--first ID]
  *       prints "ID KEY" for each device, for provisioning:
@@ -33,7 +37,6 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <netdb.h>
-#include <linux/if_packet.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +70,7 @@ struct sim {
 	bool verbose;
 	unsigned int replays_fresh, replays_stale;
 	unsigned int confirms_lost;	/* nothing resends a CONFIRM */
+	unsigned int bad_fcs;		/* radio: frames heard corrupt */
 	u64 sent, received, bytes_out, bytes_in;
 	struct simdev *devs;
 	unsigned int n;
@@ -130,15 +134,33 @@ static void sim_send(void *arg, const u8 *msg, size_t len)
 		send(s->fd, msg, len, 0);
 }
 
-/* The MAC payload of a received frame, or NULL. */
-static const u8 *radio_payload(const u8 *f, ssize_t n, size_t *len)
+/* CRC-16/KERMIT, the 802.15.4 FCS: 0 over a frame and its FCS. */
+static u16 fcs(const u8 *p, size_t n)
+{
+	u16 crc = 0;
+	int b;
+
+	while (n--) {
+		crc ^= *p++;
+		for (b = 0; b < 8; b++)
+			crc = crc & 1 ? (crc >> 1) ^ 0x8408 : crc >> 1;
+	}
+	return crc;
+}
+
+/* The MAC payload of a frame heard on the monitor, or NULL. */
+static const u8 *radio_payload(struct sim *s, const u8 *f, ssize_t n,
+			       size_t *len)
 {
 	u16 fcf;
 	ssize_t h = 3;
 	int dst, src;
 
-	if (n < 3)
+	if (n < 5 || fcs(f, n)) {
+		s->bad_fcs += n >= 5;
 		return NULL;
+	}
+	n -= 2;
 	fcf = f[0] | f[1] << 8;
 	dst = (fcf >> 10) & 3;
 	src = (fcf >> 14) & 3;
@@ -193,6 +215,24 @@ static int usage(void)
 		"options: [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
 		"         [--replay] [--timeout SECONDS] [--verbose]\n");
 	return 2;
+}
+
+/* A whole number from @min to @max for option --@opt, or exit 2. */
+static unsigned int number(const char *opt, const char *text,
+			   unsigned long min, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 0);
+	if (errno || end == text || *end || text[0] == '-' || v < min ||
+	    v > max) {
+		fprintf(stderr, "liteauth-devsim: --%s wants a number from %lu to %lu, not '%s'\n",
+			opt, min, max, text);
+		exit(2);
+	}
+	return (unsigned int)v;
 }
 
 static int parse_hex(const char *s, u8 *out, size_t n)
@@ -277,32 +317,67 @@ static int connect_to(const char *spec)
 	return fd;
 }
 
-/* A raw socket on the 802.15.4 interface @ifname. */
+#ifndef AF_IEEE802154
+#define AF_IEEE802154 36
+#endif
+#define ARPHRD_IEEE802154_MONITOR 805
+
+/*
+ * A raw AF_IEEE802154 socket on the monitor interface @ifname: what it
+ * sends goes on the air as it is (the stack appends the FCS), what it
+ * reads is every frame the radio heard, FCS included.
+ */
 static int radio_open(const char *ifname)
 {
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_protocol = htons(0x00f6),	/* ETH_P_IEEE802154 */
-		.sll_ifindex = (int)if_nametoindex(ifname),
-	};
-	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			htons(0x00f6));
+	char path[64], text[16] = "";
+	FILE *f;
+	int fd;
 
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+	if (!if_nametoindex(ifname)) {
+		fprintf(stderr, "liteauth-devsim: no interface %s\n", ifname);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", ifname);
+	f = fopen(path, "re");
+	if (f) {
+		if (!fgets(text, sizeof(text), f))
+			text[0] = '\0';
+		fclose(f);
+	}
+	if (atoi(text) != ARPHRD_IEEE802154_MONITOR) {
+		fprintf(stderr,
+			"liteauth-devsim: %s is not an 802.15.4 monitor interface: create one on a phy with no node interface up,\n"
+			"  iwpan phy PHY interface add mon0 type monitor && ip link set mon0 up\n",
+			ifname);
+		errno = EINVAL;
+		return -1;
+	}
+	fd = socket(AF_IEEE802154, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+				  strlen(ifname) + 1)) {
 		close(fd);
 		fd = -1;
 	}
+	if (fd < 0)
+		fprintf(stderr, "liteauth-devsim: raw 802.15.4 socket on %s: %s\n",
+			ifname, strerror(errno));
 	return fd;
 }
 
+/* Device IDs run from --first up, so an ID is its own index. */
 static struct simdev *find(struct sim *s, const u8 *idd)
 {
-	unsigned int i;
+	u64 first = 0, v = 0;
+	int b;
 
-	for (i = 0; i < s->n; i++)
-		if (!memcmp(s->devs[i].d.idd, idd, LA_ID_LEN))
-			return &s->devs[i];
-	return NULL;
+	if (!s->n)
+		return NULL;
+	for (b = 0; b < LA_ID_LEN; b++) {
+		first = first << 8 | s->devs[0].d.idd[b];
+		v = v << 8 | idd[b];
+	}
+	v -= first;
+	return v < s->n ? &s->devs[v] : NULL;
 }
 
 int main(int argc, char **argv)
@@ -343,26 +418,29 @@ int main(int argc, char **argv)
 			masterfile = optarg;
 			break;
 		case 'n':
-			count = atoi(optarg);
+			count = number("count", optarg, 1, 10000000);
 			break;
 		case 'f':
-			if (parse_hex(optarg, first, LA_ID_LEN))
-				return usage();
+			if (parse_hex(optarg, first, LA_ID_LEN)) {
+				fprintf(stderr, "liteauth-devsim: --first wants an ID of 16 hex digits, not '%s'\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 's':
 			server = optarg;
 			break;
 		case 'c':
-			conc = atoi(optarg);
+			conc = number("concurrency", optarg, 1, 1000000);
 			break;
 		case 'l':
-			s.loss = atoi(optarg);
+			s.loss = number("loss", optarg, 0, 100);
 			break;
 		case 'w':
-			wrong = atoi(optarg);
+			wrong = number("wrong-key", optarg, 0, 10000000);
 			break;
 		case 't':
-			timeout = atoi(optarg);
+			timeout = number("timeout", optarg, 1, 86400);
 			break;
 		case 'v':
 			s.verbose = true;
@@ -374,18 +452,19 @@ int main(int argc, char **argv)
 			ifname = optarg;
 			break;
 		case 'p':
-			s.pan = (u16)strtoul(optarg, NULL, 0);
+			s.pan = number("pan", optarg, 0, 0xfffe);
 			break;
 		case 'g':
-			s.gateway = (u16)strtoul(optarg, NULL, 0);
+			s.gateway = number("gateway", optarg, 0, 0xfffd);
 			break;
 		default:
 			return usage();
 		}
 	}
-	if (!masterfile || !count || conc < 1 || s.loss > 100 ||
-	    la_crypto_init() || read_master(masterfile, master))
+	if (!masterfile || !count)
 		return usage();
+	if (la_crypto_init() || read_master(masterfile, master))
+		return 1;
 
 	if (!strcmp(mode, "keys")) {
 		for (i = 0; i < count; i++) {
@@ -406,6 +485,7 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "udp") && server) {
 		s.fd = connect_to(server);
 	} else if (!strcmp(mode, "radio") && ifname && s.pan && s.gateway) {
+		/* 0 is a valid PAN and address, but not one to test with. */
 		s.radio = true;
 		s.fd = radio_open(ifname);
 	} else {
@@ -452,7 +532,7 @@ int main(int argc, char **argv)
 			size_t len = n;
 
 			if (s.radio)
-				msg = radio_payload(frame, n, &len);
+				msg = radio_payload(&s, frame, n, &len);
 			if (!msg || len != LITEAUTH_KEY_LEN ||
 			    msg[0] != LITEAUTH_MSG_KEY)
 				continue;	/* not a KEY: ours, or others' */
@@ -537,7 +617,7 @@ int main(int argc, char **argv)
 					struct simdev *sd;
 
 					if (s.radio)
-						msg = radio_payload(frame, n, &len);
+						msg = radio_payload(&s, frame, n, &len);
 					if (!msg || len != LITEAUTH_KEY_LEN)
 						continue;
 					sd = find(&s, ((const struct la_key *)msg)->idd);
@@ -561,6 +641,8 @@ int main(int argc, char **argv)
 			       s.replays_fresh, s.replays_stale);
 		if (s.loss)
 			printf(", %u CONFIRMs lost", s.confirms_lost);
+		if (s.bad_fcs)
+			printf(", %u corrupt frames heard", s.bad_fcs);
 		printf("\n");
 	}
 	free(s.devs);
