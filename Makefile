@@ -20,6 +20,9 @@
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
 #   make demo       a simulated gateway authenticating 8 devices, step by step
+#   make bench      every benchmark against DTLS 1.2 PSK, side by side;
+#                   a table, and tests/bench/results.json
+#                   (make check runs a quick version: make bench-quick)
 #   make install    liteauthd, liteauth, liteauth-devsim, man pages and systemd unit, under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make clean      remove build/ (the cached kernels stay, see README.md)
@@ -74,7 +77,7 @@ UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
 .PHONY: all userspace kmod unit daemon cli device kunit gateway spec style \
-	builds fuzz check demo install clean
+	builds fuzz bench bench-quick check demo install clean
 
 all: userspace kmod
 
@@ -188,6 +191,11 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(B)/.debs-fuzz
 		-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter \
 		-o $@ $< $(LIB_SRCS) $(LDLIBS_CRYPTO)
 
+# DTLS 1.2 PSK over memory BIOs, the benchmarks' peer (tests/bench).
+$(B)/tests/dtls12: tests/bench/dtls12.c | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Wextra -Werror -o $@ $< -lssl -lcrypto
+
 kmod:
 ifeq ($(KDIR),)
 	@tools/build/kmod.sh $(B)/kmod-um-6.1 "$$(tests/uml/kernel.sh 6.1)" ARCH=um
@@ -234,6 +242,20 @@ fuzz: $(FUZZ_TARGETS)
 demo:
 	@tests/uml/demo.sh
 
+BENCH_DEPS := $(B)/tools/liteauth $(B)/daemon/liteauthd \
+	$(B)/tools/liteauth-devsim $(B)/tests/dtls12
+
+bench: $(BENCH_DEPS)
+	@tools/build/need-debs.sh openssl util-linux python3 >/dev/null
+	@python3 tests/bench/bench.py --out tests/bench/results.json
+
+# What make check runs: every benchmark, small, proving it works; no
+# figure is asserted.
+bench-quick: $(BENCH_DEPS)
+	@tools/build/need-debs.sh openssl util-linux python3 >/dev/null
+	@tests/run-ktap.sh bench "" python3 tests/bench/bench.py --quick \
+		--out $(B)/bench/results-quick.json
+
 # Every suite runs even if an earlier one failed; tests/total.sh then adds
 # up their closing lines, and a suite that left none counts as a failure.
 check:
@@ -248,12 +270,13 @@ check:
 	-@$(MAKE) --no-print-directory fuzz
 	-@$(MAKE) --no-print-directory style
 	-@$(MAKE) --no-print-directory builds
+	-@$(MAKE) --no-print-directory bench-quick
 	-@tests/run-ktap.sh demo "" sh -c 'tests/uml/demo.sh \
 		>$(B)/demo.log 2>&1 && echo "ok - make demo authenticates 8 devices on a simulated gateway" || echo "not ok - make demo (see $(B)/demo.log)"'
 	@tests/total.sh $(RESULTS) unit daemon cli device \
 		$(addprefix kunit-,$(KERNELS)) \
 		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds \
-		demo
+		bench demo
 
 install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \

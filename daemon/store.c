@@ -390,6 +390,117 @@ int la_store_update(struct la_store *st, enum la_kind kind,
 	return la_txn(st, la_put_fn, &a);
 }
 
+struct la_many_args {
+	enum la_kind kind;
+	bool add;		/* else only look */
+	size_t from, to;	/* this transaction's part of the @n */
+	void (*get)(void *arg, size_t i, struct la_principal *p);
+	void *arg;
+	bool taken[LA_STORE_BATCH];	/* by i - from */
+};
+
+static int la_many_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_many_args *a = arg;
+	struct la_put_args put = { a->kind, NULL, false };
+	DB *db = st->db[a->kind];
+	struct la_principal p;
+	size_t i;
+	DBT key;
+	int ret = 0;
+
+	/* A transaction run again starts from scratch. */
+	memset(a->taken, 0, sizeof(a->taken));
+	for (i = a->from; i < a->to && (!ret || ret == -EEXIST); i++) {
+		a->get(a->arg, i, &p);
+		if (a->add) {
+			put.p = &p;
+			ret = la_put_fn(st, txn, &put);
+		} else {
+			la_dbt(&key, p.id, LA_ID_LEN);
+			ret = db->exists(db, txn, &key, 0);
+			ret = ret ? la_db_errno(ret) : -EEXIST;
+			if (ret == -ENOENT)
+				ret = 0;
+		}
+		a->taken[i - a->from] = ret == -EEXIST;
+	}
+	la_principal_wipe(&p);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+/*
+ * Adds the @n (or with !@add, only looks them up) in transactions of
+ * LA_STORE_BATCH, short enough for the daemon's lock budget. Adding,
+ * they are committed without waiting for the disk (DB_TXN_WRITE_NOSYNC;
+ * la_store_add_many flushes the log at the end), and with DB_TXN_BULK:
+ * what goes into pages the transaction allocates is not logged, those
+ * pages go to the disk at the commit instead: a million devices then
+ * write a fifth of the log, in less than half the time. Berkeley DB
+ * still aborts and recovers such transactions; what it gives up is
+ * restoring them from the log alone (replication, incremental hot
+ * backups), which the store does not use.
+ * Looking up, read-committed transactions keep no lock between records.
+ */
+static int la_many(struct la_store *st, enum la_kind kind, bool add,
+		   size_t n,
+		   void (*get)(void *arg, size_t i, struct la_principal *p),
+		   void (*taken)(void *arg, size_t i), void *arg, size_t *done)
+{
+	struct la_many_args *a = calloc(1, sizeof(*a));
+	int ret = 0;
+	size_t i;
+
+	if (!a)
+		return -ENOMEM;
+	*a = (struct la_many_args){ .kind = kind, .add = add, .get = get,
+				    .arg = arg };
+	for (; a->from < n; a->from = a->to) {
+		a->to = a->from + (n - a->from < LA_STORE_BATCH ?
+				   n - a->from : LA_STORE_BATCH);
+		ret = la_txn_flags(st, add ? DB_TXN_WRITE_NOSYNC | DB_TXN_BULK :
+				   DB_READ_COMMITTED, la_many_fn, a);
+		if (ret)
+			break;
+		for (i = a->from; i < a->to; i++)
+			if (a->taken[i - a->from])
+				taken(arg, i);
+		*done = a->to;
+	}
+	free(a);
+	return ret;
+}
+
+int la_store_add_many(struct la_store *st, enum la_kind kind, size_t n,
+		      void (*get)(void *arg, size_t i, struct la_principal *p),
+		      void (*taken)(void *arg, size_t i), void *arg,
+		      size_t *done)
+{
+	int ret;
+
+	*done = 0;
+	ret = la_many(st, kind, true, n, get, taken, arg, done);
+	/*
+	 * Every transaction is in the log, but perhaps not on the disk yet:
+	 * now it is, and a checkpoint writes the tables, so that recovery
+	 * after a crash starts from here.
+	 */
+	if (!ret)
+		ret = la_db_errno(st->env->log_flush(st->env, NULL));
+	if (!ret)
+		ret = la_db_errno(st->env->txn_checkpoint(st->env, 0, 0, 0));
+	return ret;
+}
+
+int la_store_find_many(struct la_store *st, enum la_kind kind, size_t n,
+		       void (*get)(void *arg, size_t i, struct la_principal *p),
+		       void (*taken)(void *arg, size_t i), void *arg)
+{
+	size_t done;
+
+	return la_many(st, kind, false, n, get, taken, arg, &done);
+}
+
 static int la_get(struct la_store *st, DB_TXN *txn, enum la_kind kind,
 		  const u8 *id, struct la_principal *p, u32 flags)
 {

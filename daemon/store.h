@@ -57,6 +57,9 @@ struct la_store;
 
 #define LA_STORE_CREATE	0x1	/* make the environment if it is missing */
 
+/* Principals la_store_add_many adds in one transaction, at most. */
+#define LA_STORE_BATCH	5000
+
 /*
  * Opens (or with LA_STORE_CREATE, creates) the store in @dir with the
  * passphrase in @passfile, which must not be readable by group or others.
@@ -69,6 +72,25 @@ void la_store_close(struct la_store *st);
 /* Adds @p; -EEXIST if the ID is taken. */
 int la_store_add(struct la_store *st, enum la_kind kind,
 		 const struct la_principal *p);
+/*
+ * Adding many at once (liteauth device import): @get fills in the @i-th
+ * of @n principals, 0 <= @i < @n, best given in ID order; @p is wiped
+ * after. They are added in transactions of up to LA_STORE_BATCH, which
+ * are committed without waiting for the disk; the log is flushed and a
+ * checkpoint taken before it returns 0, and then every one is there to
+ * stay. An ID the store has already is left as it is, and passed to
+ * @taken once its transaction is committed: never more than once. On an
+ * error the transactions before it stay; *@done says how many of the @n
+ * they handled (added or passed to @taken).
+ */
+int la_store_add_many(struct la_store *st, enum la_kind kind, size_t n,
+		      void (*get)(void *arg, size_t i, struct la_principal *p),
+		      void (*taken)(void *arg, size_t i), void *arg,
+		      size_t *done);
+/* Passes to @taken each of the @n IDs, as above, the store has already. */
+int la_store_find_many(struct la_store *st, enum la_kind kind, size_t n,
+		       void (*get)(void *arg, size_t i, struct la_principal *p),
+		       void (*taken)(void *arg, size_t i), void *arg);
 /* Replaces the record of @p->id; -ENOENT if there is none. */
 int la_store_update(struct la_store *st, enum la_kind kind,
 		    const struct la_principal *p);

@@ -4,7 +4,8 @@
  * Tests of the key store (store.c) on a real Berkeley DB environment in a
  * temporary directory: round trips, errors the user sees, encryption at
  * rest, file modes, two processes writing at once, damaged files, the
- * audit log's retention. Built into the userspace unit tests.
+ * audit log's retention, many added at once. Built into the userspace
+ * unit tests.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -317,6 +318,79 @@ static void la_test_store_audit(struct kunit *test)
 	la_store_close(st);
 }
 
+/* Devices 5000 + i, as la_store_add_many asks for them; what was taken. */
+struct la_many_test {
+	size_t taken[4];
+	int ntaken;
+};
+
+static void la_many_get(void *arg, size_t i, struct la_principal *p)
+{
+	la_device(p, 5000 + i, "many");
+}
+
+static void la_many_taken(void *arg, size_t i)
+{
+	struct la_many_test *m = arg;
+
+	if (m->ntaken < (int)ARRAY_SIZE(m->taken))
+		m->taken[m->ntaken] = i;
+	m->ntaken++;
+}
+
+/* Many at once, over several transactions, skipping IDs taken already. */
+static void la_test_store_add_many(struct kunit *test)
+{
+	const size_t n = 2 * LA_STORE_BATCH + 7;
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_many_test m = { .ntaken = 0 };
+	struct la_principal p, q;
+	size_t done = 0;
+
+	/* Taken: one in the first transaction, one in the last. */
+	la_device(&p, 5000 + 3, "old");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	la_device(&p, 5000 + n - 1, "old");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+
+	KUNIT_EXPECT_EQ(test, la_store_find_many(st, LA_DEVICE, n, la_many_get,
+						 la_many_taken, &m), 0);
+	KUNIT_EXPECT_EQ(test, m.ntaken, 2);
+	KUNIT_EXPECT_EQ(test, m.taken[0], 3);
+	KUNIT_EXPECT_EQ(test, m.taken[1], n - 1);
+	KUNIT_EXPECT_EQ(test, la_count(st, LA_DEVICE), 2);
+
+	m.ntaken = 0;
+	KUNIT_EXPECT_EQ(test, la_store_add_many(st, LA_DEVICE, n, la_many_get,
+						la_many_taken, &m, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, n);
+	KUNIT_EXPECT_EQ(test, m.ntaken, 2);
+	KUNIT_EXPECT_EQ(test, m.taken[0], 3);
+	KUNIT_EXPECT_EQ(test, m.taken[1], n - 1);
+	la_store_close(st);
+
+	/* All there after a reopen; the taken ones as they were. */
+	st = la_open(test, 0);
+	KUNIT_EXPECT_EQ(test, la_count(st, LA_DEVICE), n);
+	la_device(&p, 5000 + LA_STORE_BATCH, "many");
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+	la_device(&p, 5000 + 3, "old");
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+	KUNIT_EXPECT_EQ(test, la_count(st, LA_GATEWAY), 0);
+
+	/* Nothing to add is nothing added. */
+	m.ntaken = 0;
+	KUNIT_EXPECT_EQ(test, la_store_add_many(st, LA_GATEWAY, 0, la_many_get,
+						la_many_taken, &m, &done), 0);
+	KUNIT_EXPECT_EQ(test, done, 0);
+	KUNIT_EXPECT_EQ(test, m.ntaken, 0);
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
+}
+
 static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_roundtrip),
 	KUNIT_CASE(la_test_store_errors),
@@ -324,6 +398,7 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_two_writers),
 	KUNIT_CASE(la_test_store_damaged),
 	KUNIT_CASE(la_test_store_audit),
+	KUNIT_CASE(la_test_store_add_many),
 	{}
 };
 

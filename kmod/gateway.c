@@ -272,7 +272,6 @@ static int la_rx_hello(struct la_gw *gw, const struct la_addr *from,
 		       const struct la_hello *h, u64 now, struct la_out *out)
 {
 	const struct la_limits *l = &gw->limits;
-	u8 kg_hello[LA_KEY_LEN];
 	struct la_device *d;
 	enum la_err err;
 
@@ -307,12 +306,8 @@ static int la_rx_hello(struct la_gw *gw, const struct la_addr *from,
 	/* A new Rd starts a new handshake, replacing any in progress. */
 	la_hs_clear(d);
 	gw->ops->random(gw, d->rg, LA_NONCE_LEN);
-	err = la_derive(la_suite(h), LA_KG_HELLO, gw->kg, gw->idg, NULL, NULL,
-			kg_hello);
-	if (!err)
-		err = la_gw_hello_build(&d->gw_hello, la_suite(h), kg_hello,
-					gw->idg, d->rg, h);
-	memzero_explicit(kg_hello, sizeof(kg_hello));
+	err = la_gw_hello_build(&d->gw_hello, la_suite(h), gw->kg_hello,
+				gw->idg, d->rg, h);
 	if (err)
 		return la_err_counters[err];
 
@@ -552,12 +547,20 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 
 int la_gw_set_identity(struct la_gw *gw, const u8 *idg, const u8 *kg)
 {
+	u8 kg_hello[LA_KEY_LEN];
+
+	/* The one suite there is: every GW_HELLO is sealed with this. */
+	if (la_derive(LITEAUTH_SUITE_AES128, LA_KG_HELLO, kg, idg, NULL, NULL,
+		      kg_hello))
+		return -EIO;
 	spin_lock_bh(&gw->lock);
 	memcpy(gw->idg, idg, LA_ID_LEN);
 	memcpy(gw->kg, kg, LA_KEY_LEN);
+	memcpy(gw->kg_hello, kg_hello, LA_KEY_LEN);
 	gw->has_identity = true;
 	la_changed(gw);
 	spin_unlock_bh(&gw->lock);
+	memzero_explicit(kg_hello, sizeof(kg_hello));
 	return 0;
 }
 
@@ -740,6 +743,7 @@ void la_gw_destroy(struct la_gw *gw)
 	hash_for_each_safe(gw->devices, bkt, tmp, d, node)
 		la_dev_free(gw, d);
 	memzero_explicit(gw->kg, sizeof(gw->kg));
+	memzero_explicit(gw->kg_hello, sizeof(gw->kg_hello));
 	gw->has_identity = false;
 	spin_unlock_bh(&gw->lock);
 }

@@ -107,6 +107,7 @@ void la_gw_start_gc(struct la_gw *gw);
 void la_gw_stop_gc(struct la_gw *gw);
 void la_gw_gc(struct la_gw *gw);
 
+/* Sets IDg and Kg, and derives what is kept of Kg. 0 or -EIO. */
 int la_gw_set_identity(struct la_gw *gw, const u8 *idg, const u8 *kg);
 void la_gw_set_limits(struct la_gw *gw, const struct la_limits *limits);
 

@@ -103,7 +103,8 @@ static int la_gw_test_init(struct kunit *test)
 		return -EINVAL;
 	t->now = T0;
 	la_gw_init(&t->gw, &la_t_ops, t);
-	la_gw_set_identity(&t->gw, t->v.idg, t->v.kg);
+	if (la_gw_set_identity(&t->gw, t->v.idg, t->v.kg))
+		return -EIO;
 	test->priv = t;
 	return 0;
 }

@@ -251,12 +251,16 @@ static int la_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 			return err;
 	}
 	if (attrs[LITEAUTH_A_GATEWAY_ID]) {
-		la_gw_set_identity(la_nl_gw,
-				   nla_data(attrs[LITEAUTH_A_GATEWAY_ID]),
-				   nla_data(attrs[LITEAUTH_A_GATEWAY_KEY]));
+		err = la_gw_set_identity(la_nl_gw,
+					 nla_data(attrs[LITEAUTH_A_GATEWAY_ID]),
+					 nla_data(attrs[LITEAUTH_A_GATEWAY_KEY]));
 		/* The request is freed unwiped after this: wipe the key. */
 		memzero_explicit(nla_data(attrs[LITEAUTH_A_GATEWAY_KEY]),
 				 LITEAUTH_PSK_LEN);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "cannot derive the gateway's keys");
+			return err;
+		}
 	}
 	if (attrs[LITEAUTH_A_LIMITS]) {
 		struct nlattr *tb[LITEAUTH_LIMIT_A_MAX + 1];

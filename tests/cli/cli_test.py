@@ -25,14 +25,14 @@ with open('pass', 'w') as f:
 os.chmod('pass', 0o600)
 
 
-def la(*args, stdin=None):
-    r = subprocess.run([LITEAUTH, '--db', 'db', '--passphrase-file', 'pass',
+def la(*args, stdin=None, db='db'):
+    r = subprocess.run([LITEAUTH, '--db', db, '--passphrase-file', 'pass',
                         *args], input=stdin, capture_output=True, text=True)
     return r.returncode, r.stdout, r.stderr.strip()
 
 
-def refused(args, message, stdin=None, what=None):
-    rc, out, err = la(*args, stdin=stdin)
+def refused(args, message, stdin=None, what=None, db='db'):
+    rc, out, err = la(*args, stdin=stdin, db=db)
     check(rc != 0 and message in err and not out,
           'refused with a clear message: ' + (what or ' '.join(args)),
           f'status {rc}, stderr "{err}"')
@@ -135,6 +135,159 @@ rc, out, _ = la('--show-keys', 'device', 'show', ID2)
 check(rc == 0 and out.split('\t')[7].strip() == KD and
       out.split('\t')[2] == 'disabled', 'rekey changes the key only')
 la('device', 'enable', ID2)
+
+# device import, into a store of its own: all or nothing.
+def ilist():
+    rc, out, _ = la('--show-keys', 'device', 'list', db='idb')
+    return {l.split('\t')[0]: l.split('\t') for l in out.splitlines()}
+
+
+def secret_file(name, text):
+    with open(name, 'w') as f:
+        f.write(text)
+    os.chmod(name, 0o600)
+
+
+KA, KB, KC = ('11' * 16, '22' * 16, '33' * 16)
+IA, IB, IC, IN = ('00124b00000a0001', '00124b00000a0002', '00124b00000a0003',
+                  '00124b00000a0004')
+secret_file('good', f'# three sensors\n\n{IA} {KA}\n  {IB}\t{KB.upper()}  '
+            f'boiler room \r\n{IC} {KC} x\n')
+rc, out, err = la('device', 'import', 'good', db='idb')
+d = ilist()
+check(rc == 0 and out == '' and
+      err.startswith('imported 3 devices (0 skipped) in ') and
+      err.endswith(' s') and sorted(d) == [IA, IB, IC] and
+      d[IA][1] == '' and d[IB][1] == 'boiler room' and d[IC][1] == 'x' and
+      [d[i][7] for i in (IA, IB, IC)] == [KA, KB, KC] and
+      all(v[2] == 'enabled' and v[5] == 'never' for v in d.values()),
+      'device import: a file of devices, with names, comments and blank '
+      'lines, creates the store; the devices, keys and names are listed',
+      f'{rc} {out!r} {err}\n{d}')
+
+secret_file('malformed', f'{IN} {KA}\n{IN[:-1]} {KA}\n{IN}1 {KB}\n'
+            f'0012 zz\n00124b00000a0005 {KC[:-2]}\n00124b00000a0006\n'
+            f'00124b00000a0007 {KC} {"n" * 64}\n')
+rc, out, err = la('device', 'import', 'malformed', db='idb')
+lines = err.splitlines()
+check(rc == 1 and out == '' and len(lines) == 7 and
+      lines[0].startswith('liteauth: malformed:2: the ID must be an EUI-64') and
+      lines[1].startswith('liteauth: malformed:3: the ID must be') and
+      lines[2].startswith('liteauth: malformed:4: the ID must be') and
+      lines[3].startswith('liteauth: malformed:5: the key must be 32 hex') and
+      lines[4] == 'liteauth: malformed:6: no key after the ID '
+      '(a line is ID KEY [NAME])' and
+      lines[5] == 'liteauth: malformed:7: a name is at most 63 bytes' and
+      lines[6] == 'liteauth: malformed: 6 errors: nothing imported' and
+      KA not in err and KC[:-2] not in err and sorted(ilist()) == [IA, IB, IC],
+      'device import of a file with malformed lines: each named by '
+      'file:line, no key printed, nothing imported (not even the good line)',
+      err)
+secret_file('many-bad', 'x\n' * 25)
+rc, out, err = la('device', 'import', 'many-bad', db='idb')
+check(rc == 1 and err.count('the ID must be') == 20 and
+      'many-bad:20:' in err and 'many-bad:21:' not in err and
+      err.endswith('many-bad: 25 errors (the first 20 shown): '
+                   'nothing imported'),
+      'device import reports the first 20 bad lines and counts the rest', err)
+
+secret_file('dup', f'{IN} {KA}\n# again:\n{IN} {KB}\n')
+refused(['device', 'import', 'dup'],
+        f'dup:3: device {IN} is on line 1 already', db='idb',
+        what='device import of a file with an ID twice')
+check(IN not in ilist(), 'and nothing of it is imported')
+
+secret_file('existing', f'{IN} {KA} new\n{IB} {KC} renamed\n')
+refused(['device', 'import', 'existing'],
+        f'existing:2: device {IB} exists already (--skip-existing skips it)',
+        db='idb', what='device import of a device the store has already')
+d = ilist()
+check(IN not in d and d[IB][1] == 'boiler room' and d[IB][7] == KB,
+      'and nothing is imported, the device there left as it was')
+rc, out, err = la('device', 'import', '--skip-existing', 'existing', db='idb')
+d = ilist()
+check(rc == 0 and err.startswith('imported 1 device (1 skipped) in ') and
+      d[IN][1] == 'new' and d[IN][7] == KA and d[IB][1] == 'boiler room' and
+      d[IB][7] == KB,
+      'device import --skip-existing: the new device imported, the '
+      'existing one skipped, counted and left as it was', err)
+
+rc, out, err = la('device', 'import', stdin=f'00124b00000a0008 {KA}\n',
+                  db='idb')
+rc2, out2, err2 = la('device', 'import', '-', stdin=f'00124b00000a0009 {KB}',
+                     db='idb')
+d = ilist()
+check(rc == 0 and rc2 == 0 and 'imported 1 device (0 skipped)' in err and
+      'imported 1 device (0 skipped)' in err2 and
+      d['00124b00000a0008'][7] == KA and d['00124b00000a0009'][7] == KB,
+      'device import reads standard input without FILE or with -, a last '
+      'line without its newline too', err + err2)
+refused(['device', 'import'], 'standard input:1: the key must be 32 hex',
+        stdin=f'00124b00000a000a {KA[:-1]}\n', db='idb',
+        what='device import of a malformed line on standard input')
+
+rc, out, err = la('--json', 'device', 'import', '--skip-existing', 'good',
+                  stdin='', db='idb')
+try:
+    j = json.loads(out)
+except ValueError:
+    j = {}
+check(rc == 0 and err == '' and j.get('imported') == 0 and
+      j.get('skipped') == 3 and isinstance(j.get('seconds'), float) and
+      0 <= j['seconds'] < 60,
+      '--json device import prints {"imported", "skipped", "seconds"} on '
+      'standard output, nothing else', f'{out!r} {err}')
+
+os.chmod('existing', 0o644)
+rc, _, err = la('device', 'import', '--skip-existing', 'existing', db='idb')
+check(rc == 0 and 'key file existing is readable by others: chmod 600 '
+      'existing' in err and 'imported 0 devices (2 skipped)' in err,
+      'device import of a file others can read works, with a warning', err)
+refused(['device', 'import', 'no-such-file'], 'cannot read key file '
+        'no-such-file', db='idb', what='device import of a missing file')
+refused(['device', 'import', 'good', 'dup'], 'usage: liteauth device import',
+        db='idb', what='device import of two files')
+
+secret_file('imaster', la('genkey')[1])
+keys = subprocess.run([DEVSIM, 'keys', '--master', 'imaster', '--count',
+                       '12000', '--first', '00124b0100000000'],
+                      capture_output=True, text=True).stdout
+rc, out, err = la('--json', 'device', 'import', stdin=keys, db='idb')
+rc2, out2, _ = la('--show-keys', 'device', 'list', db='idb')
+got = [l.split('\t') for l in out2.splitlines()
+       if l.startswith('00124b01')]
+check(rc == 0 and json.loads(out)['imported'] == 12000 and
+      [f'{l[0]} {l[7]}' for l in got] == keys.splitlines(),
+      'liteauth-devsim keys | liteauth device import: 12000 devices, over '
+      'several transactions, each with its key', err)
+# Another process holds the table's last page: the import is refused
+# before writing, or (--skip-existing) when its transaction, having
+# added 3000 devices on pages of its own, reaches that page.
+n0 = len(ilist())
+hold = subprocess.Popen([LAPROTO, 'store-hold', 'idb', 'pass', '8'],
+                        stdout=subprocess.PIPE, text=True)
+held = hold.stdout.readline().strip() == 'held'
+secret_file('held', ''.join(f'00124b00000b{i:04x} {KA}\n'
+                            for i in range(3000)) + f'fe00000000000001 {KB}\n')
+refused(['device', 'import', 'held'], 'the database is locked by another '
+        'process', db='idb', what='device import into a database another '
+        'process holds')
+refused(['device', 'import', '--skip-existing', 'held'], 'the database is '
+        'locked by another process', db='idb', what='device import '
+        '--skip-existing into a database another process holds')
+hold.wait()
+d = ilist()
+check(held and len(d) == n0 and 'fe00000000000001' not in d and
+      '00124b00000b0000' not in d, 'and nothing was imported', len(d))
+rc, out, err = la('device', 'import', 'held', db='idb')
+d = ilist()
+check(rc == 0 and len(d) == n0 + 3001 and
+      d['00124b00000b0bb7'][7] == KA and d['fe00000000000001'][7] == KB,
+      'once it lets go, the same import goes through', err)
+rc, _, err = la('gateway', 'import', stdin=f'{IDG} {KA} gw\n', db='idb')
+rc2, out, _ = la('gateway', 'list', db='idb')
+check(rc == 0 and 'imported 1 gateway (0 skipped)' in err and
+      out.startswith(IDG + '\tgw\t'), 'gateway import', err + out)
 
 # A device provisioned by the tool authenticates against liteauthd.
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)

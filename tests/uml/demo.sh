@@ -17,6 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
+trap uml_cleanup EXIT INT TERM
 say() { printf '\n\033[1m[demo]\033[0m %s\n' "$*"; }
 
 say "installing what the demo needs from Debian, if anything is missing"

@@ -54,7 +54,7 @@ ETH_P_IEEE802154 = 0x00f6
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'lib'))
 import ktap  # noqa: E402
-from ktap import check  # noqa: E402
+from ktap import check, scenario  # noqa: E402
 
 def sh(*cmd):
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -115,6 +115,46 @@ def wait_for(fam, name, seconds=3):
                 return fam.async_msg_queue.pop(i)['msg']
         time.sleep(0.02)
     return None
+
+
+def start_daemon(db, passf, *args, config='/dev/null', log=None):
+    """liteauthd on the store @db, in the foreground, its log to @log."""
+    return subprocess.Popen([ARGS.liteauthd, '--db', db, '--passphrase-file',
+                             passf, '--config', config, '--foreground',
+                             *args], stderr=log or subprocess.DEVNULL)
+
+
+def daemon_up(fam, seconds=30):
+    """Waits for a daemon to register with the module (recovering a store
+    after a SIGKILL is slow on the debug kernel)."""
+    end = time.time() + seconds
+    while time.time() < end:
+        if 'has-daemon' in gateway(fam)[0]['flags']:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def store_tool(db, passf):
+    """The liteauth tool on the store @db: tool(*args, input=None) gives
+    (status, stdout, stderr)."""
+    def tool(*args, input=None):
+        r = subprocess.run([ARGS.liteauth, '--db', db, '--passphrase-file',
+                            passf, *args], capture_output=True, text=True,
+                           input=input)
+        return r.returncode, r.stdout, r.stderr.strip()
+    return tool
+
+
+def devsim(master, count, *args, interface='mon0'):
+    """liteauth-devsim's devices on the radio: (status, closing line,
+    stderr)."""
+    r = subprocess.run([ARGS.devsim, 'radio', '--interface', interface,
+                        '--pan', hex(PAN), '--gateway', hex(GW_SHORT),
+                        '--master', master, '--count', str(count), *args],
+                       capture_output=True, text=True)
+    return (r.returncode, (r.stdout.strip().splitlines() or [''])[-1],
+            r.stderr)
 
 
 def recv_frame(sock, seconds=3):
@@ -201,6 +241,8 @@ def setup_radios():
 
 
 def main():
+    scenario('generic netlink: a new gateway, policies, permissions, '
+             'configuration')
     setup_radios()
     wpan0 = socket.if_nametoindex('wpan0')
     admin, daemon, events = family(), family(), family()
@@ -278,6 +320,7 @@ def main():
                           socket.htons(ETH_P_IEEE802154))
     radio.bind(('wpan1', ETH_P_IEEE802154))
 
+    scenario('the gateway exchange over the air, byte for byte')
     # The gateway exchange over the air.
     rc, hello, _ = laproto('hello', KD, IDD, RD)
     radio.send(frame(bytes.fromhex(hello), 1))
@@ -293,6 +336,7 @@ def main():
                               RS, gw_hello)
     check(rc == 0, 'the GW_HELLO verifies at the server (T4 and T1)', err)
 
+    scenario('bad radio input: forged, replayed, malformed, unknown')
     # A forged GW_KEY first: refused, nothing sent to the device.
     forged = gw_key[:-2] + ('%02x' % (int(gw_key[-2:], 16) ^ 1))
     e, ext = nl_error(lambda: daemon.do('relay', {'msg': forged}))
@@ -358,6 +402,8 @@ def main():
           {k: after[k] - before[k] for k in after if after[k] != before[k]})
     check(recv_payload(radio, 0.3) is None, 'and nothing is answered')
 
+    scenario('netlink: revocation, extended addresses, limits, daemon '
+             'loss, dumps')
     # Revocation ends the session, with an event.
     admin.do('session-del', {'device-id': IDD})
     ev = wait_for(events, 'event')
@@ -437,6 +483,8 @@ def main():
     check(not sessions, 'session-del with the all flag clears everything',
           len(sessions))
 
+    scenario('the real server: liteauthd and the liteauth tool on the '
+             'module')
     # The real server: liteauthd on the module, with its key store.
     tmp = tempfile.mkdtemp()
     db, passf = tmp + '/db', tmp + '/pass'
@@ -448,14 +496,8 @@ def main():
     rcg = laproto('store-add', db, passf, 'gateway', IDG, KG)[0]
     check(rc3 == 0 and rcg == 0, 'a key store with a device and this gateway')
     log = open(tmp + '/liteauthd.log', 'w')
-    srv = subprocess.Popen([ARGS.liteauthd, '--db', db, '--passphrase-file',
-                            passf, '--config', '/dev/null', '--foreground'],
-                           stderr=log)
-    end = time.time() + 5
-    while 'has-daemon' not in gateway(admin)[0]['flags'] and time.time() < end:
-        time.sleep(0.1)
-    check('has-daemon' in gateway(admin)[0]['flags'],
-          'liteauthd registers with the module')
+    srv = start_daemon(db, passf, log=log)
+    check(daemon_up(admin, 5), 'liteauthd registers with the module')
     _, hello3, _ = laproto('hello', KD, idd3, RD)
     radio.send(frame(bytes.fromhex(hello3), 10))
     key = recv_payload(radio)
@@ -470,11 +512,7 @@ def main():
           'the device is authenticated end to end: radio, module, daemon, store',
           s3)
     # The liteauth tool's runtime commands on that state.
-    def tool(*args, input=None):
-        r = subprocess.run([ARGS.liteauth, '--db', db, '--passphrase-file',
-                            passf, *args], capture_output=True, text=True,
-                           input=input)
-        return r.returncode, r.stdout, r.stderr.strip()
+    tool = store_tool(db, passf)
 
     rc, out, err = tool('show', 'sessions')
     rows = {l.split('\t')[0]: l.split('\t') for l in out.splitlines()}
@@ -523,6 +561,7 @@ def main():
           ev['event']['reason'] == 1 and recv_payload(radio, 0.3) is None,
           'an unknown device is rejected by the server, and hears nothing',
           ev)
+    scenario('gateway case: 50 devices, with a replaying attacker')
     # Fifty simulated devices on the radio, provisioned by the tool, the
     # gateway case end to end, with an attacker replaying their HELLOs.
     with open(tmp + '/master', 'w') as f:
@@ -532,25 +571,17 @@ def main():
                           text=True).stdout.split()
     for i in range(0, len(keys), 2):
         tool('device', 'add', keys[i], '--key-stdin', input=keys[i + 1])
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'wpan1', '--pan',
-                        hex(PAN), '--gateway', hex(GW_SHORT), '--master',
-                        tmp + '/master', '--count', '1'],
-                       capture_output=True, text=True)
-    check(r.returncode == 1 and 'wpan1 is not an 802.15.4 monitor interface'
-          in r.stderr and 'type monitor' in r.stderr and not r.stdout,
-          'liteauth-devsim on a node interface: told to make a monitor',
-          r.stderr)
+    rc, last, err = devsim(tmp + '/master', 1, interface='wpan1')
+    check(rc == 1 and 'wpan1 is not an 802.15.4 monitor interface' in err
+          and 'type monitor' in err and not last,
+          'liteauth-devsim on a node interface: told to make a monitor', err)
     admin.do('set', {'limits': {'rate-iface': 0}})
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
-                        hex(PAN), '--gateway', hex(GW_SHORT), '--master',
-                        tmp + '/master', '--count', '50', '--concurrency',
-                        '10', '--replay', '--timeout', '30'],
-                       capture_output=True, text=True)
-    last = (r.stdout.strip().splitlines() or [''])[-1]
-    check(r.returncode == 0 and last.startswith('50 authenticated, 0 failed')
+    rc, last, err = devsim(tmp + '/master', 50, '--concurrency', '10',
+                           '--replay', '--timeout', '30')
+    check(rc == 0 and last.startswith('50 authenticated, 0 failed')
           and '50 replays answered with a fresh KEY, 0 with the old one'
           in last, '50 simulated devices authenticate over the radio; '
-          'replayed HELLOs get fresh KEYs', last + r.stderr)
+          'replayed HELLOs get fresh KEYs', last + err)
     rc, out, err = tool('show', 'sessions')
     est = [l for l in out.splitlines() if l.split('\t')[0] in keys[0::2]]
     check(rc == 0 and len(est) == 50 and
@@ -563,6 +594,7 @@ def main():
     check(len(ok50) >= 50, 'the audit log has their successes',
           f'{len(ok50)} successes')
 
+    scenario('revocation: liteauth device disable + liteauth revoke')
     # Revocation: disable a device in the store, end its session; its next
     # HELLO is refused by the server and it hears nothing.
     victim = keys[0]
@@ -572,21 +604,19 @@ def main():
     check(rc1 == 0 and rc2 == 0 and not left,
           'liteauth device disable + liteauth revoke: the session goes',
           err + str(left))
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
-                        hex(PAN), '--gateway', hex(GW_SHORT), '--master',
-                        tmp + '/master', '--count', '1', '--first', victim,
-                        '--timeout', '3'], capture_output=True, text=True)
-    last = (r.stdout.strip().splitlines() or [''])[-1]
+    sim_rc, last, _ = devsim(tmp + '/master', 1, '--first', victim,
+                             '--timeout', '3')
     rc, out, err = tool('audit', '--device', victim)
     refused = [l for l in out.splitlines()
                if l.split('\t')[4:6] == ['refused', 'device-disabled']]
     left = [x for x in gateway(admin)[1] if x['device-id'].hex() == victim
             and x['state'] == 'established']
-    check(r.returncode != 0 and last.startswith('0 authenticated, 1 failed')
+    check(sim_rc != 0 and last.startswith('0 authenticated, 1 failed')
           and refused and not left,
           'its next HELLO is refused (audited as device-disabled)',
           last + out[-300:])
 
+    scenario('lossy radio: 10% of frames lost each way')
     # A lossy radio: 10% of frames lost each way. Every device gets its
     # KEY, HELLOs are resent; a lost CONFIRM is never resent (the protocol
     # does not acknowledge it), so exactly those sessions stay unconfirmed.
@@ -596,21 +626,18 @@ def main():
                            capture_output=True, text=True).stdout.split()
     for i in range(0, len(lossy), 2):
         tool('device', 'add', lossy[i], '--key-stdin', input=lossy[i + 1])
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
-                        hex(PAN), '--gateway', hex(GW_SHORT), '--master',
-                        tmp + '/master', '--count', '40', '--first', first,
-                        '--concurrency', '5', '--loss', '10', '--timeout',
-                        '60'], capture_output=True, text=True)
-    last = (r.stdout.strip().splitlines() or [''])[-1]
+    rc, last, err = devsim(tmp + '/master', 40, '--first', first,
+                           '--concurrency', '5', '--loss', '10',
+                           '--timeout', '60')
     m = re.match(r'40 authenticated, 0 failed, (\d+) resends.*, (\d+) '
                  r'CONFIRMs lost$', last)
     time.sleep(0.3)
     est = [x for x in gateway(admin)[1] if x['device-id'].hex() in
            lossy[0::2] and x['state'] == 'established']
-    check(r.returncode == 0 and m is not None and
+    check(rc == 0 and m is not None and
           len(est) == 40 - int(m.group(2)),
           'lossy radio (10% each way): all 40 authenticate; every session '
-          'whose CONFIRM arrived is established', last + r.stderr +
+          'whose CONFIRM arrived is established', last + err +
           f' {len(est)} established')
     check(m is not None and int(m.group(1)) > 0,
           'and the lost HELLOs and KEYs were made good by resends', last)
@@ -626,6 +653,7 @@ def main():
     check(ev is not None, 'and the module notices it is gone', ev)
     drain(radio)
 
+    scenario('faults: liteauthd killed with SIGKILL mid-run and restarted')
     # Faults: the daemon is killed with SIGKILL while devices authenticate
     # and started again; nothing in the store is lost and every device gets
     # through on its resends.
@@ -643,23 +671,8 @@ def main():
 
     before, _ = store()
 
-    def start_daemon():
-        return subprocess.Popen([ARGS.liteauthd, '--db', db,
-                                 '--passphrase-file', passf, '--config',
-                                 '/dev/null', '--foreground'],
-                                stderr=subprocess.DEVNULL)
-
-    def up(fam):
-        # Recovery after a SIGKILL is slow on the debug kernel.
-        end = time.time() + 30
-        while time.time() < end:
-            if 'has-daemon' in gateway(fam)[0]['flags']:
-                return True
-            time.sleep(0.05)
-        return False
-
-    srv = start_daemon()
-    up(admin)
+    srv = start_daemon(db, passf)
+    daemon_up(admin)
     sim = subprocess.Popen([ARGS.devsim, 'radio', '--interface', 'mon0',
                             '--pan', hex(PAN), '--gateway', hex(GW_SHORT),
                             '--master', tmp + '/master', '--count', '60',
@@ -675,8 +688,8 @@ def main():
     srv.wait()
     print(f'# SIGKILL after {len(done)} of 60 sessions')
     time.sleep(1)
-    srv = start_daemon()
-    back = up(admin)
+    srv = start_daemon(db, passf)
+    back = daemon_up(admin)
     last = (sim.communicate(timeout=60)[0].strip().splitlines() or [''])[-1]
     after, counts = store()
     est = [x for x in gateway(admin)[1] if x['device-id'].hex() in
@@ -701,16 +714,15 @@ def main():
     wait_for(events, 'event', 1)
     drain(radio)
 
+    scenario('remote server: a relay daemon, its first upstream dead')
     # The relay role: this gateway's messages to a remote server over UDP,
     # the first upstream dead, so the relay must resend and fail over.
     idd5 = '00124b0000000005'
     laproto('store-add', db, passf, 'device', idd5, KD)
     slog = open(tmp + '/server.log', 'w')
     rlog = open(tmp + '/relay.log', 'w')
-    srv = subprocess.Popen([ARGS.liteauthd, '--db', db, '--passphrase-file',
-                            passf, '--config', '/dev/null', '--foreground',
-                            '--no-netlink', '--listen', '[::1]:61630'],
-                           stderr=slog)
+    srv = start_daemon(db, passf, '--no-netlink', '--listen', '[::1]:61630',
+                       log=slog)
     rel = subprocess.Popen([ARGS.liteauthd, '--role', 'relay', '--config',
                             '/dev/null', '--foreground',
                             '--upstream', '[::1]:61631',
@@ -771,6 +783,10 @@ def main():
 
 
 def after_reload():
+    """The module was unloaded with state in it and loaded again: it starts
+    clean, takes a new identity and authenticates anew; then sessions
+    expire when their life ends."""
+    scenario('the module unloaded with live state, loaded again')
     admin = family()
     gw, sessions = gateway(admin)
     check(gw['flags'] == set() and not sessions and
@@ -781,49 +797,81 @@ def after_reload():
     with open(passf, 'w') as f:
         f.write('passphrase\n')
     os.chmod(passf, 0o600)
-
-    def tool(*args, input=None):
-        return subprocess.run([ARGS.liteauth, '--db', db, '--passphrase-file',
-                               passf, *args], capture_output=True, text=True,
-                              input=input)
-
-    r = tool('set', '--bind', 'wpan0', '--gateway-id', IDG,
-             '--gateway-key-stdin', input=KG + '\n')
-    check(r.returncode == 0 and
-          'has-identity' in gateway(admin)[0]['flags'],
-          'liteauth set gives the new module its identity and radio',
-          r.stderr)
+    tool = store_tool(db, passf)
+    rc, _, err = tool('set', '--bind', 'wpan0', '--gateway-id', IDG,
+                      '--gateway-key-stdin', input=KG + '\n')
+    check(rc == 0 and 'has-identity' in gateway(admin)[0]['flags'],
+          'liteauth set gives the new module its identity and radio', err)
     with open(tmp + '/master', 'w') as f:
         f.write(KD + '\n')
     keys = subprocess.run([ARGS.devsim, 'keys', '--master', tmp + '/master',
-                           '--count', '10'], capture_output=True,
+                           '--count', '13'], capture_output=True,
                           text=True).stdout.split()
     tool('gateway', 'add', IDG, '--key-stdin', input=KG + '\n')
     for i in range(0, len(keys), 2):
         tool('device', 'add', keys[i], '--key-stdin', input=keys[i + 1])
-    srv = subprocess.Popen([ARGS.liteauthd, '--db', db, '--passphrase-file',
-                            passf, '--config', '/dev/null', '--foreground'],
-                           stderr=subprocess.DEVNULL)
-    end = time.time() + 5
-    while 'has-daemon' not in gateway(admin)[0]['flags'] and time.time() < end:
-        time.sleep(0.1)
-    r = subprocess.run([ARGS.devsim, 'radio', '--interface', 'mon0', '--pan',
-                        hex(PAN), '--gateway', hex(GW_SHORT), '--master',
-                        tmp + '/master', '--count', '10', '--timeout', '20'],
-                       capture_output=True, text=True)
-    last = (r.stdout.strip().splitlines() or [''])[-1]
+    srv = start_daemon(db, passf)
+    daemon_up(admin, 5)
+    rc, last, err = devsim(tmp + '/master', 10, '--timeout', '20')
     time.sleep(0.3)
     est = [x for x in gateway(admin)[1] if x['state'] == 'established']
     srv.terminate()
     srv.wait()
-    check(r.returncode == 0 and last.startswith('10 authenticated, 0 failed')
+    check(rc == 0 and last.startswith('10 authenticated, 0 failed')
           and len(est) == 10 and srv.returncode == 0,
           'and 10 devices authenticate through it anew',
-          last + r.stderr + f' {len(est)} established')
+          last + err + f' {len(est)} established')
+
+    scenario('session expiry')
+    # Session expiry: a server that grants one minute. Three devices get
+    # sessions that end on their own; the ten with a day's life stay.
+    with open(tmp + '/short.conf', 'w') as f:
+        f.write('life = 1\n')
+    srv = start_daemon(db, passf, config=tmp + '/short.conf')
+    daemon_up(admin, 5)
+    short = keys[20:26:2]
+    rc, last, err = devsim(tmp + '/master', 3, '--first', short[0],
+                           '--timeout', '20')
+    time.sleep(0.3)
+    rows = {x['device-id'].hex(): x for x in gateway(admin)[1]}
+    check(rc == 0 and all(rows.get(d, {}).get('state') == 'established' and
+                          55000 <= rows[d]['expires-ms'] <= 60000
+                          for d in short),
+          'a server granting 1 minute: the sessions expire within 60 s',
+          last + err + str([rows.get(d) for d in short]))
+    mon = subprocess.Popen([ARGS.liteauth, 'monitor', '--count', '3'],
+                           stdout=subprocess.PIPE, text=True)
+    end = time.time() + 75
+    while time.time() < end and any(d in rows for d in short):
+        time.sleep(1)
+        rows = {x['device-id'].hex(): x for x in gateway(admin)[1]}
+    try:
+        events = mon.communicate(timeout=5)[0].splitlines()
+    except subprocess.TimeoutExpired:
+        mon.kill()
+        events = mon.communicate()[0].splitlines()
+    gw = gateway(admin)[0]
+    check(not any(d in rows for d in short) and
+          gw['counters']['session-expired'] == 3 and
+          sorted(e.split('\t')[1] for e in events) == sorted(short) and
+          all(e.split('\t')[0] == 'session-down' and
+              e.split('\t')[4] == 'expired' for e in events),
+          'a minute later they are gone, counted and announced as expired',
+          f"{events} {gw['counters']['session-expired']}")
+    check(sum(x['state'] == 'established' for x in rows.values()) == 10,
+          'and the sessions with a longer life are still there',
+          str(len(rows)))
+    rc, last, err = devsim(tmp + '/master', 3, '--first', short[0],
+                           '--timeout', '20')
+    srv.terminate()
+    srv.wait()
+    check(rc == 0 and last.startswith('3 authenticated, 0 failed'),
+          'and the expired devices authenticate again', last + err)
 
 
 if ARGS.after_reload:
     after_reload()
 else:
     main()
+scenario()
 sys.exit(1 if ktap.failures else 0)

@@ -17,6 +17,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
+trap uml_cleanup EXIT INT TERM
 [ $# -gt 0 ] || set -- 6.1 6.12
 "$top/tools/build/need-debs.sh" kmod wpan-tools iproute2 util-linux python3 \
 	python3-yaml python3-jsonschema || exit 1

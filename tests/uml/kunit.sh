@@ -12,6 +12,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 . "$here/lib.sh"
+trap uml_cleanup EXIT INT TERM
 # Every suite defined beside the module's code must run in every kernel.
 suites=$(sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' "$top"/kmod/*_test.c)
 [ $# -gt 0 ] || set -- 6.1 6.12

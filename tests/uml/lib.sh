@@ -34,6 +34,23 @@ uml_boot() {
 	return 0
 }
 
+# uml_cleanup: the trap of every script that boots UML (trap uml_cleanup
+# EXIT INT TERM): a kernel of this checkout still running when the script
+# ends, by a signal or a failure, is killed, and its control files go.
+uml_cleanup() {
+	local top dir pid
+
+	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	for dir in "$top"/build/*/uml-dir; do
+		[ -d "$dir" ] || continue
+		for pid in "$dir"/*/pid; do
+			[ -f "$pid" ] && kill -9 "$(cat "$pid")" 2>/dev/null
+		done
+		rm -rf "$dir"
+	done
+	return 0
+}
+
 # The preamble of every init script: a PATH, /proc and /sys.
 uml_init_preamble() {
 	cat <<'EOS'

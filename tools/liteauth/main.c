@@ -7,17 +7,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto.h"
 #include "liteauth.h"
 
 static const struct la_cmd la_cmds[] = {
-	{ "show", la_cmd_show, "[sessions|interfaces|counters]",
+	{ "show", la_cmd_show, "[sessions|interfaces|counters|gateway]",
 	  "the gateway module's sessions, interfaces and counters (the default)" },
 	{ "monitor", la_cmd_monitor, "[--count N]",
 	  "print the gateway module's events as they happen" },
@@ -29,7 +31,8 @@ static const struct la_cmd la_cmds[] = {
 	  "configure the gateway module" },
 	{ "device", la_cmd_device,
 	  "add ID [--key-file F | --key-stdin | --generate --key-file F] [--name N] [--disabled]\n"
-	  "            del|enable|disable|show ID | rekey ID [key as for add] | list",
+	  "            del|enable|disable|show ID | rekey ID [key as for add] | list\n"
+	  "            import [--skip-existing] [FILE]   (lines of ID KEY [NAME])",
 	  "provision the devices of the key store" },
 	{ "gateway", la_cmd_gateway, "the same subcommands as device",
 	  "provision the gateways of the key store" },
@@ -78,30 +81,54 @@ const char *la_store_strerror(int err)
 	return strerror(-err);
 }
 
-int la_parse_id(const char *s, u8 *id, const char *what)
+int la_hex(const char *s, u8 *out, int n, bool seps)
 {
+	const char *p = s;
 	int i = 0;
 
-	while (*s && i < 2 * LA_ID_LEN) {
+	while (*p && i < 2 * n) {
 		int v;
 
-		if ((*s == ':' || *s == '-') && i && !(i % 2)) {
-			s++;
+		if (seps && (*p == ':' || *p == '-') && i && !(i % 2)) {
+			p++;
 			continue;
 		}
-		v = *s >= '0' && *s <= '9' ? *s - '0' :
-		    *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
-		    *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : -1;
+		v = *p >= '0' && *p <= '9' ? *p - '0' :
+		    *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 :
+		    *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
 		if (v < 0)
 			break;
-		id[i / 2] = (i % 2) ? id[i / 2] | v : v << 4;
+		out[i / 2] = (i % 2) ? out[i / 2] | v : v << 4;
 		i++;
-		s++;
+		p++;
 	}
-	if (i != 2 * LA_ID_LEN || *s)
+	return i == 2 * n ? p - s : -1;
+}
+
+int la_parse_id(const char *s, u8 *id, const char *what)
+{
+	int n = la_hex(s, id, LA_ID_LEN, true);
+
+	if (n < 0 || s[n])
 		return la_fail("%s must be an EUI-64 of 16 hex digits, like 00124b0001020304",
 			       what);
 	return 0;
+}
+
+int la_open_key_file(const char *file)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		la_fail("cannot read key file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (!fstat(fd, &st) && (st.st_mode & 077))
+		la_warn("key file %s is readable by others: chmod 600 %s",
+			file, file);
+	return fd;
 }
 
 void la_format_id(const u8 *id, char *out)

@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,20 +80,9 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 /* 32 hex digits, optionally followed by white space. */
 static int la_parse_key(const char *text, u8 *key, const char *from)
 {
-	int i;
+	int i = la_hex(text, key, LA_KEY_LEN, false);
 
-	for (i = 0; i < 2 * LA_KEY_LEN; i++) {
-		char c = text[i];
-		int v = c >= '0' && c <= '9' ? c - '0' :
-			c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-
-		if (v < 0)
-			break;
-		key[i / 2] = (i % 2) ? key[i / 2] | v : v << 4;
-	}
-	if (i != 2 * LA_KEY_LEN || strspn(text + i, " \t\r\n") !=
-	    strlen(text + i))
+	if (i < 0 || strspn(text + i, " \t\r\n") != strlen(text + i))
 		return la_fail("%s must hold a key of 32 hex digits (liteauth genkey makes one)",
 			       from);
 	return 0;
@@ -103,7 +91,6 @@ static int la_parse_key(const char *text, u8 *key, const char *from)
 static int la_get_key(const struct la_keyopts *k, u8 *key)
 {
 	char text[128] = "", from[300];
-	struct stat st;
 	ssize_t n;
 	int fd, ret;
 
@@ -131,13 +118,9 @@ static int la_get_key(const struct la_keyopts *k, u8 *key)
 		fd = STDIN_FILENO;
 		snprintf(from, sizeof(from), "standard input");
 	} else {
-		fd = open(k->file, O_RDONLY | O_CLOEXEC);
+		fd = la_open_key_file(k->file);
 		if (fd < 0)
-			return la_fail("cannot read key file %s: %s", k->file,
-				       strerror(errno));
-		if (!fstat(fd, &st) && (st.st_mode & 077))
-			la_warn("key file %s is readable by others: chmod 600 %s",
-				k->file, k->file);
+			return 1;
 		snprintf(from, sizeof(from), "key file %s", k->file);
 	}
 	n = read(fd, text, sizeof(text) - 1);
@@ -221,6 +204,8 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 		return ret ? la_fail("the %s table is damaged: %s", what,
 				     la_store_strerror(ret)) : 0;
 	}
+	if (!strcmp(sub, "import"))
+		return la_import(cli, kind, what, argc - 1, argv + 1);
 	if (argc < 3)
 		return la_fail("usage: liteauth %s %s ID ...", what, sub);
 	if (la_parse_id(argv[2], p.id, "the ID"))
@@ -275,7 +260,7 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			}
 		}
 	} else {
-		return la_fail("unknown %s subcommand '%s' (add, del, enable, disable, rekey, list, show)",
+		return la_fail("unknown %s subcommand '%s' (add, del, enable, disable, rekey, list, show, import)",
 			       what, sub);
 	}
 	la_principal_wipe(&p);

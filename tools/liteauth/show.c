@@ -146,8 +146,9 @@ int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 	int i, tries, ret = 0;
 
 	if (argc > 2 || (strcmp(what, "all") && strcmp(what, "sessions") &&
-			 strcmp(what, "interfaces") && strcmp(what, "counters")))
-		return la_fail("usage: liteauth show [sessions|interfaces|counters]");
+			 strcmp(what, "interfaces") && strcmp(what, "counters") &&
+			 strcmp(what, "gateway")))
+		return la_fail("usage: liteauth show [sessions|interfaces|counters|gateway]");
 	if (la_genl_open(&g))
 		return 1;
 	/* Names, if the store is there and readable; the show goes on
@@ -205,6 +206,17 @@ int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 			       s.nifaces ? "| " : "(no interface) | ", id,
 			       s.has_daemon ? "registered" : "absent");
 		}
+	}
+	if (!strcmp(what, "gateway")) {
+		static const char *const cols[] = { "gateway-id", "daemon" };
+		struct la_table *t = la_table_new(cli, 2, cols);
+		char id[17] = "-";
+		const char *cells[] = { id, s.has_daemon ? "registered" : "absent" };
+
+		if (s.has_identity)
+			la_format_id(s.idg, id);
+		la_table_row(t, cells);
+		la_table_print(t);
 	}
 	if (!strcmp(what, "sessions") || !strcmp(what, "all"))
 		la_table_print(s.sessions);

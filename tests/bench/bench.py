@@ -1,0 +1,400 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench.py: every benchmark of Documentation/benchmarks.rst, side by side
+# in one run; `make bench` runs it, `make check` runs it with --quick.
+# Prints a table and one KTAP line per figure; writes the figures as JSON
+# (--out). Every figure comes from something run here: frames captured,
+# handshakes completed, sizes read off a build. Timings are medians of
+# --runs runs; nothing here asserts a time.
+#
+#   bytes      the direct handshake captured on loopback (liteauth-devsim
+#              and liteauthd over UDP); DTLS 1.2 PSK (openssl s_client and
+#              s_server) captured the same way (dtls12_capture.py)
+#   server     liteauthd pinned to CPU 0 with DEVICES devices in its
+#              store, liteauth-devsim on CPU 1 with many devices at once;
+#              OpenSSL's DTLS 1.2 PSK handshakes in one process over memory
+#              BIOs on CPU 0 (dtls12.c), the peer's ceiling
+#   store      DEVICES devices imported into a fresh Berkeley DB store
+#   kernel     in UML 6.12 (uml.sh): the KUnit benchmarks of
+#              kmod/bench_test.c and a handshake captured on the air by a
+#              monitor interface (radio.py)
+#   device     the device library for a Cortex-M0+ (tests/device/m0plus.sh)
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+B = os.path.join(TOP, 'build')
+sys.path.insert(0, HERE)
+from capture import UdpCapture  # noqa: E402
+
+P = argparse.ArgumentParser()
+P.add_argument('--quick', action='store_true',
+               help='small counts, one run: proves every benchmark works')
+P.add_argument('--out', default=os.path.join(HERE, 'results.json'))
+ARGS = P.parse_args()
+
+if ARGS.quick:
+    DEVICES, HANDSHAKES, RUNS, SECONDS = 10000, 2000, 1, 0.5
+    KERNEL_MS, SESSIONS, RADIO_DEVICES = 100, 1000, 5
+else:
+    DEVICES, HANDSHAKES, RUNS, SECONDS = 1000000, 20000, 5, 2.0
+    KERNEL_MS, SESSIONS, RADIO_DEVICES = 2000, 10000, 20
+CONCURRENCY = 256
+FIRST = 0x00124b0000000000
+PORT = 47110
+
+LITEAUTH = os.path.join(B, 'tools', 'liteauth')
+LITEAUTHD = os.path.join(B, 'daemon', 'liteauthd')
+DEVSIM = os.path.join(B, 'tools', 'liteauth-devsim')
+DTLS12 = os.path.join(B, 'tests', 'dtls12')
+
+R = {}          # the figures
+NOTES = {}      # what they came from
+failures = 0
+
+
+def ktap(ok, what, detail=''):
+    global failures
+    failures += not ok
+    print(f'{"ok" if ok else "not ok"} - bench: {what}', flush=True)
+    if detail and not ok:
+        for line in str(detail).splitlines()[-10:]:
+            print(f'#   {line}')
+
+
+def run(*cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def median_of(values):
+    return statistics.median(values) if values else 0
+
+
+class Store:
+    """A fresh key store in a temporary directory."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='liteauth-bench-')
+        self.db = os.path.join(self.dir, 'db')
+        self.passfile = os.path.join(self.dir, 'pass')
+        self.master = os.path.join(self.dir, 'master')
+        old = os.umask(0o077)
+        for f in (self.passfile, self.master):
+            with open(f, 'w') as fh:
+                fh.write(run(LITEAUTH, 'genkey').stdout)
+        os.umask(old)
+
+    def tool(self, *args, **kw):
+        return run(LITEAUTH, '--db', self.db, '--passphrase-file',
+                   self.passfile, *args, **kw)
+
+    def import_devices(self, count, first=FIRST):
+        """Imports devsim's devices; returns (seconds, ok, detail)."""
+        keys = run(DEVSIM, 'keys', '--master', self.master, '--count',
+                   str(count), '--first', '%016x' % first).stdout
+        t0 = time.monotonic()
+        r = self.tool('device', 'import', input=keys)
+        return time.monotonic() - t0, r.returncode == 0, r.stderr
+
+    def daemon(self, cpu=None):
+        cmd = [LITEAUTHD, '--db', self.db, '--passphrase-file',
+               self.passfile, '--listen', f'127.0.0.1:{PORT}',
+               '--no-netlink', '--config', '/dev/null', '--foreground']
+        if cpu is not None:
+            cmd = ['taskset', '-c', str(cpu)] + cmd
+        d = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        return d
+
+    def devsim(self, count, first, concurrency, cpu=None):
+        cmd = [DEVSIM, 'udp', '--server', f'127.0.0.1:{PORT}', '--master',
+               self.master, '--count', str(count), '--first',
+               '%016x' % first, '--concurrency', str(concurrency),
+               '--timeout', '60']
+        if cpu is not None:
+            cmd = ['taskset', '-c', str(cpu)] + cmd
+        r = run(*cmd)
+        return r.returncode, (r.stdout.strip().splitlines() or [''])[-1]
+
+    def close(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def handshake_of(messages):
+    """The messages of each device's handshake, resends left out: the first
+    HELLO, KEY and CONFIRM of each IDd. {idd: {type: bytes}}."""
+    hs = {}
+    for m in messages:
+        if len(m) >= 10 and m[0] in (0x31, 0x32, 0x33):
+            hs.setdefault(m[2:10], {}).setdefault(m[0], m)
+    return hs
+
+
+def bench_store_and_server():
+    st = Store()
+    try:
+        secs, ok, err = st.import_devices(DEVICES)
+        size = int(run('du', '-sb', st.db).stdout.split()[0])
+        ktap(ok, f'{DEVICES} devices imported into a fresh store', err)
+        if ok:
+            R['db_provision_per_s'] = round(DEVICES / secs)
+            R['db_bytes_per_device'] = round(size / DEVICES, 1)
+            NOTES['db'] = f'{DEVICES} devices, {secs:.1f} s, {size} bytes'
+
+        # The direct handshake on the wire: ten devices one at a time.
+        d = st.daemon()
+        with UdpCapture(PORT) as cap:
+            rc, line = st.devsim(10, FIRST, 1)
+        hs = handshake_of([p for _, _, p in cap.datagrams])
+        whole = [h for h in hs.values() if len(h) == 3]
+        ok = rc == 0 and len(whole) == 10
+        ktap(ok, 'a direct handshake captured on loopback',
+             f'{line}; {len(whole)} whole handshakes heard')
+        if ok:
+            sizes = {sum(len(m) for m in h.values()) for h in whole}
+            R['handshake_bytes_direct'] = max(sizes)
+            R['handshake_messages_direct'] = 3
+            NOTES['direct'] = (f'{len(cap.datagrams)} datagrams for 10 '
+                               f'handshakes: {line}')
+
+        # The server's rate: the daemon on CPU 0, the devices on CPU 1.
+        d.terminate()
+        d.wait()
+        d = st.daemon(cpu=0)
+        rates, lines = [], []
+        for i in range(RUNS):
+            first = FIRST + 1000 + i * HANDSHAKES
+            rc, line = st.devsim(HANDSHAKES, first, CONCURRENCY, cpu=1)
+            m = re.match(rf'{HANDSHAKES} authenticated, 0 failed.*?, '
+                         r'([0-9.]+) handshakes/s', line)
+            lines.append(line)
+            if rc == 0 and m:
+                rates.append(float(m.group(1)))
+        d.terminate()
+        d.wait()
+        ktap(len(rates) == RUNS,
+             f'the server authenticates {HANDSHAKES} devices, {RUNS} times',
+             '\n'.join(lines))
+        if rates:
+            R['server_handshakes_per_s'] = round(median_of(rates))
+            NOTES['server'] = {'runs': rates, 'last': lines[-1]}
+    finally:
+        st.close()
+
+
+def bench_dtls():
+    """The bytes with the cookie exchange from openssl s_client/s_server
+    captured on loopback (s_server always asks for a cookie); without it,
+    and the rate, from dtls12.c's handshakes over memory BIOs, whose byte
+    count with --cookie must match the capture."""
+    r = run(sys.executable, os.path.join(HERE, 'dtls12_capture.py'))
+    try:
+        cap = json.loads(r.stdout.strip().splitlines()[-1])['cookie']
+    except (ValueError, IndexError, KeyError):
+        cap = {}
+    ok = r.returncode == 0 and cap.get('bytes', 0) > 0
+    ktap(ok, 'a DTLS 1.2 PSK handshake captured on loopback (openssl)',
+         r.stderr)
+    if ok:
+        R['dtls12_psk_handshake_bytes_cookie'] = cap['bytes']
+        R['dtls12_psk_datagrams_cookie'] = cap['datagrams']
+        NOTES['dtls12_capture'] = cap
+
+    def dtls12(*args):
+        r = run('taskset', '-c', '0', DTLS12, *args)
+        try:
+            return r.returncode, json.loads(r.stdout), r.stderr
+        except ValueError:
+            return 1, {}, r.stderr
+    rc, out, err = dtls12('--cookie', '--count', '1', '--runs', '1')
+    ktap(rc == 0 and out.get('handshake_bytes') == cap.get('bytes') and
+         out.get('datagrams') == cap.get('datagrams'),
+         'dtls12.c counts the same bytes and datagrams as the capture',
+         f'{out} {cap} {err}')
+    rc, out, err = dtls12('--seconds', str(SECONDS), '--runs', str(RUNS))
+    ok = rc == 0 and out.get('median_handshakes_per_s', 0) > 0
+    ktap(ok, 'OpenSSL DTLS 1.2 PSK handshakes over memory BIOs', err)
+    if ok:
+        R['dtls12_psk_handshakes_per_s'] = round(
+            out['median_handshakes_per_s'])
+        R['dtls12_psk_handshake_bytes'] = out['handshake_bytes']
+        R['dtls12_psk_datagrams'] = out['datagrams']
+        NOTES['dtls12_rate'] = out
+
+
+def line_rate(frame_bytes):
+    """Frames a second a 250 kbit/s O-QPSK channel carries back to back:
+    each one its synchronisation header and PHY header (6 bytes) and
+    frame, then the interframe space (LIFS, 40 symbols of 16 us, above 18
+    bytes; SIFS, 12, otherwise). No CSMA backoff, no acknowledgement: the
+    most the channel can carry, so the factor below is the least."""
+    ifs = (40 if frame_bytes > 18 else 12) * 16e-6
+    return 1 / ((6 + frame_bytes) * 8 / 250e3 + ifs)
+
+
+def bench_kernel():
+    r = run(os.path.join(HERE, 'uml.sh'), str(RUNS), str(KERNEL_MS),
+            str(SESSIONS), str(RADIO_DEVICES))
+    out = r.stdout
+    with open(os.path.join(B, 'bench', 'uml.log'), 'w') as f:
+        f.write(out + r.stderr)
+
+    def values(name):
+        return [int(v) for v in re.findall(rf'# la_bench_\w+: {name}: (\d+)',
+                                           out)]
+    confirms = values('confirm_verifies_per_s')
+    drops = values('garbage_drops_per_s')
+    mem = values('bytes_per_session')
+    bench_ok = len(re.findall(r'ok \d+ liteauth_bench', out)) == RUNS and \
+        not re.search(r'not ok \d+ liteauth_bench', out)
+    ktap(bench_ok and len(confirms) == RUNS and len(drops) == RUNS and
+         len(mem) == RUNS, f'the in-kernel benchmarks ran {RUNS} times '
+         'under UML and their checks passed', out[-2000:])
+    ktap('kernel log free of WARN' in out and 'not ok - UML' not in out,
+         'the UML kernel log is clean', out[-2000:])
+    if confirms:
+        R['kernel_confirm_verifies_per_s'] = round(median_of(confirms))
+        R['kernel_garbage_drops_per_s'] = round(median_of(drops))
+        R['kernel_bytes_per_session'] = round(median_of(mem))
+        NOTES['kernel'] = {'confirm': confirms, 'garbage': drops,
+                           'bytes_per_session': mem, 'sessions': SESSIONS}
+    m = re.search(r'^BENCH-RADIO (\{.*\})$', out, re.M)
+    radio = json.loads(m.group(1)) if m else {}
+    ktap(bool(radio), f'{RADIO_DEVICES} gateway handshakes captured on a '
+         'monitor interface', out[-2000:])
+    if radio:
+        R['handshake_bytes_gateway_radio'] = radio['frame_bytes_per_handshake']
+        R['handshake_payload_bytes_gateway_radio'] = \
+            radio['payload_bytes_per_handshake']
+        R['handshake_messages_radio'] = radio['messages_per_handshake']
+        R['largest_radio_message'] = radio['largest_frame']
+        R['largest_radio_payload'] = radio['largest_payload']
+        NOTES['radio'] = radio
+        confirm = radio['by_type']['CONFIRM']['frame']
+        R['radio_confirm_frames_per_s'] = round(line_rate(confirm), 1)
+        if confirms:
+            R['kernel_line_rate_factor'] = round(
+                R['kernel_confirm_verifies_per_s'] /
+                R['radio_confirm_frames_per_s'], 1)
+
+
+def bench_device():
+    r = run(os.path.join(TOP, 'tests', 'device', 'm0plus.sh'))
+    path = os.path.join(B, 'm0plus', 'sizes.json')
+    ok = r.returncode == 0 and r.stdout.startswith('ok') and \
+        os.path.exists(path)
+    ktap(ok, 'the device library sized for a Cortex-M0+', r.stdout + r.stderr)
+    if ok:
+        with open(path) as f:
+            R.update(json.load(f))
+
+
+def main():
+    os.makedirs(os.path.join(B, 'bench'), exist_ok=True)
+    t0 = time.time()
+    bench_device()
+    bench_store_and_server()
+    bench_dtls()
+    bench_kernel()
+
+    def ratio(a, b):
+        if R.get(a) and R.get(b):
+            return round(R[a] / R[b], 3)
+        return None
+    R['bytes_ratio_vs_dtls12'] = ratio('handshake_bytes_direct',
+                                       'dtls12_psk_handshake_bytes')
+    R['server_ratio_vs_dtls12'] = ratio('server_handshakes_per_s',
+                                        'dtls12_psk_handshakes_per_s')
+
+    want = ['handshake_bytes_direct', 'handshake_bytes_gateway_radio',
+            'handshake_messages_radio', 'largest_radio_message',
+            'dtls12_psk_handshake_bytes', 'dtls12_psk_handshake_bytes_cookie',
+            'dtls12_psk_datagrams', 'bytes_ratio_vs_dtls12',
+            'server_handshakes_per_s', 'dtls12_psk_handshakes_per_s',
+            'server_ratio_vs_dtls12', 'kernel_confirm_verifies_per_s',
+            'kernel_garbage_drops_per_s', 'kernel_line_rate_factor',
+            'kernel_bytes_per_session', 'device_flash_bytes',
+            'device_ram_bytes', 'device_flash_bytes_with_aes',
+            'db_provision_per_s', 'db_bytes_per_device']
+    missing = [k for k in want if not isinstance(R.get(k), (int, float))]
+    ktap(not missing, 'every figure was measured', f'missing: {missing}')
+    # What the captures must agree on, whatever the machine.
+    ktap(R.get('handshake_messages_radio') == 3 and
+         R.get('handshake_payload_bytes_gateway_radio') ==
+         R.get('handshake_bytes_direct'),
+         'the radio carries the same three messages as the direct case',
+         {k: R.get(k) for k in ('handshake_messages_radio',
+                                'handshake_payload_bytes_gateway_radio',
+                                'handshake_bytes_direct')})
+
+    doc = {'quick': ARGS.quick, 'date': time.strftime('%Y-%m-%dT%H:%M:%SZ',
+                                                      time.gmtime()),
+           'machine': {'cpus': os.cpu_count(), 'model': cpu_model(),
+                       'kernel': os.uname().release},
+           'seconds': round(time.time() - t0),
+           'parameters': {'devices': DEVICES, 'handshakes': HANDSHAKES,
+                          'runs': RUNS, 'concurrency': CONCURRENCY,
+                          'kernel_ms': KERNEL_MS, 'sessions': SESSIONS},
+           'notes': NOTES}
+    doc.update(R)
+    os.makedirs(os.path.dirname(os.path.abspath(ARGS.out)), exist_ok=True)
+    with open(ARGS.out, 'w') as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+        f.write('\n')
+    table()
+    return 1 if failures else 0
+
+
+def cpu_model():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return 'unknown'
+
+
+def table():
+    rows = [
+        ('handshake bytes, direct (UDP payload)', 'handshake_bytes_direct',
+         'dtls12_psk_handshake_bytes', 'bytes_ratio_vs_dtls12'),
+        ('handshake bytes, DTLS with cookie', 'dtls12_psk_handshake_bytes_cookie',
+         None, None),
+        ('radio: bytes per handshake (frames)', 'handshake_bytes_gateway_radio',
+         None, None),
+        ('radio: frames per handshake', 'handshake_messages_radio',
+         'dtls12_psk_datagrams', None),
+        ('radio: largest frame', 'largest_radio_message', None, None),
+        ('server handshakes/s (1 core)', 'server_handshakes_per_s',
+         'dtls12_psk_handshakes_per_s', 'server_ratio_vs_dtls12'),
+        ('kernel CONFIRM verifies/s', 'kernel_confirm_verifies_per_s',
+         'radio_confirm_frames_per_s', 'kernel_line_rate_factor'),
+        ('kernel garbage drops/s', 'kernel_garbage_drops_per_s', None, None),
+        ('kernel bytes per session', 'kernel_bytes_per_session', None, None),
+        ('device flash / RAM / flash+AES', 'device_flash_bytes',
+         'device_ram_bytes', 'device_flash_bytes_with_aes'),
+        ('store: devices/s, bytes/device', 'db_provision_per_s',
+         'db_bytes_per_device', None),
+    ]
+    print(f'# {"":38} {"liteauth":>12} {"peer":>12} {"ratio":>10}')
+    for label, a, b, c in rows:
+        cells = [R.get(k) if k else '' for k in (a, b, c)]
+        print(f'# {label:38} ' + ' '.join(f'{str(v):>12}' if i < 2 else
+                                          f'{str(v):>10}'
+                                          for i, v in enumerate(cells)))
+
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# capture.py: UDP datagrams on the loopback interface, captured with a raw
+# AF_PACKET socket (as root), for the benchmarks that count what a
+# handshake puts on the wire: the direct liteauth handshake and the DTLS
+# 1.2 one (tests/bench/bench.py, tests/bench/dtls12_capture.py).
+#
+# On "lo" every packet is seen twice, going out and coming in; only the
+# incoming copy is kept, so each datagram counts once.
+
+import socket
+import struct
+import threading
+import time
+
+ETH_P_ALL = 0x0003
+PACKET_OUTGOING = 4
+
+
+def udp_of(frame):
+    """(source port, destination port, payload) of an Ethernet-framed UDP
+    datagram over IPv4 or IPv6, or None."""
+    if len(frame) < 14:
+        return None
+    ethertype = struct.unpack('!H', frame[12:14])[0]
+    ip = frame[14:]
+    if ethertype == 0x0800 and len(ip) >= 20 and ip[9] == 17:
+        ihl = (ip[0] & 0x0f) * 4
+        total = struct.unpack('!H', ip[2:4])[0]
+        udp = ip[ihl:total]
+    elif ethertype == 0x86dd and len(ip) >= 40 and ip[6] == 17:
+        udp = ip[40:40 + struct.unpack('!H', ip[4:6])[0]]
+    else:
+        return None
+    if len(udp) < 8:
+        return None
+    sport, dport, ulen = struct.unpack('!HHH', udp[:6])
+    return sport, dport, udp[8:ulen]
+
+
+class UdpCapture(threading.Thread):
+    """Datagrams to or from @port on @ifname, as (time, to_port, payload)
+    where to_port says whether it went to @port, in the order heard."""
+
+    def __init__(self, port, ifname='lo'):
+        super().__init__(daemon=True)
+        self.port = port
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                                  socket.htons(ETH_P_ALL))
+        self.sock.bind((ifname, ETH_P_ALL))
+        self.sock.settimeout(0.05)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.datagrams = []
+        self.error = None   # an OSError that ended the capture early
+        self.running = True
+
+    def run(self):
+        try:
+            while self.running:
+                try:
+                    frame, addr = self.sock.recvfrom(65536)
+                except socket.timeout:
+                    continue
+                if addr[2] == PACKET_OUTGOING:
+                    continue
+                udp = udp_of(frame)
+                if udp and self.port in udp[:2]:
+                    self.datagrams.append((time.monotonic(),
+                                           udp[1] == self.port, udp[2]))
+        except OSError as e:
+            self.error = e
+
+    def stop(self):
+        time.sleep(0.3)     # what is still on its way
+        self.running = False
+        self.join()
+        self.sock.close()
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
