@@ -68,8 +68,12 @@ struct la_daemon {
 	int epfd, sigfd, timerfd, lockfd;
 	int socks[LA_LISTEN_MAX];
 	int nsocks;
+	unsigned int ticks;	/* seconds, for the checkpoint */
 	bool stop;
 };
+
+/* A checkpoint of the key store this often, in seconds. */
+#define LA_CHECKPOINT_S 60
 
 static bool la_use_syslog;
 
@@ -322,10 +326,16 @@ static int la_resolve(const char *spec, const char *what,
 	return 0;
 }
 
+/*
+ * Room for a burst: thousands of devices may send at once, and each small
+ * datagram costs the socket far more than its size.
+ */
+#define LA_RCVBUF (4 << 20)
+
 static int la_listen_on(struct la_daemon *d, const char *spec)
 {
 	struct addrinfo *ai;
-	int fd, one = 1;
+	int fd, one = 1, rcvbuf = LA_RCVBUF;
 
 	if (la_resolve(spec, "listen", &ai))
 		return -1;
@@ -333,6 +343,10 @@ static int la_listen_on(struct la_daemon *d, const char *spec)
 		    0);
 	if (fd >= 0 && ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* Beyond net.core.rmem_max as root; within it otherwise. */
+	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+				  sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen)) {
 		la_msg(LOG_ERR, "cannot listen on %s: %s", spec,
 		       strerror(errno));
@@ -723,6 +737,10 @@ int main(int argc, char **argv)
 			la_msg(LOG_ERR, "epoll_wait: %s", strerror(errno));
 			break;
 		}
+		/* What this wakeup's handshakes record goes to the store
+		 * in one transaction, after all of them.
+		 */
+		la_server_begin(&d.srv);
 		for (i = 0; i < n; i++) {
 			int fd = ev[i].data.fd;
 			u64 ticks;
@@ -732,10 +750,14 @@ int main(int argc, char **argv)
 			} else if (fd == d.timerfd) {
 				if (read(fd, &ticks, sizeof(ticks)) <= 0)
 					continue;
-				if (d.relaying)
+				if (d.relaying) {
 					la_relay_tick(&d.relay);
-				else
-					la_server_expire(&d.srv);
+					continue;
+				}
+				la_server_expire(&d.srv);
+				if (++d.ticks % LA_CHECKPOINT_S == 0 &&
+				    la_store_checkpoint(d.store))
+					la_msg(LOG_WARNING, "key store checkpoint failed");
 			} else if (d.nl && fd == la_nl_fd(d.nl)) {
 				if (la_nl_receive(d.nl) < 0)
 					la_msg(LOG_WARNING, "netlink: receive failed");
@@ -749,6 +771,7 @@ int main(int argc, char **argv)
 				la_on_datagram(&d, fd);
 			}
 		}
+		la_server_commit(&d.srv);
 	}
 	for (i = 0; !d.relaying && i < LA_SRV_MAX; i++)
 		if (d.srv.counters[i])

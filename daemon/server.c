@@ -21,7 +21,7 @@
 
 #include "server.h"
 
-#define LA_SRV_BUCKETS	4096	/* hash chains, a power of two */
+#define LA_SRV_BUCKETS	65536	/* hash chains, a power of two */
 
 struct la_pending {
 	struct la_pending *next;
@@ -98,10 +98,14 @@ static void la_log(struct la_server *s, const char *fmt, ...)
 /* An ID as it is printed everywhere: 16 hex digits. */
 static const char *la_id(const u8 *id, char *buf)
 {
+	static const char hex[] = "0123456789abcdef";
 	int i;
 
-	for (i = 0; i < LA_ID_LEN; i++)
-		sprintf(buf + 2 * i, "%02x", id[i]);
+	for (i = 0; i < LA_ID_LEN; i++) {
+		buf[2 * i] = hex[id[i] >> 4];
+		buf[2 * i + 1] = hex[id[i] & 15];
+	}
+	buf[2 * LA_ID_LEN] = '\0';
 	return buf;
 }
 
@@ -115,20 +119,38 @@ static u32 la_hash(const struct la_server *s, const u8 *id)
 	return (h ^ h >> 15) & (LA_SRV_BUCKETS - 1);
 }
 
+void la_server_begin(struct la_server *s)
+{
+	s->deferring = true;
+}
+
+void la_server_commit(struct la_server *s)
+{
+	if (la_store_record(s->store, s->records, s->nrecords,
+			    s->limits.audit_keep))
+		s->counters[LA_SRV_DROP_STORE] += s->nrecords;
+	s->nrecords = 0;
+	s->deferring = false;
+}
+
+/* An audit record; for a success (@reason 0), an authentication too. */
 static void la_audit(struct la_server *s, const u8 *idg, const u8 *idd,
 		     u8 reason)
 {
-	struct la_audit a = {
-		.time = s->ops->wall(s->arg),
-		.result = reason ? 1 : 0,
-		.reason = reason,
-	};
+	struct la_audit *a = &s->records[s->nrecords++];
+	bool deferring = s->deferring;
 
+	memset(a, 0, sizeof(*a));
+	a->time = s->ops->wall(s->arg);
+	a->result = reason ? 1 : 0;
+	a->reason = reason;
 	if (idg)
-		memcpy(a.idg, idg, LA_ID_LEN);
-	memcpy(a.idd, idd, LA_ID_LEN);
-	if (la_store_audit(s->store, &a, s->limits.audit_keep))
-		s->counters[LA_SRV_DROP_STORE]++;
+		memcpy(a->idg, idg, LA_ID_LEN);
+	memcpy(a->idd, idd, LA_ID_LEN);
+	if (!deferring || s->nrecords == LA_SRV_RECORDS) {
+		la_server_commit(s);
+		s->deferring = deferring;
+	}
 }
 
 static bool la_sid_test(const struct la_server *s, u16 sid)
@@ -400,8 +422,6 @@ static void la_established(struct la_server *s, struct la_pending *p)
 	s->counters[LA_SRV_CONFIRMED]++;
 	la_log(s, "device %s authenticated%s, session %u", la_id(p->idd, id),
 	       p->gateway ? " through a gateway" : "", p->grant.sid);
-	if (la_store_authenticated(s->store, p->idd, s->ops->wall(s->arg)))
-		s->counters[LA_SRV_DROP_STORE]++;
 	la_audit(s, p->gateway ? p->idg : NULL, p->idd, 0);
 	la_pending_free(s, p, !d);
 }
@@ -597,6 +617,7 @@ void la_server_destroy(struct la_server *s)
 	struct la_session *d;
 	u32 i;
 
+	la_server_commit(s);	/* nothing recorded is lost */
 	for (i = 0; s->pending && i < LA_SRV_BUCKETS; i++)
 		while (s->pending[i])
 			la_pending_free(s, s->pending[i], true);

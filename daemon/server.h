@@ -56,6 +56,9 @@ struct la_server_ops {
 struct la_pending;
 struct la_session;
 
+/* Records kept for one transaction at most (see la_server_begin()). */
+#define LA_SRV_RECORDS 256
+
 struct la_server {
 	struct la_store *store;
 	struct la_server_limits limits;
@@ -68,6 +71,10 @@ struct la_server {
 	struct la_session **sessions;
 	u8 sid_used[65536 / 8];
 	u64 counters[LA_SRV_MAX];
+	/* Audit records (and authentications) not yet in the store. */
+	bool deferring;
+	unsigned int nrecords;
+	struct la_audit records[LA_SRV_RECORDS];
 };
 
 int la_server_init(struct la_server *s, struct la_store *store,
@@ -83,6 +90,18 @@ void la_server_destroy(struct la_server *s);
  */
 size_t la_server_handle(struct la_server *s, const void *msg, size_t len,
 			u8 *reply);
+
+/*
+ * Group commit: between la_server_begin() and la_server_commit(), what
+ * the server records of each handshake is kept, and written to the store
+ * in one transaction at the commit (or when LA_SRV_RECORDS are waiting),
+ * so that a burst of handshakes costs one write to the disk, not one
+ * each. Outside them, each record is written at once. The daemon brackets
+ * each wakeup of its event loop. A record that cannot be written counts
+ * as drop-store.
+ */
+void la_server_begin(struct la_server *s);
+void la_server_commit(struct la_server *s);
 
 /* Forgets expired handshakes and sessions; call every second or so. */
 void la_server_expire(struct la_server *s);

@@ -191,6 +191,38 @@ static void la_test_srv_direct(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
 }
 
+/* Group commit: nothing reaches the store until the commit, then all. */
+static void la_test_srv_group_commit(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN];
+	struct la_principal p;
+	int audit[3];
+
+	la_server_begin(&t->srv);
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply),
+			LITEAUTH_KEY_LEN);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.nrecords, 1);
+	la_ts_audit(audit);
+	KUNIT_EXPECT_EQ(test, audit[0] + audit[1], 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 0);
+
+	la_server_commit(&t->srv);
+	KUNIT_EXPECT_EQ(test, t->srv.nrecords, 0);
+	KUNIT_EXPECT_FALSE(test, t->srv.deferring);
+	la_ts_audit(audit);
+	KUNIT_EXPECT_EQ(test, audit[0], 1);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STORE], 0);
+	la_principal_wipe(&p);
+}
+
 static void la_test_srv_gateway(struct kunit *test)
 {
 	struct la_tsrv *t = &la_ts;
@@ -361,6 +393,7 @@ static void la_test_srv_limits(struct kunit *test)
 
 static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_direct),
+	KUNIT_CASE(la_test_srv_group_commit),
 	KUNIT_CASE(la_test_srv_gateway),
 	KUNIT_CASE(la_test_srv_unknown),
 	KUNIT_CASE(la_test_srv_refusals),

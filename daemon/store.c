@@ -185,6 +185,11 @@ static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
 	return 0;
 }
 
+int la_store_checkpoint(struct la_store *st)
+{
+	return la_db_errno(st->env->txn_checkpoint(st->env, 0, 0, 0));
+}
+
 void la_store_close(struct la_store *st)
 {
 	int i;
@@ -257,6 +262,9 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		ret = st->env->set_encrypt(st->env, pass, DB_ENCRYPT_AES);
 	}
 	memzero_explicit(pass, sizeof(pass));
+	if (!ret)	/* DB_CONFIG in the directory may say otherwise */
+		ret = st->env->set_cachesize(st->env, 0,
+					     LA_STORE_CACHE_MB << 20, 1);
 	if (!ret)
 		ret = st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
 	if (!ret)	/* a lock held elsewhere: NOTGRANTED, not DEADLOCK */
@@ -269,6 +277,8 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 				    DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK |
 				    DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
 				    DB_RECOVER, 0600);
+	if (!ret)	/* log files recovery no longer needs go */
+		ret = st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
 	if (ret) {
 		la_err(err, errlen, "cannot open database %s: %s%s%s", dir,
 		       db_strerror(ret), la_db_msg[0] ? ": " : "", la_db_msg);
@@ -488,7 +498,7 @@ int la_store_add_many(struct la_store *st, enum la_kind kind, size_t n,
 	if (!ret)
 		ret = la_db_errno(st->env->log_flush(st->env, NULL));
 	if (!ret)
-		ret = la_db_errno(st->env->txn_checkpoint(st->env, 0, 0, 0));
+		ret = la_store_checkpoint(st);
 	return ret;
 }
 
@@ -572,33 +582,22 @@ int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id)
 	return la_txn(st, la_del_fn, &a);
 }
 
-struct la_auth_args {
-	const u8 *idd;
-	u64 now;
-};
-
-static int la_auth_fn(struct la_store *st, DB_TXN *txn, void *arg)
+/* Device @idd authenticated at @now: last_auth and auth_count move. */
+static int la_authenticated(struct la_store *st, DB_TXN *txn, const u8 *idd,
+			    u64 now)
 {
-	struct la_auth_args *a = arg;
 	struct la_principal p;
 	struct la_put_args put = { LA_DEVICE, &p, true };
 	int ret;
 
-	ret = la_get(st, txn, LA_DEVICE, a->idd, &p, DB_RMW);
+	ret = la_get(st, txn, LA_DEVICE, idd, &p, DB_RMW);
 	if (!ret) {
-		p.last_auth = a->now;
+		p.last_auth = now;
 		p.auth_count++;
 		ret = la_put_fn(st, txn, &put);
 	}
 	la_principal_wipe(&p);
 	return ret;
-}
-
-int la_store_authenticated(struct la_store *st, const u8 *idd, u64 now)
-{
-	struct la_auth_args a = { idd, now };
-
-	return la_txn(st, la_auth_fn, &a);
 }
 
 struct la_walk_args {
@@ -671,15 +670,10 @@ int la_store_list(struct la_store *st, enum la_kind kind,
 	return la_walk(st, st->db[kind], la_list_one, &a);
 }
 
-struct la_audit_args {
-	struct la_audit *a;
-	u64 keep;
-};
-
-static int la_audit_fn(struct la_store *st, DB_TXN *txn, void *arg)
+/* Appends @a, assigning its seq, and keeps at most @keep records. */
+static int la_audit_append(struct la_store *st, DB_TXN *txn,
+			   struct la_audit *a, u64 keep)
 {
-	struct la_audit_args *aa = arg;
-	struct la_audit *a = aa->a;
 	u8 k[8], rec[LA_AUDIT_LEN];
 	u64 first = 0, last = 0;
 	DBT key, data;
@@ -707,13 +701,13 @@ static int la_audit_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	ret = st->audit->put(st->audit, txn, &key, &data, 0);
 
 	/* Keys are consecutive: drop the oldest beyond @keep. */
-	while (!ret && aa->keep) {
+	while (!ret && keep) {
 		memset(&key, 0, sizeof(key));
 		ret = c->get(c, &key, &data, DB_FIRST);
 		if (ret || key.size != 8)
 			break;
 		first = la_get64(key.data);
-		if (a->seq - first < aa->keep)
+		if (a->seq - first < keep)
 			break;
 		ret = c->del(c, 0);
 	}
@@ -721,11 +715,37 @@ static int la_audit_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	return ret == DB_NOTFOUND ? 0 : la_db_errno(ret);
 }
 
-int la_store_audit(struct la_store *st, struct la_audit *a, u64 keep)
-{
-	struct la_audit_args aa = { a, keep };
+struct la_record_args {
+	struct la_audit *a;
+	unsigned int n;
+	u64 keep;
+};
 
-	return la_txn(st, la_audit_fn, &aa);
+static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_record_args *r = arg;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < r->n && !ret; i++) {
+		if (!r->a[i].result) {
+			ret = la_authenticated(st, txn, r->a[i].idd,
+					       r->a[i].time);
+			if (ret == -ENOENT)	/* deleted since: no count */
+				ret = 0;
+		}
+		if (!ret)
+			ret = la_audit_append(st, txn, &r->a[i], r->keep);
+	}
+	return ret;
+}
+
+int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
+		    u64 keep)
+{
+	struct la_record_args r = { a, n, keep };
+
+	return n ? la_txn(st, la_record_fn, &r) : 0;
 }
 
 struct la_audit_list_args {

@@ -69,6 +69,15 @@ int la_store_open(struct la_store **st, const char *dir, const char *passfile,
 		  unsigned int flags, char *err, size_t errlen);
 void la_store_close(struct la_store *st);
 
+/*
+ * Writes the tables' changed pages, so that recovery starts from here and
+ * the log files before it are removed. The daemon calls it every minute.
+ */
+int la_store_checkpoint(struct la_store *st);
+
+/* Berkeley DB's cache: most of a million devices' table, in memory. */
+#define LA_STORE_CACHE_MB 64
+
 /* Adds @p; -EEXIST if the ID is taken. */
 int la_store_add(struct la_store *st, enum la_kind kind,
 		 const struct la_principal *p);
@@ -107,11 +116,16 @@ int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id);
 int la_store_list(struct la_store *st, enum la_kind kind,
 		  int (*fn)(void *arg, const struct la_principal *p),
 		  void *arg);
-/* A device authenticated at @now: last_auth and auth_count move. */
-int la_store_authenticated(struct la_store *st, const u8 *idd, u64 now);
-
-/* Appends @a (its seq is assigned), keeping at most @keep records. */
-int la_store_audit(struct la_store *st, struct la_audit *a, u64 keep);
+/*
+ * The server's records of @n handshakes, in one transaction (one write to
+ * the disk for many, the daemon's group commit): each is appended to the
+ * audit log (its seq assigned, at most @keep records kept) and, for an
+ * authentication (result 0), the device's last_auth (its time) and
+ * auth_count move, unless it was deleted meanwhile. 0, or the error that
+ * left them all unwritten.
+ */
+int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
+		    u64 keep);
 int la_store_audit_list(struct la_store *st,
 			int (*fn)(void *arg, const struct la_audit *a),
 			void *arg);

@@ -104,6 +104,7 @@ static int la_count(struct la_store *st, enum la_kind kind)
 
 static void la_test_store_roundtrip(struct kunit *test)
 {
+	struct la_audit rec[3] = {};
 	struct la_principal p, q;
 	struct la_store *st = la_open(test, LA_STORE_CREATE);
 
@@ -125,8 +126,16 @@ static void la_test_store_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, q.enabled);
 	KUNIT_EXPECT_EQ(test, strcmp(q.name, "renamed"), 0);
 
-	KUNIT_EXPECT_EQ(test, la_store_authenticated(st, p.id, 1800000000), 0);
-	KUNIT_EXPECT_EQ(test, la_store_authenticated(st, p.id, 1800000005), 0);
+	/* Two authentications and a refusal, recorded in one transaction. */
+	memcpy(rec[0].idd, p.id, LA_ID_LEN);
+	rec[0].time = 1800000000;
+	rec[1] = rec[0];
+	rec[1].time = 1800000003;
+	rec[1].result = 1;
+	rec[2] = rec[0];
+	rec[2].time = 1800000005;
+	KUNIT_EXPECT_EQ(test, la_store_record(st, rec, 3, 0), 0);
+	KUNIT_EXPECT_EQ(test, rec[2].seq, rec[0].seq + 2);
 	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
 	KUNIT_EXPECT_EQ(test, q.auth_count, 2);
 	KUNIT_EXPECT_EQ(test, q.last_auth, 1800000005);
@@ -134,7 +143,10 @@ static void la_test_store_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_store_del(st, LA_DEVICE, p.id), 0);
 	KUNIT_EXPECT_EQ(test, la_store_del(st, LA_DEVICE, p.id), -ENOENT);
 	KUNIT_EXPECT_EQ(test, la_store_update(st, LA_DEVICE, &p), -ENOENT);
-	KUNIT_EXPECT_EQ(test, la_store_authenticated(st, p.id, 1), -ENOENT);
+	/* A device deleted before its record is written: audited, no count. */
+	KUNIT_EXPECT_EQ(test, la_store_record(st, rec, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, rec[0].seq, rec[2].seq + 1);
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), -ENOENT);
 	la_principal_wipe(&p);
 	la_principal_wipe(&q);
 	la_store_close(st);
@@ -308,7 +320,7 @@ static void la_test_store_audit(struct kunit *test)
 
 	for (i = 1; i <= 10; i++) {
 		a.idd[7] = i;
-		KUNIT_ASSERT_EQ(test, la_store_audit(st, &a, 4), 0);
+		KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 4), 0);
 		KUNIT_EXPECT_EQ(test, a.seq, (u64)i);
 	}
 	KUNIT_ASSERT_EQ(test, la_store_audit_list(st, la_audit_seq, seqs), 0);

@@ -295,7 +295,7 @@ static int connect_to(const char *spec)
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
 				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *ai;
-	int fd;
+	int fd, rcvbuf = 4 << 20;
 
 	snprintf(host, sizeof(host), "%s", spec);
 	colon = strrchr(host, ':');
@@ -309,6 +309,9 @@ static int connect_to(const char *spec)
 	if (getaddrinfo(host, colon + 1, &hints, &ai))
 		return -1;
 	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Many devices' answers may arrive at once. */
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen)) {
 		close(fd);
 		fd = -1;
