@@ -672,10 +672,11 @@ int la_store_list(struct la_store *st, enum la_kind kind,
 
 /* Appends @a, assigning its seq, and keeps at most @keep records. */
 static int la_audit_append(struct la_store *st, DB_TXN *txn,
-			   struct la_audit *a, u64 keep)
+			   struct la_audit *a, unsigned int n, u64 keep)
 {
 	u8 k[8], rec[LA_AUDIT_LEN];
 	u64 first = 0, last = 0;
+	unsigned int i;
 	DBT key, data;
 	DBC *c;
 	int ret;
@@ -688,17 +689,20 @@ static int la_audit_append(struct la_store *st, DB_TXN *txn,
 	ret = c->get(c, &key, &data, DB_LAST);
 	if (!ret && key.size == 8)
 		last = la_get64(key.data);
-	a->seq = last + 1;
-	la_put64(k, a->seq);
-	rec[0] = LA_REC_VERSION;
-	la_put64(rec + 1, a->time);
-	memcpy(rec + 9, a->idg, LA_ID_LEN);
-	memcpy(rec + 17, a->idd, LA_ID_LEN);
-	rec[25] = a->result;
-	rec[26] = a->reason;
-	la_dbt(&key, k, 8);
-	la_dbt(&data, rec, sizeof(rec));
-	ret = st->audit->put(st->audit, txn, &key, &data, 0);
+	ret = ret == DB_NOTFOUND ? 0 : ret;
+	for (i = 0; i < n && !ret; i++) {
+		a[i].seq = ++last;
+		la_put64(k, a[i].seq);
+		rec[0] = LA_REC_VERSION;
+		la_put64(rec + 1, a[i].time);
+		memcpy(rec + 9, a[i].idg, LA_ID_LEN);
+		memcpy(rec + 17, a[i].idd, LA_ID_LEN);
+		rec[25] = a[i].result;
+		rec[26] = a[i].reason;
+		la_dbt(&key, k, 8);
+		la_dbt(&data, rec, sizeof(rec));
+		ret = st->audit->put(st->audit, txn, &key, &data, 0);
+	}
 
 	/* Keys are consecutive: drop the oldest beyond @keep. */
 	while (!ret && keep) {
@@ -707,7 +711,7 @@ static int la_audit_append(struct la_store *st, DB_TXN *txn,
 		if (ret || key.size != 8)
 			break;
 		first = la_get64(key.data);
-		if (a->seq - first < keep)
+		if (last - first < keep)
 			break;
 		ret = c->del(c, 0);
 	}
@@ -728,16 +732,13 @@ static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	int ret = 0;
 
 	for (i = 0; i < r->n && !ret; i++) {
-		if (!r->a[i].result) {
-			ret = la_authenticated(st, txn, r->a[i].idd,
-					       r->a[i].time);
-			if (ret == -ENOENT)	/* deleted since: no count */
-				ret = 0;
-		}
-		if (!ret)
-			ret = la_audit_append(st, txn, &r->a[i], r->keep);
+		if (r->a[i].result)
+			continue;
+		ret = la_authenticated(st, txn, r->a[i].idd, r->a[i].time);
+		if (ret == -ENOENT)	/* deleted since: no count */
+			ret = 0;
 	}
-	return ret;
+	return ret ?: la_audit_append(st, txn, r->a, r->n, r->keep);
 }
 
 int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
