@@ -35,7 +35,10 @@
 /* Interfaces a gateway can be bound to at once. */
 #define LA_IFACES_MAX			8
 
-/* Hash table size of the device table, as a power of two. */
-#define LA_DEVICE_HASH_BITS		10
+/*
+ * Hash table size of the device table, as a power of two: a chain of one
+ * at the default devices-max, of a few at ten thousand (32 KB of heads).
+ */
+#define LA_DEVICE_HASH_BITS		12
 
 #endif /* _LITEAUTH_LIMITS_H */

@@ -44,7 +44,7 @@ static int __init liteauth_init(void)
 	err = la_crypto_init();
 	if (err)
 		return err;
-	la_gateway = kzalloc(sizeof(*la_gateway), GFP_KERNEL);
+	la_gateway = kvzalloc(sizeof(*la_gateway), GFP_KERNEL);
 	if (!la_gateway) {
 		err = -ENOMEM;
 		goto err_crypto;
@@ -65,7 +65,7 @@ err_radio:
 	la_radio_exit();
 err_free_gateway:
 	la_gw_destroy(la_gateway);
-	kfree(la_gateway);
+	kvfree(la_gateway);
 err_crypto:
 	la_crypto_exit();
 	return err;
@@ -78,7 +78,7 @@ static void __exit liteauth_exit(void)
 	la_radio_exit();
 	la_nl_exit();
 	la_gw_destroy(la_gateway);
-	kfree(la_gateway);
+	kvfree(la_gateway);
 	la_crypto_exit();
 	pr_debug("liteauth: unloaded\n");
 }
