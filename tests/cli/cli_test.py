@@ -106,6 +106,15 @@ refused(['device', 'frobnicate', ID1], "unknown device subcommand",
 rc, _, err = la('frobnicate')
 check(rc == 2 and "unknown command 'frobnicate'" in err and 'usage:' in err,
       'an unknown command gets the usage')
+for args in (['help'], ['--help']):
+    rc, out, err = la(*args)
+    names = [l.split()[0] for l in out.splitlines()
+             if l.startswith('  ') and not l.startswith('   ')]
+    check(rc == 0 and out.startswith('usage: liteauth') and
+          names == ['show', 'monitor', 'revoke', 'set', 'device', 'gateway',
+                    'genkey', 'audit'] and 'import [--skip-existing]' in out
+          and not err,
+          f'liteauth {args[0]} prints the usage with every command', out + err)
 
 os.chmod('k1', 0o644)
 rc, _, err = la('device', 'add', '00124b0001020307', '--key-file', 'k1')

@@ -183,6 +183,10 @@ int main(int argc, char **argv)
 		/* No command: show, as wg does. */
 		argv[--optind] = "show";
 	}
+	if (!strcmp(argv[optind], "help")) {
+		la_help(stdout);
+		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(la_cmds); i++) {
 		if (strcmp(argv[optind], la_cmds[i].name))
 			continue;
