@@ -119,6 +119,15 @@ static u32 la_hash(const struct la_server *s, const u8 *id)
 	return (h ^ h >> 15) & (LA_SRV_BUCKETS - 1);
 }
 
+/* Writes the records kept, in one transaction. */
+static void la_flush(struct la_server *s)
+{
+	if (la_store_record(s->store, s->records, s->nrecords,
+			    s->limits.audit_keep))
+		s->counters[LA_SRV_DROP_STORE] += s->nrecords;
+	s->nrecords = 0;
+}
+
 void la_server_begin(struct la_server *s)
 {
 	s->deferring = true;
@@ -126,10 +135,7 @@ void la_server_begin(struct la_server *s)
 
 void la_server_commit(struct la_server *s)
 {
-	if (la_store_record(s->store, s->records, s->nrecords,
-			    s->limits.audit_keep))
-		s->counters[LA_SRV_DROP_STORE] += s->nrecords;
-	s->nrecords = 0;
+	la_flush(s);
 	s->deferring = false;
 }
 
@@ -138,7 +144,6 @@ static void la_audit(struct la_server *s, const u8 *idg, const u8 *idd,
 		     u8 reason)
 {
 	struct la_audit *a = &s->records[s->nrecords++];
-	bool deferring = s->deferring;
 
 	memset(a, 0, sizeof(*a));
 	a->time = s->ops->wall(s->arg);
@@ -147,10 +152,8 @@ static void la_audit(struct la_server *s, const u8 *idg, const u8 *idd,
 	if (idg)
 		memcpy(a->idg, idg, LA_ID_LEN);
 	memcpy(a->idd, idd, LA_ID_LEN);
-	if (!deferring || s->nrecords == LA_SRV_RECORDS) {
-		la_server_commit(s);
-		s->deferring = deferring;
-	}
+	if (!s->deferring || s->nrecords == LA_SRV_RECORDS)
+		la_flush(s);
 }
 
 static bool la_sid_test(const struct la_server *s, u16 sid)
@@ -617,7 +620,7 @@ void la_server_destroy(struct la_server *s)
 	struct la_session *d;
 	u32 i;
 
-	la_server_commit(s);	/* nothing recorded is lost */
+	la_flush(s);	/* nothing recorded is lost */
 	for (i = 0; s->pending && i < LA_SRV_BUCKETS; i++)
 		while (s->pending[i])
 			la_pending_free(s, s->pending[i], true);

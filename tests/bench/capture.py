@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# capture.py: UDP datagrams on the loopback interface, captured with a raw
-# AF_PACKET socket (as root), for the benchmarks that count what a
-# handshake puts on the wire: the direct liteauth handshake and the DTLS
-# 1.2 one (tests/bench/bench.py, tests/bench/dtls12_capture.py).
+# capture.py: frames captured with a raw AF_PACKET socket (as root), for
+# the benchmarks that count what a handshake puts on the wire: UDP
+# datagrams on loopback for the direct liteauth handshake and the DTLS 1.2
+# one (tests/bench/bench.py, tests/bench/dtls12_capture.py), 802.15.4
+# frames on a monitor interface for the gateway's (tests/bench/radio.py).
 #
 # On "lo" every packet is seen twice, going out and coming in; only the
 # incoming copy is kept, so each datagram counts once.
@@ -38,21 +39,24 @@ def udp_of(frame):
     return sport, dport, udp[8:ulen]
 
 
-class UdpCapture(threading.Thread):
-    """Datagrams to or from @port on @ifname, as (time, to_port, payload)
-    where to_port says whether it went to @port, in the order heard."""
+class Capture(threading.Thread):
+    """Every frame received on @ifname, in the order heard: what keep()
+    makes of it, unless that is None. Use as a context manager, or start()
+    and stop()."""
 
-    def __init__(self, port, ifname='lo'):
+    def __init__(self, ifname):
         super().__init__(daemon=True)
-        self.port = port
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
                                   socket.htons(ETH_P_ALL))
         self.sock.bind((ifname, ETH_P_ALL))
         self.sock.settimeout(0.05)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
-        self.datagrams = []
+        self.items = []
         self.error = None   # an OSError that ended the capture early
         self.running = True
+
+    def keep(self, frame):
+        return frame
 
     def run(self):
         try:
@@ -63,10 +67,9 @@ class UdpCapture(threading.Thread):
                     continue
                 if addr[2] == PACKET_OUTGOING:
                     continue
-                udp = udp_of(frame)
-                if udp and self.port in udp[:2]:
-                    self.datagrams.append((time.monotonic(),
-                                           udp[1] == self.port, udp[2]))
+                item = self.keep(frame)
+                if item is not None:
+                    self.items.append(item)
         except OSError as e:
             self.error = e
 
@@ -82,3 +85,31 @@ class UdpCapture(threading.Thread):
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class UdpCapture(Capture):
+    """Datagrams to or from @port on @ifname, as (time, to_port, payload)
+    where to_port says whether it went to @port, in the order heard."""
+
+    def __init__(self, port, ifname='lo'):
+        super().__init__(ifname)
+        self.port = port
+        self.datagrams = self.items
+
+    def keep(self, frame):
+        udp = udp_of(frame)
+        if udp and self.port in udp[:2]:
+            return time.monotonic(), udp[1] == self.port, udp[2]
+        return None
+
+
+def handshakes(items, message=lambda item: item):
+    """Each device's handshake, resends left out: the first HELLO, KEY and
+    CONFIRM of each IDd among @items, whose liteauth message message()
+    gives (None if it has none). {IDd: {type: item}}."""
+    hs = {}
+    for item in items:
+        m = message(item)
+        if m is not None and len(m) >= 10 and m[0] in (0x31, 0x32, 0x33):
+            hs.setdefault(bytes(m[2:10]), {}).setdefault(m[0], item)
+    return hs

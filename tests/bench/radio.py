@@ -19,12 +19,13 @@
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from capture import Capture, handshakes  # noqa: E402
 
 P = argparse.ArgumentParser()
 P.add_argument('--liteauth', required=True)
@@ -33,7 +34,6 @@ P.add_argument('--devsim', required=True)
 P.add_argument('--count', type=int, default=20)
 ARGS = P.parse_args()
 
-ETH_P_ALL = 0x0003
 IDG = 'b827ebfffe000001'
 TYPES = {0x31: 'HELLO', 0x32: 'KEY', 0x33: 'CONFIRM'}
 
@@ -60,31 +60,6 @@ def mac_payload(f):
     if src:
         n += (0 if fcf & 0x40 else 2) + (2 if src == 2 else 8)
     return f[n:-2]
-
-
-class Capture(threading.Thread):
-    def __init__(self, ifname):
-        super().__init__(daemon=True)
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
-                                  socket.htons(ETH_P_ALL))
-        self.sock.bind((ifname, ETH_P_ALL))
-        self.sock.settimeout(0.1)
-        self.frames = []
-        self.running = True
-
-    def run(self):
-        while self.running:
-            try:
-                self.frames.append(self.sock.recv(256))
-            except socket.timeout:
-                pass
-
-    def stop(self):
-        time.sleep(0.5)
-        self.running = False
-        self.join()
-        self.sock.close()
-        return self.frames
 
 
 def main():
@@ -129,7 +104,8 @@ def main():
                           '--master', tmp + '/master', '--count',
                           str(ARGS.count), '--concurrency', '1'],
                          capture_output=True, text=True)
-    frames = cap.stop()
+    cap.stop()
+    frames = cap.items
     daemon.terminate()
     daemon.wait()
     subprocess.run(['rm', '-rf', tmp])
@@ -137,26 +113,19 @@ def main():
     if sim.returncode or not summary.startswith(f'{ARGS.count} authenticated'):
         sys.exit(f'radio.py: liteauth-devsim: {summary} {sim.stderr}')
 
-    first = {}          # (IDd, type) -> the frame: the handshake
-    frames_all = 0      # liteauth frames heard, resends included
-    corrupt = 0
-    for f in frames:
-        p = mac_payload(f)
-        if p is None:
-            corrupt += 1
-            continue
-        if len(p) < 10 or p[0] not in TYPES:
-            continue
-        frames_all += 1
-        first.setdefault((p[2:10].hex(), p[0]), (f, p))
-    devices = {k[0] for k in first}
-    complete = [d for d in devices if all((d, t) in first for t in TYPES)]
+    heard = [(f, mac_payload(f)) for f in frames]
+    corrupt = sum(p is None for _, p in heard)
+    # liteauth frames heard, resends included
+    frames_all = sum(p is not None and len(p) >= 10 and p[0] in TYPES
+                     for _, p in heard)
+    complete = [h for h in handshakes(heard, lambda fp: fp[1]).values()
+                if len(h) == len(TYPES)]
     if len(complete) != ARGS.count:
         sys.exit(f'radio.py: heard {len(complete)} whole handshakes of '
                  f'{ARGS.count}')
-    hs = [first[(d, t)] for d in complete for t in TYPES]
-    by_type = {TYPES[t]: {'frame': len(first[(complete[0], t)][0]),
-                          'payload': len(first[(complete[0], t)][1])}
+    hs = [fp for h in complete for fp in h.values()]
+    by_type = {TYPES[t]: {'frame': len(complete[0][t][0]),
+                          'payload': len(complete[0][t][1])}
                for t in TYPES}
     print('BENCH-RADIO ' + json.dumps({
         'devices': ARGS.count,

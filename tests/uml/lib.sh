@@ -4,6 +4,9 @@
 # host's own root filesystem (hostfs), so the host's binaries and the
 # checkout are visible at the same paths inside. Source this file.
 
+# The checkout this file belongs to.
+uml_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
 # uml_boot KDIR INIT LOG: boot KDIR/linux with INIT (an executable script,
 # by absolute path) as PID 1; the console goes to LOG. INIT must end with
 # uml_poweroff. Fails if the kernel does not halt within UML_TIMEOUT seconds.
@@ -38,10 +41,9 @@ uml_boot() {
 # EXIT INT TERM): a kernel of this checkout still running when the script
 # ends, by a signal or a failure, is killed, and its control files go.
 uml_cleanup() {
-	local top dir pid
+	local dir pid
 
-	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-	for dir in "$top"/build/*/uml-dir; do
+	for dir in "$uml_top"/build/*/uml-dir; do
 		[ -d "$dir" ] || continue
 		for pid in "$dir"/*/pid; do
 			[ -f "$pid" ] && kill -9 "$(cat "$pid")" 2>/dev/null
@@ -86,11 +88,9 @@ uml_console_check() {
 # uml_build_module VERSION KDIR: build liteauth.ko against the UML tree
 # KDIR with W=1 (log: build/uml-VERSION/kmod-build.log); print its path.
 uml_build_module() {
-	local top
-	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-	mkdir -p "$top/build/uml-$1"
-	"$top/tools/build/kmod.sh" "$top/build/kmod-um-$1" "$2" ARCH=um W=1 \
-		2>"$top/build/uml-$1/kmod-build.log"
+	mkdir -p "$uml_top/build/uml-$1"
+	"$uml_top/tools/build/kmod.sh" "$uml_top/build/kmod-um-$1" "$2" ARCH=um W=1 \
+		2>"$uml_top/build/uml-$1/kmod-build.log"
 }
 
 # ktap_result LOG SUITES LABEL NAME: count the results in LOG (tests/
@@ -98,9 +98,8 @@ uml_build_module() {
 # keep the closing line in $RESULTS/NAME and add it to the totals total_p,
 # total_f and total_s (start them at 0).
 ktap_result() {
-	local top result p f s
-	top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-	result=$(awk -v suites="$2" -v label="$3" -f "$top/tests/ktap.awk" "$1")
+	local result p f s
+	result=$(awk -v suites="$2" -v label="$3" -f "$uml_top/tests/ktap.awk" "$1")
 	echo "$result"
 	result=$(echo "$result" | tail -n 1)
 	[ -z "${RESULTS:-}" ] || { mkdir -p "$RESULTS" && echo "$result" >"$RESULTS/$4"; }
