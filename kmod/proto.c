@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * The liteauth wire protocol: message checks, key derivation, and the
- * authentication of all seven messages. See proto.h and
+ * authentication of all eight messages. See proto.h and
  * Documentation/protocol.rst.
  *
  * Every message is handled by one table entry that says where its
@@ -56,20 +56,23 @@ static const struct la_desc la_descs[] = {
 		.len = LITEAUTH_GW_KEY_LEN,
 		.auth_off = offsetof(struct la_gw_key, sealed),
 		.pt_len = LA_ID_LEN + LA_GRANT_LEN,
-		.nonces = 1,				/* Rg */
 		.inner_off = offsetof(struct la_gw_key, key),
 		.inner_type = LITEAUTH_MSG_KEY,
 	},
 	[LA_IDX(LITEAUTH_MSG_GW_CONFIRM)] = {
 		.len = LITEAUTH_GW_CONFIRM_LEN,
 		.auth_off = offsetof(struct la_gw_confirm, tag),
-		.nonces = 2,				/* Rg, Rs */
 		.inner_off = offsetof(struct la_gw_confirm, confirm),
 		.inner_type = LITEAUTH_MSG_CONFIRM,
 	},
 	[LA_IDX(LITEAUTH_MSG_GW_REJECT)] = {
 		.len = LITEAUTH_GW_REJECT_LEN,
 		.auth_off = offsetof(struct la_gw_reject, tag),
+	},
+	[LA_IDX(LITEAUTH_MSG_ACK)] = {
+		.len = LITEAUTH_ACK_LEN,
+		.auth_off = offsetof(struct la_ack, tag),
+		.nonces = 2,				/* Rd, Rs */
 	},
 };
 
@@ -106,7 +109,24 @@ const char *la_strerror(enum la_err err)
 static bool la_reason_valid(u8 reason)
 {
 	return reason >= LITEAUTH_REJECT_UNKNOWN_DEVICE &&
-	       reason <= LITEAUTH_REJECT_SERVER_BUSY;
+	       reason <= LITEAUTH_REJECT_STALE;
+}
+
+/* Where a message of a checked type carries a CTR, or NULL. */
+static const u8 *la_ctr_of(const u8 *m)
+{
+	switch (m[0]) {
+	case LITEAUTH_MSG_HELLO:
+		return ((const struct la_hello *)m)->ctr;
+	case LITEAUTH_MSG_GW_HELLO:
+		return ((const struct la_gw_hello *)m)->hello.ctr;
+	case LITEAUTH_MSG_GW_KEY:
+		return ((const struct la_gw_key *)m)->echo.ctr;
+	case LITEAUTH_MSG_GW_REJECT:
+		return ((const struct la_gw_reject *)m)->echo.ctr;
+	default:
+		return NULL;
+	}
 }
 
 /* Version and suite of a message header, as la_check() judges them. */
@@ -139,6 +159,8 @@ enum la_err la_check(const void *msg, size_t len)
 
 	if (m[0] == LITEAUTH_MSG_GW_REJECT &&
 	    !la_reason_valid(((const struct la_gw_reject *)m)->reason))
+		return LA_ERR_MALFORMED;
+	if (la_ctr_of(m) && !la_get_be32(la_ctr_of(m)))
 		return LA_ERR_MALFORMED;
 	if (!d->inner_off)
 		return LA_OK;
@@ -252,6 +274,7 @@ static const struct {
 	[LA_K_HELLO] = { "LA1 hello", 0 },
 	[LA_K_KEY] = { "LA1 key", 2 },
 	[LA_K_CONF] = { "LA1 confirm", 2 },
+	[LA_K_ACK] = { "LA1 ack", 2 },
 	[LA_KG_HELLO] = { "LA1 gw hello", 0 },
 	[LA_KG_KEY] = { "LA1 gw key", 2 },
 	[LA_KG_CONF] = { "LA1 gw confirm", 2 },
@@ -324,11 +347,22 @@ static void la_header(void *msg, u8 type, u8 suite)
 	m[1] = LITEAUTH_VS(suite);
 }
 
-enum la_err la_hello_build(struct la_hello *m, u8 suite, const u8 *k_hello,
-			   const u8 *idd, const u8 *rd)
+void la_echo_of(struct la_echo *echo, const struct la_gw_hello *m)
 {
+	memcpy(echo->rg, m->rg, LA_NONCE_LEN);
+	memcpy(echo->ctr, m->hello.ctr, LA_CTR_LEN);
+	memcpy(echo->rd, m->hello.rd, LA_NONCE_LEN);
+	memcpy(echo->ctx, m->ctx, LA_CTX_LEN);
+}
+
+enum la_err la_hello_build(struct la_hello *m, u8 suite, const u8 *k_hello,
+			   const u8 *idd, u32 ctr, const u8 *rd)
+{
+	if (!ctr)
+		return LA_ERR_MALFORMED;
 	la_header(m, LITEAUTH_MSG_HELLO, suite);
 	memcpy(m->idd, idd, LA_ID_LEN);
+	la_put_be32(m->ctr, ctr);
 	memcpy(m->rd, rd, LA_NONCE_LEN);
 	return la_seal(m, sizeof(*m), k_hello, NULL, NULL, NULL);
 }
@@ -384,13 +418,28 @@ enum la_err la_confirm_verify(const void *msg, size_t len, const u8 *k_conf,
 	return la_open(msg, len, LITEAUTH_MSG_CONFIRM, k_conf, rd, rs, NULL);
 }
 
+enum la_err la_ack_build(struct la_ack *m, u8 suite, const u8 *k_ack,
+			 const u8 *idd, const u8 *rd, const u8 *rs)
+{
+	la_header(m, LITEAUTH_MSG_ACK, suite);
+	memcpy(m->idd, idd, LA_ID_LEN);
+	return la_seal(m, sizeof(*m), k_ack, rd, rs, NULL);
+}
+
+enum la_err la_ack_verify(const void *msg, size_t len, const u8 *k_ack,
+			  const u8 *rd, const u8 *rs)
+{
+	return la_open(msg, len, LITEAUTH_MSG_ACK, k_ack, rd, rs, NULL);
+}
+
 enum la_err la_gw_hello_build(struct la_gw_hello *m, u8 suite,
 			      const u8 *kg_hello, const u8 *idg, const u8 *rg,
-			      const struct la_hello *hello)
+			      const u8 *ctx, const struct la_hello *hello)
 {
 	la_header(m, LITEAUTH_MSG_GW_HELLO, suite);
 	memcpy(m->idg, idg, LA_ID_LEN);
 	memcpy(m->rg, rg, LA_NONCE_LEN);
+	memcpy(m->ctx, ctx, LA_CTX_LEN);
 	m->len = sizeof(*hello);
 	m->hello = *hello;
 	return la_seal(m, sizeof(*m), kg_hello, NULL, NULL, NULL);
@@ -404,35 +453,36 @@ enum la_err la_gw_hello_verify(const void *msg, size_t len,
 }
 
 enum la_err la_gw_key_build(struct la_gw_key *m, u8 suite, const u8 *kg_key,
-			    const u8 *idg, const u8 *rg,
+			    const u8 *idg, const struct la_echo *echo,
 			    const struct la_key *key,
 			    const struct la_grant *grant)
 {
 	u8 pt[LA_ID_LEN + LA_GRANT_LEN];
 	enum la_err err;
 
-	if (!grant->life)
+	if (!grant->life || !la_get_be32(echo->ctr))
 		return LA_ERR_MALFORMED;
 	la_header(m, LITEAUTH_MSG_GW_KEY, suite);
 	memcpy(m->idg, idg, LA_ID_LEN);
 	memcpy(m->rs, key->rs, LA_NONCE_LEN);
+	m->echo = *echo;
 	m->len = sizeof(*key);
 	m->key = *key;
 	memcpy(pt, key->idd, LA_ID_LEN);
 	la_grant_put(pt + LA_ID_LEN, grant);
-	err = la_seal(m, sizeof(*m), kg_key, rg, NULL, pt);
+	err = la_seal(m, sizeof(*m), kg_key, NULL, NULL, pt);
 	memzero_explicit(pt, sizeof(pt));
 	return err;
 }
 
 enum la_err la_gw_key_open(const void *msg, size_t len, const u8 *kg_key,
-			   const u8 *rg, struct la_grant *grant)
+			   struct la_grant *grant)
 {
 	const struct la_gw_key *m = msg;
 	u8 pt[LA_ID_LEN + LA_GRANT_LEN];
 	enum la_err err;
 
-	err = la_open(msg, len, LITEAUTH_MSG_GW_KEY, kg_key, rg, NULL, pt);
+	err = la_open(msg, len, LITEAUTH_MSG_GW_KEY, kg_key, NULL, NULL, pt);
 	if (!err && memcmp(pt, m->key.idd, LA_ID_LEN))
 		err = LA_ERR_MALFORMED;
 	if (!err)
@@ -443,33 +493,36 @@ enum la_err la_gw_key_open(const void *msg, size_t len, const u8 *kg_key,
 
 enum la_err la_gw_confirm_build(struct la_gw_confirm *m, u8 suite,
 				const u8 *kg_conf, const u8 *idg,
-				const u8 *rg, const u8 *rs,
+				const u8 *rg, const u8 *rs, u16 sid,
 				const struct la_confirm *confirm)
 {
 	la_header(m, LITEAUTH_MSG_GW_CONFIRM, suite);
 	memcpy(m->idg, idg, LA_ID_LEN);
+	memcpy(m->rg, rg, LA_NONCE_LEN);
+	memcpy(m->rs, rs, LA_NONCE_LEN);
+	la_put_be16(m->sid, sid);
 	m->len = sizeof(*confirm);
 	m->confirm = *confirm;
-	return la_seal(m, sizeof(*m), kg_conf, rg, rs, NULL);
+	return la_seal(m, sizeof(*m), kg_conf, NULL, NULL, NULL);
 }
 
 enum la_err la_gw_confirm_verify(const void *msg, size_t len,
-				 const u8 *kg_conf, const u8 *rg,
-				 const u8 *rs)
+				 const u8 *kg_conf)
 {
-	return la_open(msg, len, LITEAUTH_MSG_GW_CONFIRM, kg_conf, rg, rs,
+	return la_open(msg, len, LITEAUTH_MSG_GW_CONFIRM, kg_conf, NULL, NULL,
 		       NULL);
 }
 
 enum la_err la_gw_reject_build(struct la_gw_reject *m, u8 suite,
 			       const u8 *kg_reject, const u8 *idg,
-			       const u8 *rg, const u8 *idd, u8 reason)
+			       const struct la_echo *echo, const u8 *idd,
+			       u8 reason)
 {
-	if (!la_reason_valid(reason))
+	if (!la_reason_valid(reason) || !la_get_be32(echo->ctr))
 		return LA_ERR_MALFORMED;
 	la_header(m, LITEAUTH_MSG_GW_REJECT, suite);
 	memcpy(m->idg, idg, LA_ID_LEN);
-	memcpy(m->rg, rg, LA_NONCE_LEN);
+	m->echo = *echo;
 	memcpy(m->idd, idd, LA_ID_LEN);
 	m->reason = reason;
 	return la_seal(m, sizeof(*m), kg_reject, NULL, NULL, NULL);

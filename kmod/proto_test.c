@@ -59,12 +59,14 @@ static enum la_err la_verify_as(u8 type, const u8 *m, size_t len)
 	case LITEAUTH_MSG_GW_HELLO:
 		return la_gw_hello_verify(m, len, la_vkey(LA_KG_HELLO));
 	case LITEAUTH_MSG_GW_KEY:
-		return la_gw_key_open(m, len, la_vkey(LA_KG_KEY), la_v.rg, &g);
+		return la_gw_key_open(m, len, la_vkey(LA_KG_KEY), &g);
 	case LITEAUTH_MSG_GW_CONFIRM:
-		return la_gw_confirm_verify(m, len, la_vkey(LA_KG_CONF),
-					    la_v.rg, la_v.rs);
+		return la_gw_confirm_verify(m, len, la_vkey(LA_KG_CONF));
 	case LITEAUTH_MSG_GW_REJECT:
 		return la_gw_reject_verify(m, len, la_vkey(LA_KG_REJECT));
+	case LITEAUTH_MSG_ACK:
+		return la_ack_verify(m, len, la_vkey(LA_K_ACK), la_v.rd,
+				     la_v.rs);
 	}
 	return LA_ERR_TYPE;
 }
@@ -106,12 +108,14 @@ static enum la_err la_reseal(u8 *m, u8 type)
 		break;
 	case LITEAUTH_MSG_GW_KEY:
 		key = la_vkey(LA_KG_KEY);
-		n1 = la_v.rg;
 		p = pt;
 		break;
 	case LITEAUTH_MSG_GW_CONFIRM:
 		key = la_vkey(LA_KG_CONF);
-		n1 = la_v.rg;
+		break;
+	case LITEAUTH_MSG_ACK:
+		key = la_vkey(LA_K_ACK);
+		n1 = la_v.rd;
 		n2 = la_v.rs;
 		break;
 	default:
@@ -157,6 +161,7 @@ static void la_test_derive(struct kunit *test)
 		{ LA_K_HELLO, "K_hello", false, 0 },
 		{ LA_K_KEY, "K_key", false, 2 },
 		{ LA_K_CONF, "K_conf", false, 2 },
+		{ LA_K_ACK, "K_ack", false, 2 },
 		{ LA_KG_HELLO, "Kg_hello", true, 0 },
 		{ LA_KG_KEY, "Kg_key", true, 2 },
 		{ LA_KG_CONF, "Kg_conf", true, 2 },
@@ -168,7 +173,8 @@ static void la_test_derive(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, ARRAY_SIZE(d), LA_LABEL_MAX);
 	for (i = 0; i < ARRAY_SIZE(d); i++) {
 		const u8 *key = d[i].gw ? la_v.kg :
-				d[i].label == LA_K_CONF ? la_v.sk : la_v.kd;
+				d[i].label == LA_K_CONF ||
+				d[i].label == LA_K_ACK ? la_v.sk : la_v.kd;
 		const u8 *id = d[i].gw ? la_v.idg : la_v.idd;
 		const u8 *n1 = d[i].gw ? la_v.rg : la_v.rd;
 
@@ -191,8 +197,9 @@ static void la_test_hello(struct kunit *test)
 
 	la_expect_vector(test, la_hello_build(&m, LA_SUITE,
 					      la_vkey(LA_K_HELLO), la_v.idd,
-					      la_v.rd),
+					      la_v.ctr, la_v.rd),
 			 &m, LITEAUTH_MSG_HELLO, "HELLO");
+	KUNIT_EXPECT_EQ(test, la_get_be32(m.ctr), LA_CTR);
 }
 
 static void la_test_key(struct kunit *test)
@@ -222,16 +229,49 @@ static void la_test_confirm(struct kunit *test)
 			 &m, LITEAUTH_MSG_CONFIRM, "CONFIRM");
 }
 
+static void la_test_ack(struct kunit *test)
+{
+	struct la_ack m;
+
+	la_expect_vector(test, la_ack_build(&m, LA_SUITE, la_vkey(LA_K_ACK),
+					    la_v.idd, la_v.rd, la_v.rs),
+			 &m, LITEAUTH_MSG_ACK, "ACK");
+	/* Same layout as CONFIRM, other key: neither passes for the other. */
+	KUNIT_EXPECT_EQ(test, la_confirm_verify(&m, sizeof(m),
+						la_vkey(LA_K_CONF), la_v.rd,
+						la_v.rs), LA_ERR_TYPE);
+	m.type = LITEAUTH_MSG_CONFIRM;
+	KUNIT_EXPECT_EQ(test, la_confirm_verify(&m, sizeof(m),
+						la_vkey(LA_K_CONF), la_v.rd,
+						la_v.rs), LA_ERR_AUTH);
+}
+
 static void la_test_gw_hello(struct kunit *test)
 {
 	struct la_gw_hello m;
 
 	la_expect_vector(test, la_gw_hello_build(&m, LA_SUITE,
 						 la_vkey(LA_KG_HELLO), la_v.idg,
-						 la_v.rg,
+						 la_v.rg, la_v.ctx,
 						 (const struct la_hello *)
 						 la_vmsg(LITEAUTH_MSG_HELLO)),
 			 &m, LITEAUTH_MSG_GW_HELLO, "GW_HELLO");
+}
+
+/* What a server gives back of a GW_HELLO is the vectors' ECHO. */
+static void la_test_echo(struct kunit *test)
+{
+	struct la_echo e;
+
+	memset(&e, 0, sizeof(e));
+	la_echo_of(&e, (const struct la_gw_hello *)
+		   la_vmsg(LITEAUTH_MSG_GW_HELLO));
+	la_expect_bytes(test, (const u8 *)&e, (const u8 *)&la_v.echo,
+			sizeof(e), "ECHO of GW_HELLO");
+	la_expect_bytes(test, (const u8 *)&e,
+			(const u8 *)&((const struct la_gw_key *)
+				      la_vmsg(LITEAUTH_MSG_GW_KEY))->echo,
+			sizeof(e), "ECHO in GW_KEY");
 }
 
 static void la_test_gw_key(struct kunit *test)
@@ -241,7 +281,7 @@ static void la_test_gw_key(struct kunit *test)
 
 	la_expect_vector(test, la_gw_key_build(&m, LA_SUITE,
 					       la_vkey(LA_KG_KEY), la_v.idg,
-					       la_v.rg,
+					       &la_v.echo,
 					       (const struct la_key *)
 					       la_vmsg(LITEAUTH_MSG_KEY),
 					       &la_v.grant),
@@ -250,7 +290,7 @@ static void la_test_gw_key(struct kunit *test)
 	memset(&g, 0, sizeof(g));
 	la_expect_grant(test, la_gw_key_open(la_vmsg(LITEAUTH_MSG_GW_KEY),
 					     LITEAUTH_GW_KEY_LEN,
-					     la_vkey(LA_KG_KEY), la_v.rg, &g),
+					     la_vkey(LA_KG_KEY), &g),
 			&g, "SK from GW_KEY");
 }
 
@@ -261,6 +301,7 @@ static void la_test_gw_confirm(struct kunit *test)
 	la_expect_vector(test, la_gw_confirm_build(&m, LA_SUITE,
 						   la_vkey(LA_KG_CONF),
 						   la_v.idg, la_v.rg, la_v.rs,
+						   LA_SID,
 						   (const struct la_confirm *)
 						   la_vmsg(LITEAUTH_MSG_CONFIRM)),
 			 &m, LITEAUTH_MSG_GW_CONFIRM, "GW_CONFIRM");
@@ -272,7 +313,8 @@ static void la_test_gw_reject(struct kunit *test)
 
 	la_expect_vector(test, la_gw_reject_build(&m, LA_SUITE,
 						  la_vkey(LA_KG_REJECT),
-						  la_v.idg, la_v.rg, la_v.idd,
+						  la_v.idg, &la_v.echo,
+						  la_v.idd,
 						  LITEAUTH_REJECT_UNKNOWN_DEVICE),
 			 &m, LITEAUTH_MSG_GW_REJECT, "GW_REJECT");
 }
@@ -375,7 +417,7 @@ static void la_test_version_suite(struct kunit *test)
 /* Unknown types, and a known type handed to the wrong receiver. */
 static void la_test_types(struct kunit *test)
 {
-	static const u8 bad[] = { 0x00, 0x30, 0x38, 0x41, 0x71, 0xb1, 0xff };
+	static const u8 bad[] = { 0x00, 0x30, 0x39, 0x41, 0x71, 0xb1, 0xff };
 	u8 buf[LITEAUTH_MSG_MAX_LEN];
 	unsigned int type, other, i;
 
@@ -442,7 +484,7 @@ static void la_test_inner(struct kunit *test)
 				    w[i].type);
 
 		memcpy(buf, la_vmsg(w[i].type), len);
-		inner[1] = 2 << 4 | LA_SUITE;
+		inner[1] = 1 << 4 | LA_SUITE;	/* a version 1 HELLO */
 		KUNIT_ASSERT_EQ(test, la_reseal(buf, w[i].type), LA_OK);
 		KUNIT_EXPECT_EQ_MSG(test, la_verify_as(w[i].type, buf, len),
 				    LA_ERR_MALFORMED, "type %#x inner version",
@@ -487,7 +529,7 @@ static void la_test_fields(struct kunit *test)
 	pt[LA_ID_LEN + 18] = 0;
 	pt[LA_ID_LEN + 19] = 1;
 	KUNIT_ASSERT_EQ(test, la_seal(buf, LITEAUTH_GW_KEY_LEN,
-				      la_vkey(LA_KG_KEY), la_v.rg, NULL, pt),
+				      la_vkey(LA_KG_KEY), NULL, NULL, pt),
 			LA_OK);
 	KUNIT_EXPECT_EQ(test, la_verify_as(LITEAUTH_MSG_GW_KEY, buf,
 					   LITEAUTH_GW_KEY_LEN),
@@ -498,7 +540,7 @@ static void la_test_fields(struct kunit *test)
 	pt[LA_ID_LEN + 19] = 0;
 	memcpy(buf, la_vmsg(LITEAUTH_MSG_GW_KEY), LITEAUTH_GW_KEY_LEN);
 	KUNIT_ASSERT_EQ(test, la_seal(buf, LITEAUTH_GW_KEY_LEN,
-				      la_vkey(LA_KG_KEY), la_v.rg, NULL, pt),
+				      la_vkey(LA_KG_KEY), NULL, NULL, pt),
 			LA_OK);
 	KUNIT_EXPECT_EQ(test, la_verify_as(LITEAUTH_MSG_GW_KEY, buf,
 					   LITEAUTH_GW_KEY_LEN),
@@ -514,10 +556,10 @@ static void la_test_fields(struct kunit *test)
 					   la_v.idd, la_v.rd, la_v.rs, &g),
 			LA_ERR_MALFORMED);
 
-	/* GW_REJECT: only reasons 1..5 exist. */
+	/* GW_REJECT: only reasons 1..6 exist. */
 	for (r = 0; r < 256; r++) {
 		bool valid = r >= LITEAUTH_REJECT_UNKNOWN_DEVICE &&
-			     r <= LITEAUTH_REJECT_SERVER_BUSY;
+			     r <= LITEAUTH_REJECT_STALE;
 
 		memcpy(buf, la_vmsg(LITEAUTH_MSG_GW_REJECT),
 		       LITEAUTH_GW_REJECT_LEN);
@@ -532,11 +574,71 @@ static void la_test_fields(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test,
 				    la_gw_reject_build(&rej, LA_SUITE,
 						       la_vkey(LA_KG_REJECT),
-						       la_v.idg, la_v.rg,
+						       la_v.idg, &la_v.echo,
 						       la_v.idd, r),
 				    valid ? LA_OK : LA_ERR_MALFORMED,
 				    "reason %u", r);
 	}
+}
+
+/*
+ * CTR 0 is never sent: not in HELLO, nor in the HELLO inside GW_HELLO,
+ * nor in the ECHO of GW_KEY and GW_REJECT. Each, under a valid
+ * authenticator, is malformed before any crypto; the builders refuse it.
+ */
+static void la_test_ctr_zero(struct kunit *test)
+{
+	static const struct {
+		u8 type;
+		unsigned int off;
+	} w[] = {
+		{ LITEAUTH_MSG_HELLO, offsetof(struct la_hello, ctr) },
+		{ LITEAUTH_MSG_GW_HELLO, offsetof(struct la_gw_hello, hello) +
+					 offsetof(struct la_hello, ctr) },
+		{ LITEAUTH_MSG_GW_KEY, offsetof(struct la_gw_key, echo) +
+				       offsetof(struct la_echo, ctr) },
+		{ LITEAUTH_MSG_GW_REJECT, offsetof(struct la_gw_reject, echo) +
+					  offsetof(struct la_echo, ctr) },
+	};
+	u8 buf[LITEAUTH_MSG_MAX_LEN];
+	struct la_echo echo = la_v.echo;
+	struct la_gw_reject rej;
+	struct la_gw_key gwk;
+	struct la_hello h;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(w); i++) {
+		memcpy(buf, la_vmsg(w[i].type), la_msg_len(w[i].type));
+		memset(buf + w[i].off, 0, LA_CTR_LEN);
+		KUNIT_ASSERT_EQ(test, la_reseal(buf, w[i].type), LA_OK);
+		KUNIT_EXPECT_EQ_MSG(test, la_check(buf, la_msg_len(w[i].type)),
+				    LA_ERR_MALFORMED, "type %#x", w[i].type);
+		KUNIT_EXPECT_EQ_MSG(test, la_verify_as(w[i].type, buf,
+						       la_msg_len(w[i].type)),
+				    LA_ERR_MALFORMED, "type %#x", w[i].type);
+	}
+	KUNIT_EXPECT_EQ(test, la_hello_build(&h, LA_SUITE, la_vkey(LA_K_HELLO),
+					     la_v.idd, 0, la_v.rd),
+			LA_ERR_MALFORMED);
+	memset(echo.ctr, 0, LA_CTR_LEN);
+	KUNIT_EXPECT_EQ(test, la_gw_key_build(&gwk, LA_SUITE,
+					      la_vkey(LA_KG_KEY), la_v.idg,
+					      &echo, (const struct la_key *)
+					      la_vmsg(LITEAUTH_MSG_KEY),
+					      &la_v.grant),
+			LA_ERR_MALFORMED);
+	KUNIT_EXPECT_EQ(test, la_gw_reject_build(&rej, LA_SUITE,
+						 la_vkey(LA_KG_REJECT),
+						 la_v.idg, &echo, la_v.idd,
+						 LITEAUTH_REJECT_STALE),
+			LA_ERR_MALFORMED);
+	/* The largest CTR is an ordinary one. */
+	KUNIT_EXPECT_EQ(test, la_hello_build(&h, LA_SUITE, la_vkey(LA_K_HELLO),
+					     la_v.idd, 0xffffffff, la_v.rd),
+			LA_OK);
+	KUNIT_EXPECT_EQ(test, la_get_be32(h.ctr), 0xffffffffU);
+	KUNIT_EXPECT_EQ(test, la_hello_verify(&h, sizeof(h),
+					      la_vkey(LA_K_HELLO)), LA_OK);
 }
 
 /* Wrong keys and wrong nonces fail authentication, never anything else. */
@@ -564,14 +666,25 @@ static void la_test_wrong_keys(struct kunit *test)
 						LITEAUTH_CONFIRM_LEN,
 						la_vkey(LA_K_CONF), la_v.rd,
 						n), LA_ERR_AUTH);
+	KUNIT_EXPECT_EQ(test, la_ack_verify(la_vmsg(LITEAUTH_MSG_ACK),
+					    LITEAUTH_ACK_LEN, la_vkey(LA_K_ACK),
+					    la_v.rd, n), LA_ERR_AUTH);
+	/* ACK under K_conf: the confirmation is not its own answer. */
+	KUNIT_EXPECT_EQ(test, la_ack_verify(la_vmsg(LITEAUTH_MSG_ACK),
+					    LITEAUTH_ACK_LEN,
+					    la_vkey(LA_K_CONF), la_v.rd,
+					    la_v.rs), LA_ERR_AUTH);
+	memcpy(k, la_vkey(LA_KG_KEY), LA_KEY_LEN);
+	k[3] ^= 4;
 	KUNIT_EXPECT_EQ(test, la_gw_key_open(la_vmsg(LITEAUTH_MSG_GW_KEY),
-					     LITEAUTH_GW_KEY_LEN,
-					     la_vkey(LA_KG_KEY), n, &g),
+					     LITEAUTH_GW_KEY_LEN, k, &g),
 			LA_ERR_AUTH);
+	KUNIT_EXPECT_EQ(test, g.sk[0], 0x5a);	/* nothing written */
+	memcpy(k, la_vkey(LA_KG_CONF), LA_KEY_LEN);
+	k[7] ^= 2;
 	KUNIT_EXPECT_EQ(test,
 			la_gw_confirm_verify(la_vmsg(LITEAUTH_MSG_GW_CONFIRM),
-					     LITEAUTH_GW_CONFIRM_LEN,
-					     la_vkey(LA_KG_CONF), la_v.rg, n),
+					     LITEAUTH_GW_CONFIRM_LEN, k),
 			LA_ERR_AUTH);
 	memcpy(k, la_vkey(LA_KG_HELLO), LA_KEY_LEN);
 	k[0] ^= 1;
@@ -589,7 +702,9 @@ static struct kunit_case la_proto_cases[] = {
 	KUNIT_CASE(la_test_hello),
 	KUNIT_CASE(la_test_key),
 	KUNIT_CASE(la_test_confirm),
+	KUNIT_CASE(la_test_ack),
 	KUNIT_CASE(la_test_gw_hello),
+	KUNIT_CASE(la_test_echo),
 	KUNIT_CASE(la_test_gw_key),
 	KUNIT_CASE(la_test_gw_confirm),
 	KUNIT_CASE(la_test_gw_reject),
@@ -599,6 +714,7 @@ static struct kunit_case la_proto_cases[] = {
 	KUNIT_CASE(la_test_types),
 	KUNIT_CASE(la_test_inner),
 	KUNIT_CASE(la_test_fields),
+	KUNIT_CASE(la_test_ctr_zero),
 	KUNIT_CASE(la_test_wrong_keys),
 	{}
 };

@@ -12,7 +12,7 @@
 
 #include "test_vectors.h"
 
-/* PROTOCOL.md, "Test vectors (suite 1)": inputs, derived keys, messages. */
+/* protocol.rst, "Test vectors, suite 1": inputs, derived keys, messages. */
 static const char *const la_hex_in[] = {
 	"000102030405060708090a0b0c0d0e0f",	/* Kd */
 	"f0e1d2c3b4a5968778695a4b3c2d1e0f",	/* Kg */
@@ -22,35 +22,48 @@ static const char *const la_hex_in[] = {
 	"8877665544332211",			/* Rs */
 	"a1a2a3a4a5a6a7a8",			/* Rg */
 	"5eed5eed5eed5eed0123456789abcdef",	/* SK */
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3",	/* CTX */
 };
 
 static const char *const la_hex_keys[LA_LABEL_MAX] = {
 	[LA_K_HELLO] = "aed44b41e7bbe435b95e5e511b4dd8fb",
 	[LA_K_KEY] = "8737c8ab73fd6c10ac295482edbe7c13",
 	[LA_K_CONF] = "ed2b1910354c0f46bc69b29dd146c9b7",
+	[LA_K_ACK] = "fe404fa3ff68ee876af7d113702818b1",
 	[LA_KG_HELLO] = "006504602089276e20194df860bae0da",
 	[LA_KG_KEY] = "65eace10e0400e753cde016f8f1a808e",
 	[LA_KG_CONF] = "f0d87b5014dde69691655b32410a39b1",
 	[LA_KG_REJECT] = "2d8f5be62f8f008c526351aa47099fa7",
 };
 
-
-/* One message per line, as they appear in PROTOCOL.md. */
+/* One message per entry, as they appear in protocol.rst. */
 static const char *const la_hex_msgs[LA_NMSG] = {
 	[LA_MSG(LITEAUTH_MSG_HELLO)] =
-	"311100124b000102030411223344556677889989add009ae1b6f",
+	"312100124b000102030400000007112233445566778838b1578e83215b53",
 	[LA_MSG(LITEAUTH_MSG_KEY)] =
-	"321100124b000102030488776655443322111af0e31eef9bf9d31205d9891a358d4e2e141661589a94c21732ec5d",
+	"322100124b000102030488776655443322111af0e31eef9bf9d31205d9891a35"
+	"8d4e2e141661581de312e8291c22",
 	[LA_MSG(LITEAUTH_MSG_CONFIRM)] =
-	"331100124b0001020304998c2acea2a8e89a",
+	"332100124b000102030408720e0525669206",
 	[LA_MSG(LITEAUTH_MSG_GW_HELLO)] =
-	"3411b827ebfffe000001a1a2a3a4a5a6a7a81a311100124b000102030411223344556677889989add009ae1b6f5d07d63098fa7fb1",
+	"3421b827ebfffe000001a1a2a3a4a5a6a7a8c0c1c2c3c4c5c6c7c8c9cacbcccd"
+	"cecfd0d1d2d31e312100124b000102030400000007112233445566778838b157"
+	"8e83215b53535f0b7729a814ac",
 	[LA_MSG(LITEAUTH_MSG_GW_KEY)] =
-	"3511b827ebfffe00000188776655443322112e321100124b000102030488776655443322111af0e31eef9bf9d31205d9891a358d4e2e141661589a94c21732ec5d580090ee1e722368a5716e79d0e04cb8c182a7dc889692a1f22874b2c820855c6ff05ad2",
+	"3521b827ebfffe0000018877665544332211a1a2a3a4a5a6a7a8000000071122"
+	"334455667788c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d32e322100124b"
+	"000102030488776655443322111af0e31eef9bf9d31205d9891a358d4e2e1416"
+	"61581de312e8291c22580090ee1e722368a5716e79d0e04cb8c182a7dc889692"
+	"a1f22874b225fc7a446791aca7",
 	[LA_MSG(LITEAUTH_MSG_GW_CONFIRM)] =
-	"3611b827ebfffe00000112331100124b0001020304998c2acea2a8e89a21327920abc72083",
+	"3621b827ebfffe000001a1a2a3a4a5a6a7a88877665544332211002a12332100"
+	"124b000102030408720e052566920690b7dcf43b969143",
 	[LA_MSG(LITEAUTH_MSG_GW_REJECT)] =
-	"3711b827ebfffe000001a1a2a3a4a5a6a7a800124b000102030401ef927ddc4946633d",
+	"3721b827ebfffe000001a1a2a3a4a5a6a7a8000000071122334455667788c0c1"
+	"c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d300124b0001020304019a6f8781fe"
+	"317a9e",
+	[LA_MSG(LITEAUTH_MSG_ACK)] =
+	"382100124b00010203047f14ee821ad26cb7",
 };
 
 static int la_unhex(u8 *out, const char *hex, size_t n)
@@ -75,14 +88,14 @@ static int la_unhex(u8 *out, const char *hex, size_t n)
 int la_vec_load(struct la_vec *v)
 {
 	u8 *in[] = { v->kd, v->kg, v->idd, v->idg, v->rd, v->rs, v->rg,
-		     v->sk };
+		     v->sk, v->ctx };
 	size_t inlen[] = { LA_KEY_LEN, LA_KEY_LEN, LA_ID_LEN, LA_ID_LEN,
 			   LA_NONCE_LEN, LA_NONCE_LEN, LA_NONCE_LEN,
-			   LA_KEY_LEN };
+			   LA_KEY_LEN, LA_CTX_LEN };
 	int i, err = 0;
 
 	memset(v, 0, sizeof(*v));
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < (int)ARRAY_SIZE(in); i++)
 		err |= la_unhex(in[i], la_hex_in[i], inlen[i]);
 	for (i = 0; i < LA_LABEL_MAX; i++)
 		err |= la_unhex(v->keys[i], la_hex_keys[i], LA_KEY_LEN);
@@ -92,6 +105,11 @@ int la_vec_load(struct la_vec *v)
 	memcpy(v->grant.sk, v->sk, LA_KEY_LEN);
 	v->grant.sid = LA_SID;
 	v->grant.life = LA_LIFE;
+	v->ctr = LA_CTR;
+	memcpy(v->echo.rg, v->rg, LA_NONCE_LEN);
+	la_put_be32(v->echo.ctr, LA_CTR);
+	memcpy(v->echo.rd, v->rd, LA_NONCE_LEN);
+	memcpy(v->echo.ctx, v->ctx, LA_CTX_LEN);
 	return err;
 }
 

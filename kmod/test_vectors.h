@@ -14,12 +14,16 @@ struct kunit;
 
 #define LA_SID 0x002a
 #define LA_LIFE 0x05a0
+#define LA_CTR 7
 
 struct la_vec {
 	u8 kd[LA_KEY_LEN], kg[LA_KEY_LEN];
 	u8 idd[LA_ID_LEN], idg[LA_ID_LEN];
 	u8 rd[LA_NONCE_LEN], rs[LA_NONCE_LEN], rg[LA_NONCE_LEN];
 	u8 sk[LA_KEY_LEN];
+	u8 ctx[LA_CTX_LEN];
+	u32 ctr;
+	struct la_echo echo;	/* Rg, CTR, Rd, CTX */
 	u8 keys[LA_LABEL_MAX][LA_KEY_LEN];
 	u8 msg[LA_NMSG][LITEAUTH_MSG_MAX_LEN];
 	struct la_grant grant;

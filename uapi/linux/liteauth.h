@@ -3,7 +3,7 @@
  * liteauth: lightweight mutual authentication and session keys for
  * IEEE 802.15.4 / 6LoWPAN devices.
  *
- * The constants of wire protocol version 1 (Documentation/protocol.rst).
+ * The constants of wire protocol version 2 (Documentation/protocol.rst).
  * They are shared by the kernel module, the daemon, the tools and device
  * firmware; the messages cross the module's generic netlink interface
  * unchanged, so their types and exact sizes are part of the ABI.
@@ -20,7 +20,7 @@
 #define LITEAUTH_UDP_PORT	61630
 
 /* Byte 1 of every message: version in the high nibble, suite in the low. */
-#define LITEAUTH_VERSION	1
+#define LITEAUTH_VERSION	2
 #define LITEAUTH_VS(suite)	((LITEAUTH_VERSION << 4) | ((suite) & 0x0f))
 
 enum liteauth_suite {
@@ -40,26 +40,32 @@ enum liteauth_msg_type {
 	LITEAUTH_MSG_GW_KEY = 0x35,	/* server -> gateway */
 	LITEAUTH_MSG_GW_CONFIRM = 0x36,	/* gateway -> server */
 	LITEAUTH_MSG_GW_REJECT = 0x37,	/* server -> gateway */
+	LITEAUTH_MSG_ACK = 0x38,	/* gateway/server -> device */
 };
 
 #define LITEAUTH_MSG_FIRST	LITEAUTH_MSG_HELLO
-#define LITEAUTH_MSG_LAST	LITEAUTH_MSG_GW_REJECT
+#define LITEAUTH_MSG_LAST	LITEAUTH_MSG_ACK
 
 /* Exact size of each message; any other length is malformed. */
-#define LITEAUTH_HELLO_LEN	26
+#define LITEAUTH_HELLO_LEN	30
 #define LITEAUTH_KEY_LEN	46
 #define LITEAUTH_CONFIRM_LEN	18
-#define LITEAUTH_GW_HELLO_LEN	53
-#define LITEAUTH_GW_KEY_LEN	101
-#define LITEAUTH_GW_CONFIRM_LEN	37
-#define LITEAUTH_GW_REJECT_LEN	35
+#define LITEAUTH_GW_HELLO_LEN	77
+#define LITEAUTH_GW_KEY_LEN	141
+#define LITEAUTH_GW_CONFIRM_LEN	55
+#define LITEAUTH_GW_REJECT_LEN	67
+#define LITEAUTH_ACK_LEN	18
 #define LITEAUTH_MSG_MAX_LEN	LITEAUTH_GW_KEY_LEN
+/* The largest message a radio carries (KEY): one frame, never fragmented. */
+#define LITEAUTH_RADIO_MAX_LEN	LITEAUTH_KEY_LEN
 
 /* Field sizes. */
 #define LITEAUTH_ID_LEN		8	/* IDd, IDg: EUI-64 */
 #define LITEAUTH_PSK_LEN	16	/* Kd, Kg, SK */
 #define LITEAUTH_NONCE_LEN	8	/* Rd, Rg, Rs */
 #define LITEAUTH_TAG_LEN	8	/* truncated CMAC, CCM tag */
+#define LITEAUTH_CTR_LEN	4	/* the device's handshake counter */
+#define LITEAUTH_CTX_LEN	20	/* the gateway's context, opaque to S */
 
 /* GW_REJECT reasons. */
 enum liteauth_reject_reason {
@@ -68,6 +74,7 @@ enum liteauth_reject_reason {
 	LITEAUTH_REJECT_DEVICE_DISABLED = 3,
 	LITEAUTH_REJECT_RATE_LIMITED = 4,
 	LITEAUTH_REJECT_SERVER_BUSY = 5,
+	LITEAUTH_REJECT_STALE = 6,	/* CTR not above the last accepted */
 };
 
 /*
@@ -107,13 +114,24 @@ enum liteauth_counter {
 	LITEAUTH_CNT_DROP_NO_IDENTITY,	/* gateway ID and key not set */
 	LITEAUTH_CNT_DROP_NO_DAEMON,	/* no daemon registered */
 	LITEAUTH_CNT_DROP_TX,		/* radio or netlink send failed */
+	LITEAUTH_CNT_TX_ACK,		/* ACK sent for a verified CONFIRM */
+	LITEAUTH_CNT_TX_ACK_RESEND,	/* ACK resent for a repeated CONFIRM */
+	LITEAUTH_CNT_DROP_STALE,	/* HELLO or GW_KEY whose CTR is used up */
+	LITEAUTH_CNT_DROP_RATE_UNKNOWN,	/* per-interface budget of devices the
+					 * gateway does not know
+					 */
+	LITEAUTH_CNT_DROP_LATE,		/* GW_KEY or GW_REJECT after the
+					 * handshake timeout
+					 */
 	__LITEAUTH_CNT_MAX,
 };
 
 
 /* Where a device's session or handshake stands. */
 enum liteauth_state {
-	LITEAUTH_STATE_WAIT_KEY = 1,	/* GW_HELLO sent, awaiting GW_KEY */
+	LITEAUTH_STATE_WAIT_KEY = 1,	/* not used since protocol v2: the
+					 * gateway keeps nothing before GW_KEY
+					 */
 	LITEAUTH_STATE_WAIT_CONFIRM,	/* KEY sent, awaiting CONFIRM */
 	LITEAUTH_STATE_ESTABLISHED,
 };
@@ -215,11 +233,19 @@ enum liteauth_attr {
 enum liteauth_limit_attr {
 	LITEAUTH_LIMIT_A_UNSPEC,
 	LITEAUTH_LIMIT_A_DEVICES_MAX,	/* u32: devices tracked at once */
-	LITEAUTH_LIMIT_A_RATE_DEVICE,	/* u32: HELLOs a minute per device */
+	LITEAUTH_LIMIT_A_RATE_DEVICE,	/* u32: handshakes (GW_KEYs) a minute
+					 * per device
+					 */
 	LITEAUTH_LIMIT_A_BURST_DEVICE,	/* u32 */
-	LITEAUTH_LIMIT_A_RATE_IFACE,	/* u32: frames a minute per interface */
+	LITEAUTH_LIMIT_A_RATE_IFACE,	/* u32: frames a minute per interface,
+					 * from devices the gateway knows
+					 */
 	LITEAUTH_LIMIT_A_BURST_IFACE,	/* u32 */
 	LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS, /* u32: 1000..300000, 30000 */
+	LITEAUTH_LIMIT_A_RATE_UNKNOWN,	/* u32: HELLOs a minute per interface
+					 * from devices it does not know
+					 */
+	LITEAUTH_LIMIT_A_BURST_UNKNOWN,	/* u32 */
 	__LITEAUTH_LIMIT_A_MAX,
 };
 #define LITEAUTH_LIMIT_A_MAX	(__LITEAUTH_LIMIT_A_MAX - 1)
