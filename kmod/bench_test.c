@@ -41,6 +41,7 @@ struct la_bgw {
 	struct la_gw gw;
 	struct la_vec v;
 	unsigned int nup, nradio;
+	u32 ctr;	/* every handshake a fresh CTR */
 	u8 up[LITEAUTH_MSG_MAX_LEN];
 };
 
@@ -69,10 +70,9 @@ static u64 la_b_now(struct la_gw *gw)
 	return ktime_get_ns();
 }
 
-/* Rg: the vectors', so their GW_KEY fits every handshake. */
 static void la_b_random(struct la_gw *gw, void *buf, size_t len)
 {
-	memcpy(buf, ((struct la_bgw *)gw->priv)->v.rg, len);
+	get_random_bytes(buf, len);
 }
 
 static const struct la_gw_ops la_b_ops = {
@@ -163,9 +163,13 @@ static size_t la_b_garbage(const struct la_vec *v, unsigned int i, u8 *f)
 	case 1:		/* one byte too many */
 		f[len] = 0;
 		return len + 1;
-	case 2:		/* another version */
-		f[1] = (f[1] & 0x0f) | (2 + get_random_u32_below(14)) << 4;
+	case 2: {	/* another version: any of the 15 others */
+		u8 ver = get_random_u32_below(15);
+
+		ver += ver >= LITEAUTH_VERSION;
+		f[1] = (f[1] & 0x0f) | ver << 4;
 		return len;
+	}
 	case 3:		/* a suite nobody has */
 		f[1] = (f[1] & 0xf0) | (2 + get_random_u32_below(14));
 		return len;
@@ -243,6 +247,7 @@ static int la_b_handshake(struct la_bgw *b, u32 i, struct la_confirm *confirm)
 		struct la_hello hello;
 		struct la_key key;
 		struct la_gw_key gw_key;
+		struct la_echo echo;
 		struct la_grant grant;
 		u8 idd[LA_ID_LEN], rd[LA_NONCE_LEN], rs[LA_NONCE_LEN];
 		u8 k[LA_KEY_LEN];
@@ -261,19 +266,29 @@ static int la_b_handshake(struct la_bgw *b, u32 i, struct la_confirm *confirm)
 	get_random_bytes(m->grant.sk, sizeof(m->grant.sk));
 	m->grant.sid = i;
 	m->grant.life = 60;
+	/* The device's HELLO through the gateway, then the server's GW_KEY
+	 * for the GW_HELLO it made (its own Rg and CTX, in ECHO).
+	 */
 	err = la_derive(1, LA_K_HELLO, v->kd, m->idd, NULL, NULL, m->k) ?:
-	      la_hello_build(&m->hello, 1, m->k, m->idd, m->rd) ?:
-	      la_derive(1, LA_K_KEY, v->kd, m->idd, m->rd, m->rs, m->k) ?:
-	      la_key_build(&m->key, 1, m->k, m->idd, m->rd, m->rs, &m->grant) ?:
-	      la_derive(1, LA_KG_KEY, v->kg, v->idg, v->rg, m->rs, m->k) ?:
-	      la_gw_key_build(&m->gw_key, 1, m->k, v->idg, v->rg, &m->key,
-			      &m->grant) ?:
-	      la_derive(1, LA_K_CONF, m->grant.sk, m->idd, m->rd, m->rs, m->k) ?:
-	      la_confirm_build(confirm, 1, m->k, m->idd, m->rd, m->rs);
+	      la_hello_build(&m->hello, 1, m->k, m->idd, ++b->ctr, m->rd) ?:
+	      la_gw_rx_radio(&b->gw, &la_b_addr, &m->hello, sizeof(m->hello));
+	if (!err) {
+		la_echo_of(&m->echo, (const struct la_gw_hello *)b->up);
+		err = la_derive(1, LA_K_KEY, v->kd, m->idd, m->rd, m->rs,
+				m->k) ?:
+		      la_key_build(&m->key, 1, m->k, m->idd, m->rd, m->rs,
+				   &m->grant) ?:
+		      la_derive(1, LA_KG_KEY, v->kg, v->idg, m->echo.rg, m->rs,
+				m->k) ?:
+		      la_gw_key_build(&m->gw_key, 1, m->k, v->idg, &m->echo,
+				      &m->key, &m->grant) ?:
+		      la_derive(1, LA_K_CONF, m->grant.sk, m->idd, m->rd,
+				m->rs, m->k) ?:
+		      la_confirm_build(confirm, 1, m->k, m->idd, m->rd,
+				       m->rs);
+	}
 	if (!err)
-		err = la_gw_rx_radio(&b->gw, &la_b_addr, &m->hello,
-				     sizeof(m->hello)) ?:
-		      la_gw_rx_daemon(&b->gw, &m->gw_key, sizeof(m->gw_key),
+		err = la_gw_rx_daemon(&b->gw, &m->gw_key, sizeof(m->gw_key),
 				      NULL);
 	kfree_sensitive(m);
 	return err;

@@ -21,22 +21,26 @@
 #include <linux/string.h>
 #include <linux/time64.h>
 
+#include <crypto/algapi.h>
+
+#include "crypto.h"
 #include "gateway.h"
 
 struct la_device {
 	struct hlist_node node;
 	u8 idd[LA_ID_LEN];
-	struct la_bucket bucket;
+	struct la_bucket bucket;	/* handshakes the server vouched for */
 	bool limited;			/* dropped since the last accepted */
+	u32 ctr;			/* highest CTR of an accepted GW_KEY */
+	u64 seen;			/* last verified event, for the gc */
 
-	/* The handshake in progress: state 0 when there is none. */
-	u8 state;			/* LITEAUTH_STATE_WAIT_* */
+	/* The handshake waiting for CONFIRM: state 0 when there is none. */
+	u8 state;			/* LITEAUTH_STATE_WAIT_CONFIRM */
 	u8 suite;
-	u64 started;
+	u64 started, key_sent;
 	u8 rd[LA_NONCE_LEN], rg[LA_NONCE_LEN], rs[LA_NONCE_LEN];
-	struct la_addr addr;
-	struct la_gw_hello gw_hello;	/* resent while WAIT_KEY */
-	struct la_key key;		/* resent while WAIT_CONFIRM */
+	struct la_addr addr;		/* from CTX: where KEY goes */
+	struct la_key key;		/* resent for a repeated HELLO */
 	struct la_grant grant;		/* the SK it carries */
 	u8 k_conf[LA_KEY_LEN];
 
@@ -44,8 +48,10 @@ struct la_device {
 	bool established;
 	u16 sid;
 	u8 sk[LA_KEY_LEN];
-	u64 since, expires;
+	u64 since, expires, ack_sent;
 	struct la_addr session_addr;
+	struct la_confirm confirm;	/* that established it ... */
+	struct la_ack ack;		/* ... and its answer, for repeats */
 	u64 rx_ok, rx_drop;
 };
 
@@ -54,9 +60,12 @@ struct la_out {
 	size_t radio_len, up_len;
 	struct la_addr to;
 	enum liteauth_counter radio_counter, up_counter;
-	u8 radio[LITEAUTH_KEY_LEN];
+	u8 radio[LITEAUTH_RADIO_MAX_LEN];
 	u8 up[LITEAUTH_GW_HELLO_LEN];
 };
+
+_Static_assert(LITEAUTH_GW_CONFIRM_LEN <= LITEAUTH_GW_HELLO_LEN, "la_out.up");
+_Static_assert(LITEAUTH_ACK_LEN <= LITEAUTH_RADIO_MAX_LEN, "la_out.radio");
 
 static siphash_key_t la_hash_key __read_mostly;
 
@@ -121,21 +130,27 @@ void la_gw_info(struct la_gw *gw, struct la_gw_info *info)
 	spin_unlock_bh(&gw->lock);
 }
 
-static void la_event(struct la_gw *gw, u8 type, u8 reason,
-		     const struct la_device *d, int ifindex)
+static void la_event_id(struct la_gw *gw, u8 type, u8 reason, const u8 *idd,
+			u16 sid, int ifindex)
 {
 	struct la_event ev = {
 		.type = type,
 		.reason = reason,
+		.sid = sid,
 		.ifindex = ifindex,
 	};
 
 	lockdep_assert_held(&gw->lock);
-	if (d) {
-		memcpy(ev.idd, d->idd, LA_ID_LEN);
-		ev.sid = d->established ? d->sid : d->grant.sid;
-	}
+	if (idd)
+		memcpy(ev.idd, idd, LA_ID_LEN);
 	gw->ops->event(gw, &ev);
+}
+
+static void la_event(struct la_gw *gw, u8 type, u8 reason,
+		     const struct la_device *d, int ifindex)
+{
+	la_event_id(gw, type, reason, d->idd,
+		    d->established ? d->sid : d->grant.sid, ifindex);
 }
 
 static struct la_device *la_dev_find(struct la_gw *gw, const u8 *idd)
@@ -148,7 +163,11 @@ static struct la_device *la_dev_find(struct la_gw *gw, const u8 *idd)
 	return NULL;
 }
 
-/* The device's entry, made if there is room for one. */
+/*
+ * The device's entry, made if there is room for one. Only what the server
+ * vouched for (a GW_KEY that opened) makes one, so the table holds devices
+ * that proved themselves and nothing an attacker can claim.
+ */
 static struct la_device *la_dev_get(struct la_gw *gw, const u8 *idd, u64 now)
 {
 	struct la_device *d = la_dev_find(gw, idd);
@@ -173,7 +192,7 @@ static void la_dev_free(struct la_gw *gw, struct la_device *d)
 	kfree_sensitive(d);
 }
 
-/* Forgets the handshake in progress and its keys. */
+/* Forgets the handshake waiting for CONFIRM and its keys. */
 static void la_hs_clear(struct la_device *d)
 {
 	d->state = 0;
@@ -198,40 +217,59 @@ static void la_session_end(struct la_gw *gw, struct la_device *d, u8 reason)
 	la_changed(gw);
 }
 
+static u64 la_timeout_ns(const struct la_gw *gw)
+{
+	return (u64)gw->limits.pending_timeout_ms * NSEC_PER_MSEC;
+}
+
 /* Expires what has outlived its time; true if the device has no state. */
 static bool la_dev_expire(struct la_gw *gw, struct la_device *d, u64 now)
 {
-	if (d->state && now - d->started >=
-	    (u64)gw->limits.pending_timeout_ms * NSEC_PER_MSEC) {
+	if (d->state && now - d->started >= la_timeout_ns(gw)) {
 		la_hs_clear(d);
 		la_count(gw, LITEAUTH_CNT_PENDING_EXPIRED);
 		la_changed(gw);
+		d->seen = now;
 	}
-	if (d->established && now >= d->expires)
+	if (d->established && now >= d->expires) {
 		la_session_end(gw, d, LITEAUTH_DOWN_EXPIRED);
+		d->seen = now;
+	}
 	return !d->state && !d->established;
 }
 
-static bool la_iface_allow(struct la_gw *gw, int ifindex, u64 now)
+/*
+ * The interface's budgets: one for frames of devices the gateway knows
+ * (@known), one for HELLOs of devices it does not. A flood of made-up IDs
+ * spends only the second.
+ */
+static bool la_iface_allow(struct la_gw *gw, int ifindex, bool known, u64 now)
 {
 	const struct la_limits *l = &gw->limits;
 	int i, free = -1;
 
 	for (i = 0; i < LA_IFACES_MAX; i++) {
 		if (gw->ifaces[i].ifindex == ifindex)
-			return la_bucket_take(&gw->ifaces[i].bucket, now,
-					      l->rate_iface, l->burst_iface);
+			break;
 		if (!gw->ifaces[i].ifindex && free < 0)
 			free = i;
 	}
-	/* radio.c binds at most LA_IFACES_MAX interfaces */
-	if (WARN_ON_ONCE(free < 0))
-		return false;
-	gw->ifaces[free].ifindex = ifindex;
-	la_bucket_init(&gw->ifaces[free].bucket, now, l->rate_iface,
-		       l->burst_iface);
-	return la_bucket_take(&gw->ifaces[free].bucket, now, l->rate_iface,
-			      l->burst_iface);
+	if (i == LA_IFACES_MAX) {
+		/* radio.c binds at most LA_IFACES_MAX interfaces */
+		if (WARN_ON_ONCE(free < 0))
+			return false;
+		i = free;
+		gw->ifaces[i].ifindex = ifindex;
+		la_bucket_init(&gw->ifaces[i].bucket, now, l->rate_iface,
+			       l->burst_iface);
+		la_bucket_init(&gw->ifaces[i].unknown, now, l->rate_unknown,
+			       l->burst_unknown);
+	}
+	if (known)
+		return la_bucket_take(&gw->ifaces[i].bucket, now,
+				      l->rate_iface, l->burst_iface);
+	return la_bucket_take(&gw->ifaces[i].unknown, now, l->rate_unknown,
+			      l->burst_unknown);
 }
 
 static void la_flush(struct la_gw *gw, const struct la_out *out)
@@ -259,67 +297,154 @@ static void la_out_up(struct la_out *out, const void *msg, size_t len,
 	out->up_counter = c;
 }
 
+/* KEY or ACK to a device. */
 static void la_out_radio(struct la_out *out, const struct la_addr *to,
-			 const struct la_key *key, enum liteauth_counter c)
+			 const void *msg, size_t len, enum liteauth_counter c)
 {
-	memcpy(out->radio, key, sizeof(*key));
-	out->radio_len = sizeof(*key);
+	memcpy(out->radio, msg, len);
+	out->radio_len = len;
 	out->to = *to;
 	out->radio_counter = c;
 }
 
+/*
+ * CTX, the context a GW_HELLO carries and GW_KEY or GW_REJECT gives back:
+ * where the HELLO came from and when, in seconds since the gateway was
+ * made. It is for this gateway alone; Rg authenticates it (la_cookie).
+ *
+ *   0..3 ifindex  4 mode  5 zero  6..7 PAN ID  8..15 address  16..19 time
+ */
+static u32 la_now_s(const struct la_gw *gw, u64 now)
+{
+	return (u32)div_u64(now - gw->epoch, NSEC_PER_SEC);
+}
+
+static void la_ctx_put(u8 *ctx, const struct la_addr *a, u32 t)
+{
+	u64 addr = a->mode == LITEAUTH_ADDR_SHORT ? a->short_addr : a->ext_addr;
+
+	memset(ctx, 0, LA_CTX_LEN);
+	la_put_be32(ctx, (u32)a->ifindex);
+	ctx[4] = a->mode;
+	la_put_be16(ctx + 6, a->pan_id);
+	la_put_be32(ctx + 8, (u32)(addr >> 32));
+	la_put_be32(ctx + 12, (u32)addr);
+	la_put_be32(ctx + 16, t);
+}
+
+static void la_ctx_get(const u8 *ctx, struct la_addr *a, u32 *t)
+{
+	u64 addr = (u64)la_get_be32(ctx + 8) << 32 | la_get_be32(ctx + 12);
+
+	memset(a, 0, sizeof(*a));
+	a->ifindex = (int)la_get_be32(ctx);
+	a->mode = ctx[4];
+	a->pan_id = la_get_be16(ctx + 6);
+	if (a->mode == LITEAUTH_ADDR_SHORT)
+		a->short_addr = (u16)addr;
+	else
+		a->ext_addr = addr;
+	*t = la_get_be32(ctx + 16);
+}
+
+/*
+ * Rg = MAC(the gateway's cookie key, IDd || CTR || Rd || CTX): unique per
+ * GW_HELLO (CTX holds the time, CTR grows), unpredictable, and a proof
+ * that an answer echoing it answers a HELLO this gateway relayed, with
+ * this context, since it was made.
+ */
+static enum la_err la_cookie(const struct la_gw *gw, const u8 *idd,
+			     const u8 *ctr, const u8 *rd, const u8 *ctx,
+			     u8 *rg)
+{
+	u8 in[LA_ID_LEN + LA_CTR_LEN + LA_NONCE_LEN + LA_CTX_LEN];
+	u8 mac[LA_CMAC_LEN];
+	enum la_err err;
+
+	memcpy(in, idd, LA_ID_LEN);
+	memcpy(in + LA_ID_LEN, ctr, LA_CTR_LEN);
+	memcpy(in + LA_ID_LEN + LA_CTR_LEN, rd, LA_NONCE_LEN);
+	memcpy(in + LA_ID_LEN + LA_CTR_LEN + LA_NONCE_LEN, ctx, LA_CTX_LEN);
+	err = la_crypto_cmac(LITEAUTH_SUITE_AES128, gw->cookie_key, in,
+			     sizeof(in), mac);
+	if (!err)
+		memcpy(rg, mac, LA_NONCE_LEN);
+	memzero_explicit(mac, sizeof(mac));
+	return err;
+}
+
+/*
+ * Whether @echo answers a GW_HELLO this gateway made for @idd, in time:
+ * 0, or the counter to drop it under. Fills in where the HELLO came from.
+ */
+static int la_echo_check(const struct la_gw *gw, const u8 *idd,
+			 const struct la_echo *echo, u64 now,
+			 struct la_addr *from)
+{
+	u8 rg[LA_NONCE_LEN];
+	u32 t;
+
+	if (la_cookie(gw, idd, echo->ctr, echo->rd, echo->ctx, rg))
+		return LITEAUTH_CNT_DROP_CRYPTO;
+	if (crypto_memneq(rg, echo->rg, LA_NONCE_LEN))
+		return LITEAUTH_CNT_DROP_AUTH;
+	la_ctx_get(echo->ctx, from, &t);
+	/* Seconds, rounded down at both ends: at most a second's grace. */
+	if ((u64)(la_now_s(gw, now) - t) * MSEC_PER_SEC >
+	    gw->limits.pending_timeout_ms)
+		return LITEAUTH_CNT_DROP_LATE;
+	return 0;
+}
+
+/* At most one resend of KEY or ACK per device in this time. */
+#define LA_RESEND_NS	(LA_RESEND_MIN_MS * NSEC_PER_MSEC)
+
 static int la_rx_hello(struct la_gw *gw, const struct la_addr *from,
 		       const struct la_hello *h, u64 now, struct la_out *out)
 {
-	const struct la_limits *l = &gw->limits;
+	struct la_gw_hello gwh;
+	u8 ctx[LA_CTX_LEN], rg[LA_NONCE_LEN];
+	u32 ctr = la_get_be32(h->ctr);
 	struct la_device *d;
 	enum la_err err;
 
 	if (!gw->has_identity)
 		return LITEAUTH_CNT_DROP_NO_IDENTITY;
-	d = la_dev_get(gw, h->idd, now);
-	if (!d)
-		return LITEAUTH_CNT_DROP_TABLE_FULL;
-	la_dev_expire(gw, d, now);
-	if (!la_bucket_take(&d->bucket, now, l->rate_device, l->burst_device)) {
-		d->rx_drop++;
-		if (!d->limited)
-			la_event(gw, LITEAUTH_EVENT_RATE_LIMITED, 0, d,
-				 from->ifindex);
-		d->limited = true;
-		return LITEAUTH_CNT_DROP_RATE_DEVICE;
-	}
-	d->limited = false;
+	d = la_dev_find(gw, h->idd);
+	if (d)
+		la_dev_expire(gw, d, now);
 
-	/* A repeated HELLO gets what the first one got, unchanged. */
-	if (d->state && !memcmp(d->rd, h->rd, LA_NONCE_LEN)) {
-		d->addr = *from;
-		if (d->state == LITEAUTH_STATE_WAIT_KEY)
-			la_out_up(out, &d->gw_hello, sizeof(d->gw_hello),
-				  LITEAUTH_CNT_UP_GW_HELLO_RESEND);
-		else
-			la_out_radio(out, from, &d->key,
-				     LITEAUTH_CNT_TX_KEY_RESEND);
+	/* The handshake waiting for CONFIRM: its KEY again, to where the
+	 * server's answer said, never to wherever this copy came from.
+	 */
+	if (d && d->state && ctr == d->ctr &&
+	    !memcmp(d->rd, h->rd, LA_NONCE_LEN)) {
+		if (now - d->key_sent < LA_RESEND_NS)
+			return LITEAUTH_CNT_DROP_DUPLICATE;
+		d->key_sent = now;
+		la_out_radio(out, &d->addr, &d->key, sizeof(d->key),
+			     LITEAUTH_CNT_TX_KEY_RESEND);
 		return 0;
 	}
+	/* A CTR the server already vouched for: a replay, or very late. */
+	if (d && ctr <= d->ctr) {
+		d->rx_drop++;
+		return LITEAUTH_CNT_DROP_STALE;
+	}
+	if (!la_iface_allow(gw, from->ifindex, d, now))
+		return d ? LITEAUTH_CNT_DROP_RATE_IFACE :
+			   LITEAUTH_CNT_DROP_RATE_UNKNOWN;
 
-	/* A new Rd starts a new handshake, replacing any in progress. */
-	la_hs_clear(d);
-	gw->ops->random(gw, d->rg, LA_NONCE_LEN);
-	err = la_gw_hello_build(&d->gw_hello, la_suite(h), gw->kg_hello,
-				gw->idg, d->rg, h);
+	/* Nothing is kept: CTX and Rg hold what the answer needs. */
+	la_ctx_put(ctx, from, la_now_s(gw, now));
+	err = la_cookie(gw, h->idd, h->ctr, h->rd, ctx, rg);
+	if (!err)
+		err = la_gw_hello_build(&gwh, la_suite(h), gw->kg_hello,
+					gw->idg, rg, ctx, h);
 	if (err)
 		return la_err_counters[err];
-
-	d->state = LITEAUTH_STATE_WAIT_KEY;
-	d->suite = la_suite(h);
-	d->started = now;
-	memcpy(d->rd, h->rd, LA_NONCE_LEN);
-	d->addr = *from;
-	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_RX_HELLO);
-	la_out_up(out, &d->gw_hello, sizeof(d->gw_hello),
-		  LITEAUTH_CNT_UP_GW_HELLO);
+	la_out_up(out, &gwh, sizeof(gwh), LITEAUTH_CNT_UP_GW_HELLO);
 	return 0;
 }
 
@@ -328,19 +453,32 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 			 struct la_out *out)
 {
 	struct la_gw_confirm gwc;
-	u8 kg_conf[LA_KEY_LEN];
+	u8 k[LA_KEY_LEN];
 	struct la_device *d;
+	struct la_ack ack;
 	enum la_err err;
 
 	d = la_dev_find(gw, c->idd);
 	if (!d)
 		return LITEAUTH_CNT_DROP_NO_HANDSHAKE;
 	la_dev_expire(gw, d, now);
+
+	/* The CONFIRM of the live session again: its ACK was lost. */
+	if (d->established && !memcmp(c, &d->confirm, sizeof(*c))) {
+		if (now - d->ack_sent < LA_RESEND_NS)
+			return LITEAUTH_CNT_DROP_DUPLICATE;
+		d->ack_sent = now;
+		la_out_radio(out, &d->session_addr, &d->ack, sizeof(d->ack),
+			     LITEAUTH_CNT_TX_ACK_RESEND);
+		return 0;
+	}
 	if (d->state != LITEAUTH_STATE_WAIT_CONFIRM) {
 		d->rx_drop++;
 		return d->established ? LITEAUTH_CNT_DROP_DUPLICATE :
 					LITEAUTH_CNT_DROP_NO_HANDSHAKE;
 	}
+	if (!la_iface_allow(gw, from->ifindex, true, now))
+		return LITEAUTH_CNT_DROP_RATE_IFACE;
 	err = la_confirm_verify(c, sizeof(*c), d->k_conf, d->rd, d->rs);
 	if (err) {
 		d->rx_drop++;
@@ -348,11 +486,16 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 	}
 
 	err = la_derive(d->suite, LA_KG_CONF, gw->kg, gw->idg, d->rg, d->rs,
-			kg_conf);
+			k);
 	if (!err)
-		err = la_gw_confirm_build(&gwc, d->suite, kg_conf, gw->idg,
-					  d->rg, d->rs, c);
-	memzero_explicit(kg_conf, sizeof(kg_conf));
+		err = la_gw_confirm_build(&gwc, d->suite, k, gw->idg, d->rg,
+					  d->rs, d->grant.sid, c);
+	if (!err)
+		err = la_derive(d->suite, LA_K_ACK, d->grant.sk, d->idd, d->rd,
+				d->rs, k);
+	if (!err)
+		err = la_ack_build(&ack, d->suite, k, d->idd, d->rd, d->rs);
+	memzero_explicit(k, sizeof(k));
 	if (err)
 		return la_err_counters[err];
 
@@ -362,13 +505,18 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 	d->sid = d->grant.sid;
 	memcpy(d->sk, d->grant.sk, LA_KEY_LEN);
 	d->since = now;
+	d->seen = now;
 	d->expires = now + (u64)d->grant.life * 60 * NSEC_PER_SEC;
 	d->session_addr = *from;
+	d->confirm = *c;
+	d->ack = ack;
+	d->ack_sent = now;
 	d->rx_ok++;
 	la_hs_clear(d);
 	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_RX_CONFIRM);
 	la_event(gw, LITEAUTH_EVENT_SESSION_UP, 0, d, from->ifindex);
+	la_out_radio(out, from, &ack, sizeof(ack), LITEAUTH_CNT_TX_ACK);
 	la_out_up(out, &gwc, sizeof(gwc), LITEAUTH_CNT_UP_GW_CONFIRM);
 	return 0;
 }
@@ -388,20 +536,16 @@ int la_gw_rx_radio(struct la_gw *gw, const struct la_addr *from,
 
 	now = gw->ops->now(gw);
 	spin_lock_bh(&gw->lock);
-	if (!la_iface_allow(gw, from->ifindex, now)) {
-		drop = LITEAUTH_CNT_DROP_RATE_IFACE;
-	} else {
-		switch (*(const u8 *)msg) {
-		case LITEAUTH_MSG_HELLO:
-			drop = la_rx_hello(gw, from, msg, now, &out);
-			break;
-		case LITEAUTH_MSG_CONFIRM:
-			drop = la_rx_confirm(gw, from, msg, now, &out);
-			break;
-		default:
-			drop = LITEAUTH_CNT_DROP_TYPE;
-			break;
-		}
+	switch (*(const u8 *)msg) {
+	case LITEAUTH_MSG_HELLO:
+		drop = la_rx_hello(gw, from, msg, now, &out);
+		break;
+	case LITEAUTH_MSG_CONFIRM:
+		drop = la_rx_confirm(gw, from, msg, now, &out);
+		break;
+	default:
+		drop = LITEAUTH_CNT_DROP_TYPE;
+		break;
 	}
 	spin_unlock_bh(&gw->lock);
 
@@ -409,64 +553,115 @@ int la_gw_rx_radio(struct la_gw *gw, const struct la_addr *from,
 	return drop ? la_drop(gw, drop) : 0;
 }
 
-static int la_rx_gw_key(struct la_gw *gw, const struct la_gw_key *m,
+static int la_rx_gw_key(struct la_gw *gw, const struct la_gw_key *m, u64 now,
 			struct la_out *out, struct netlink_ext_ack *extack)
 {
-	u8 kg_key[LA_KEY_LEN];
+	const struct la_limits *l = &gw->limits;
+	u32 ctr = la_get_be32(m->echo.ctr);
+	u8 kg_key[LA_KEY_LEN], k_conf[LA_KEY_LEN];
 	struct la_grant grant;
 	struct la_device *d;
+	struct la_addr to;
 	enum la_err err;
+	int drop;
 
+	drop = la_echo_check(gw, m->key.idd, &m->echo, now, &to);
+	if (drop) {
+		if (drop == LITEAUTH_CNT_DROP_LATE)
+			NL_SET_ERR_MSG(extack, "GW_KEY answers a HELLO older than the handshake timeout");
+		else
+			NL_SET_ERR_MSG(extack, "GW_KEY does not answer a HELLO this gateway relayed");
+		return -drop;
+	}
 	d = la_dev_find(gw, m->key.idd);
-	if (!d || d->state != LITEAUTH_STATE_WAIT_KEY) {
-		if (d && d->state == LITEAUTH_STATE_WAIT_CONFIRM) {
-			NL_SET_ERR_MSG(extack, "this handshake already has its GW_KEY");
-			return -LITEAUTH_CNT_DROP_DUPLICATE;
-		}
-		NL_SET_ERR_MSG(extack, "no handshake in progress for this device");
-		return -LITEAUTH_CNT_DROP_NO_HANDSHAKE;
+	if (d && d->state && ctr == d->ctr &&
+	    !memcmp(d->rd, m->echo.rd, LA_NONCE_LEN)) {
+		NL_SET_ERR_MSG(extack, "this handshake already has its GW_KEY");
+		return -LITEAUTH_CNT_DROP_DUPLICATE;
+	}
+	if (d && ctr <= d->ctr) {
+		NL_SET_ERR_MSG(extack, "GW_KEY for a CTR this device has used up");
+		return -LITEAUTH_CNT_DROP_STALE;
 	}
 
-	err = la_derive(la_suite(m), LA_KG_KEY, gw->kg, gw->idg, d->rg, m->rs,
-			kg_key);
+	err = la_derive(la_suite(m), LA_KG_KEY, gw->kg, gw->idg, m->echo.rg,
+			m->rs, kg_key);
 	if (!err)
-		err = la_gw_key_open(m, sizeof(*m), kg_key, d->rg, &grant);
+		err = la_gw_key_open(m, sizeof(*m), kg_key, &grant);
 	memzero_explicit(kg_key, sizeof(kg_key));
 	if (!err)
-		err = la_derive(d->suite, LA_K_CONF, grant.sk, d->idd, d->rd,
-				m->rs, d->k_conf);
+		err = la_derive(la_suite(m), LA_K_CONF, grant.sk, m->key.idd,
+				m->echo.rd, m->rs, k_conf);
 	if (err) {
 		memzero_explicit(&grant, sizeof(grant));
 		NL_SET_ERR_MSG(extack, "GW_KEY does not verify for this handshake");
 		return -la_err_counters[err];
 	}
 
-	d->grant = grant;
-	memzero_explicit(&grant, sizeof(grant));
-	memcpy(d->rs, m->rs, LA_NONCE_LEN);
-	d->key = m->key;
+	/* The server vouched for the HELLO: now the device has state. */
+	d = la_dev_get(gw, m->key.idd, now);
+	if (!d) {
+		drop = LITEAUTH_CNT_DROP_TABLE_FULL;
+		NL_SET_ERR_MSG(extack, "no room for another device");
+	} else if (!la_bucket_take(&d->bucket, now, l->rate_device,
+				   l->burst_device)) {
+		drop = LITEAUTH_CNT_DROP_RATE_DEVICE;
+		NL_SET_ERR_MSG(extack, "this device is over its handshake rate");
+		d->rx_drop++;
+		if (!d->limited)
+			la_event(gw, LITEAUTH_EVENT_RATE_LIMITED, 0, d,
+				 to.ifindex);
+		d->limited = true;
+	}
+	if (drop) {
+		memzero_explicit(&grant, sizeof(grant));
+		memzero_explicit(k_conf, sizeof(k_conf));
+		return -drop;
+	}
+
+	/* A fresher handshake replaces the one waiting for CONFIRM. */
+	la_hs_clear(d);
+	d->limited = false;
+	d->ctr = ctr;
 	d->state = LITEAUTH_STATE_WAIT_CONFIRM;
+	d->suite = la_suite(m);
+	d->started = now;
+	d->seen = now;
+	d->key_sent = now;
+	memcpy(d->rd, m->echo.rd, LA_NONCE_LEN);
+	memcpy(d->rg, m->echo.rg, LA_NONCE_LEN);
+	memcpy(d->rs, m->rs, LA_NONCE_LEN);
+	d->addr = to;
+	d->key = m->key;
+	d->grant = grant;
+	memcpy(d->k_conf, k_conf, LA_KEY_LEN);
+	memzero_explicit(&grant, sizeof(grant));
+	memzero_explicit(k_conf, sizeof(k_conf));
 	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_DOWN_GW_KEY);
-	la_out_radio(out, &d->addr, &d->key, LITEAUTH_CNT_TX_KEY);
+	la_out_radio(out, &d->addr, &d->key, sizeof(d->key),
+		     LITEAUTH_CNT_TX_KEY);
 	return 0;
 }
 
 static int la_rx_gw_reject(struct la_gw *gw, const struct la_gw_reject *m,
-			   struct netlink_ext_ack *extack)
+			   u64 now, struct netlink_ext_ack *extack)
 {
 	u8 kg_reject[LA_KEY_LEN];
-	struct la_device *d;
+	struct la_addr from;
 	enum la_err err;
+	int drop;
 
-	d = la_dev_find(gw, m->idd);
-	if (!d || d->state != LITEAUTH_STATE_WAIT_KEY ||
-	    memcmp(d->rg, m->rg, LA_NONCE_LEN)) {
-		NL_SET_ERR_MSG(extack, "no handshake in progress for this device and Rg");
-		return -LITEAUTH_CNT_DROP_NO_HANDSHAKE;
+	drop = la_echo_check(gw, m->idd, &m->echo, now, &from);
+	if (drop) {
+		if (drop == LITEAUTH_CNT_DROP_LATE)
+			NL_SET_ERR_MSG(extack, "GW_REJECT answers a HELLO older than the handshake timeout");
+		else
+			NL_SET_ERR_MSG(extack, "GW_REJECT does not answer a HELLO this gateway relayed");
+		return -drop;
 	}
-	err = la_derive(la_suite(m), LA_KG_REJECT, gw->kg, gw->idg, m->rg,
-			NULL, kg_reject);
+	err = la_derive(la_suite(m), LA_KG_REJECT, gw->kg, gw->idg,
+			m->echo.rg, NULL, kg_reject);
 	if (!err)
 		err = la_gw_reject_verify(m, sizeof(*m), kg_reject);
 	memzero_explicit(kg_reject, sizeof(kg_reject));
@@ -474,15 +669,10 @@ static int la_rx_gw_reject(struct la_gw *gw, const struct la_gw_reject *m,
 		NL_SET_ERR_MSG(extack, "GW_REJECT does not verify");
 		return -la_err_counters[err];
 	}
-
-	la_hs_clear(d);
-	/* The server refused this device: it gets no credit to try again
-	 * until its bucket refills.
-	 */
-	d->bucket.credit = 0;
-	la_changed(gw);
+	/* The server refused one HELLO: nothing verified changes. */
 	la_count(gw, LITEAUTH_CNT_DOWN_GW_REJECT);
-	la_event(gw, LITEAUTH_EVENT_REJECT, m->reason, d, d->addr.ifindex);
+	la_event_id(gw, LITEAUTH_EVENT_REJECT, m->reason, m->idd, 0,
+		    from.ifindex);
 	return 0;
 }
 
@@ -499,6 +689,14 @@ static int la_errno(int drop)
 		return -ENOKEY;
 	case LITEAUTH_CNT_DROP_CRYPTO:
 		return -EIO;
+	case LITEAUTH_CNT_DROP_STALE:
+		return -ESTALE;
+	case LITEAUTH_CNT_DROP_LATE:
+		return -ETIMEDOUT;
+	case LITEAUTH_CNT_DROP_TABLE_FULL:
+		return -ENOSPC;
+	case LITEAUTH_CNT_DROP_RATE_DEVICE:
+		return -EBUSY;
 	default:
 		return -EINVAL;
 	}
@@ -510,6 +708,7 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 	const u8 *m = msg;
 	struct la_out out = {};
 	enum la_err err;
+	u64 now;
 	int drop;
 
 	err = la_check(msg, len);
@@ -524,6 +723,7 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 		return -EINVAL;
 	}
 
+	now = gw->ops->now(gw);
 	spin_lock_bh(&gw->lock);
 	if (!gw->has_identity) {
 		NL_SET_ERR_MSG(extack, "the gateway's ID and key are not set");
@@ -532,9 +732,9 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 		NL_SET_ERR_MSG(extack, "message for another gateway ID");
 		drop = -LITEAUTH_CNT_DROP_NOT_OURS;
 	} else if (m[0] == LITEAUTH_MSG_GW_KEY) {
-		drop = la_rx_gw_key(gw, msg, &out, extack);
+		drop = la_rx_gw_key(gw, msg, now, &out, extack);
 	} else {
-		drop = la_rx_gw_reject(gw, msg, extack);
+		drop = la_rx_gw_reject(gw, msg, now, extack);
 	}
 	spin_unlock_bh(&gw->lock);
 
@@ -628,6 +828,7 @@ void la_gw_gc(struct la_gw *gw)
 	spin_lock_bh(&gw->lock);
 	hash_for_each_safe(gw->devices, bkt, tmp, d, node)
 		if (la_dev_expire(gw, d, now) &&
+		    now - d->seen >= (u64)LA_KNOWN_KEEP_MS * NSEC_PER_MSEC &&
 		    la_bucket_full(&d->bucket, now, l->rate_device,
 				   l->burst_device))
 			la_dev_free(gw, d);
@@ -706,6 +907,8 @@ void la_gw_init(struct la_gw *gw, const struct la_gw_ops *ops, void *priv)
 		.rate_iface = LA_RATE_IFACE_PER_MIN,
 		.burst_iface = LA_RATE_IFACE_BURST,
 		.pending_timeout_ms = LA_PENDING_TIMEOUT_MS,
+		.rate_unknown = LA_RATE_UNKNOWN_PER_MIN,
+		.burst_unknown = LA_RATE_UNKNOWN_BURST,
 	};
 	int i;
 
@@ -720,6 +923,9 @@ void la_gw_init(struct la_gw *gw, const struct la_gw_ops *ops, void *priv)
 		atomic64_set(&gw->counters[i], 0);
 	INIT_DELAYED_WORK(&gw->gc, la_gc_work);
 	get_random_once(&la_hash_key, sizeof(la_hash_key));
+	/* Answers to GW_HELLOs of an earlier gateway never verify. */
+	ops->random(gw, gw->cookie_key, sizeof(gw->cookie_key));
+	gw->epoch = ops->now(gw);
 }
 
 void la_gw_start_gc(struct la_gw *gw)
@@ -744,6 +950,7 @@ void la_gw_destroy(struct la_gw *gw)
 		la_dev_free(gw, d);
 	memzero_explicit(gw->kg, sizeof(gw->kg));
 	memzero_explicit(gw->kg_hello, sizeof(gw->kg_hello));
+	memzero_explicit(gw->cookie_key, sizeof(gw->cookie_key));
 	gw->has_identity = false;
 	spin_unlock_bh(&gw->lock);
 }

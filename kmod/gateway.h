@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The gateway's side of the protocol (Documentation/protocol.rst, "Through
- * a gateway"): a table of the devices it is handling, their handshakes in
- * progress and their sessions, driven by frames from the radio and by
- * messages from the daemon.
+ * a gateway" and "The gateway"): a table of the devices the server vouched
+ * for, each with its handshake waiting for CONFIRM and its session, driven
+ * by frames from the radio and by messages from the daemon. A HELLO makes
+ * no state: what its answer needs travels in GW_HELLO's CTX and comes back
+ * in GW_KEY's ECHO, authenticated by Rg.
  *
  * The gateway does not know how frames and messages travel: it calls the
  * struct la_gw_ops it was created with, which radio.c and netlink.c provide
@@ -60,9 +62,15 @@ struct la_limits {
 	u32 devices_max;
 	u32 rate_device;	/* HELLOs a minute, per device; 0: unlimited */
 	u32 burst_device;
-	u32 rate_iface;		/* frames a minute, per interface */
+	u32 rate_iface;		/* frames a minute per interface, of devices
+				 * the gateway knows
+				 */
 	u32 burst_iface;
 	u32 pending_timeout_ms;	/* how long a handshake may take */
+	u32 rate_unknown;	/* HELLOs a minute per interface, of devices
+				 * it does not know
+				 */
+	u32 burst_unknown;
 };
 
 /* A session or handshake, as a dump shows it. No key material. */
@@ -89,9 +97,12 @@ struct la_gw {
 	u8 idg[LA_ID_LEN];
 	u8 kg[LA_KEY_LEN];		/* never leaves the module */
 	u8 kg_hello[LA_KEY_LEN];	/* KDF(Kg, "LA1 gw hello", IDg) */
+	u8 cookie_key[LA_KEY_LEN];	/* Rg's key, random at init */
+	u64 epoch;			/* ops->now at init: CTX's time 0 */
 	struct {
 		int ifindex;
-		struct la_bucket bucket;
+		struct la_bucket bucket;	/* devices it knows */
+		struct la_bucket unknown;	/* devices it does not */
 	} ifaces[LA_IFACES_MAX];
 
 	atomic64_t counters[__LITEAUTH_CNT_MAX];

@@ -11,23 +11,39 @@
 #define LA_PENDING_TIMEOUT_MS_MIN	1000
 #define LA_PENDING_TIMEOUT_MS_MAX	300000
 
-/* Devices the gateway tracks at once: handshakes, sessions and rate
- * limiter state together (set). A flood of HELLOs from new IDs stops here.
+/* Devices the gateway tracks at once (set): only devices the server
+ * vouched for get an entry, so HELLOs from made-up IDs never fill it.
  */
 #define LA_DEVICES_MAX			4096
 
-/* HELLOs accepted per device: a sustained rate and a burst (set). A device
- * resends HELLO after 1, 2, 4 and 8 s, so 5 in a burst is one full retry
- * cycle; the rate allows a new handshake every 2 seconds.
+/* Handshakes accepted per device, that is GW_KEYs that opened: a sustained
+ * rate and a burst (set). Nothing unverified is charged to it.
  */
 #define LA_RATE_DEVICE_PER_MIN		30
 #define LA_RATE_DEVICE_BURST		5
 
-/* Frames accepted per bound interface (set): far above what one 802.15.4
- * channel carries in authentication traffic, far below what crypto costs.
+/* Frames accepted per bound interface from devices the gateway knows
+ * (set): far above what one 802.15.4 channel carries in authentication
+ * traffic, far below what crypto costs.
  */
-#define LA_RATE_IFACE_PER_MIN		(60 * 200)
+#define LA_RATE_IFACE_PER_MIN		(60 * 400)
 #define LA_RATE_IFACE_BURST		400
+
+/* HELLOs accepted per bound interface from devices the gateway does not
+ * know (set). One 2.4 GHz 802.15.4 channel carries at most about 420
+ * HELLO frames a second (benchmarks.rst); this passes half of that, so a
+ * flood of made-up IDs can never take the budget of known devices above.
+ */
+#define LA_RATE_UNKNOWN_PER_MIN		(60 * 200)
+#define LA_RATE_UNKNOWN_BURST		200
+
+/* KEY and ACK are resent to a device at most this often. */
+#define LA_RESEND_MIN_MS		500
+
+/* A device with no session nor handshake is still known (keeps its CTR
+ * and its budget class) this long after its last verified event.
+ */
+#define LA_KNOWN_KEEP_MS		(60 * 60 * 1000)
 
 /* How often expired handshakes and sessions are collected. */
 #define LA_GC_INTERVAL_MS		1000

@@ -40,6 +40,8 @@ static const struct nla_policy la_limits_policy[LITEAUTH_LIMIT_A_MAX + 1] = {
 	[LITEAUTH_LIMIT_A_BURST_IFACE] = { .type = NLA_U32 },
 	[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &la_timeout_range),
+	[LITEAUTH_LIMIT_A_RATE_UNKNOWN] = { .type = NLA_U32 },
+	[LITEAUTH_LIMIT_A_BURST_UNKNOWN] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy la_set_policy[LITEAUTH_A_MAX + 1] = {
@@ -90,7 +92,9 @@ static int la_put_limits(struct sk_buff *skb, const struct la_limits *l)
 	    nla_put_u32(skb, LITEAUTH_LIMIT_A_RATE_IFACE, l->rate_iface) ||
 	    nla_put_u32(skb, LITEAUTH_LIMIT_A_BURST_IFACE, l->burst_iface) ||
 	    nla_put_u32(skb, LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS,
-			l->pending_timeout_ms))
+			l->pending_timeout_ms) ||
+	    nla_put_u32(skb, LITEAUTH_LIMIT_A_RATE_UNKNOWN, l->rate_unknown) ||
+	    nla_put_u32(skb, LITEAUTH_LIMIT_A_BURST_UNKNOWN, l->burst_unknown))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -291,6 +295,12 @@ static int la_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (tb[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS])
 			l->pending_timeout_ms =
 				nla_get_u32(tb[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS]);
+		if (tb[LITEAUTH_LIMIT_A_RATE_UNKNOWN])
+			l->rate_unknown =
+				nla_get_u32(tb[LITEAUTH_LIMIT_A_RATE_UNKNOWN]);
+		if (tb[LITEAUTH_LIMIT_A_BURST_UNKNOWN])
+			l->burst_unknown =
+				nla_get_u32(tb[LITEAUTH_LIMIT_A_BURST_UNKNOWN]);
 		la_gw_set_limits(la_nl_gw, l);
 	}
 	return 0;

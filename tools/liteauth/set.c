@@ -4,7 +4,8 @@
  *   --bind IFNAME | --unbind IFNAME
  *   --gateway-id ID (--gateway-key-file F | --gateway-key-stdin)
  *   --limit NAME=VALUE ...   (devices-max, rate-device, burst-device,
- *                             rate-iface, burst-iface, pending-timeout-ms)
+ *                             rate-iface, burst-iface, pending-timeout-ms,
+ *                             rate-unknown, burst-unknown)
  * The gateway's key is read from a file or standard input, like every
  * key, and the module never gives it back.
  */
@@ -28,6 +29,8 @@ static const char *const la_limits[] = {
 	[LITEAUTH_LIMIT_A_RATE_IFACE] = "rate-iface",
 	[LITEAUTH_LIMIT_A_BURST_IFACE] = "burst-iface",
 	[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS] = "pending-timeout-ms",
+	[LITEAUTH_LIMIT_A_RATE_UNKNOWN] = "rate-unknown",
+	[LITEAUTH_LIMIT_A_BURST_UNKNOWN] = "burst-unknown",
 };
 
 /* The key: 32 hex digits in a file (warned if others can read it). */
@@ -113,7 +116,7 @@ int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 				    !strncmp(optarg, la_limits[j], eq - optarg))
 					break;
 			if (!eq || j == ARRAY_SIZE(la_limits))
-				return la_fail("--limit takes NAME=VALUE, NAME one of devices-max, rate-device, burst-device, rate-iface, burst-iface, pending-timeout-ms");
+				return la_fail("--limit takes NAME=VALUE, NAME one of devices-max, rate-device, burst-device, rate-iface, burst-iface, pending-timeout-ms, rate-unknown, burst-unknown");
 			limits[j] = strtoul(eq + 1, &end, 10);
 			if (*end || end == eq + 1)
 				return la_fail("--limit %s needs a number", la_limits[j]);

@@ -38,6 +38,8 @@ static const char *const la_counter_names[__LITEAUTH_CNT_MAX] = {
 	"drop-crypto", "drop-rate-device", "drop-rate-iface",
 	"drop-table-full", "drop-no-handshake", "drop-duplicate",
 	"drop-not-ours", "drop-no-identity", "drop-no-daemon", "drop-tx",
+	"tx-ack", "tx-ack-resend", "drop-stale", "drop-rate-unknown",
+	"drop-late",
 };
 
 static u64 la_u64(const struct nlattr *a)

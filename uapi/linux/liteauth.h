@@ -90,7 +90,7 @@ enum liteauth_counter {
 	LITEAUTH_CNT_TX_KEY,		/* KEY sent to a device */
 	LITEAUTH_CNT_TX_KEY_RESEND,	/* KEY resent for a repeated HELLO */
 	LITEAUTH_CNT_UP_GW_HELLO,	/* GW_HELLO relayed to the daemon */
-	LITEAUTH_CNT_UP_GW_HELLO_RESEND, /* ... again, for a repeated HELLO */
+	LITEAUTH_CNT_UP_GW_HELLO_RESEND, /* unused since protocol v2 */
 	LITEAUTH_CNT_UP_GW_CONFIRM,	/* GW_CONFIRM relayed to the daemon */
 	LITEAUTH_CNT_DOWN_GW_KEY,	/* GW_KEY opened: SK installed */
 	LITEAUTH_CNT_DOWN_GW_REJECT,	/* GW_REJECT verified */
