@@ -65,7 +65,7 @@ UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
 	$(B)/tests/test_vectors.o $(B)/tests/store_test.o \
 	$(B)/tests/server_test.o $(B)/tests/relay_test.o $(B)/tests/kunit.o
-FUZZ_TARGETS := $(B)/fuzz/proto_fuzz
+FUZZ_TARGETS := $(B)/fuzz/proto_fuzz $(B)/fuzz/server_fuzz
 # The protocol on the device's crypto: one AES block function (tools/device).
 DEVICE_SRCS := kmod/proto.c tools/device/la_device.c \
 	tools/device/crypto_block.c tools/device/aes.c
@@ -146,6 +146,7 @@ $(B)/tools/liteauth: $(CLI_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
 # The device simulator: the device library on OpenSSL, over UDP.
 $(B)/tools/liteauth-devsim: tools/devsim/devsim.c tools/device/la_device.c \
 		$(B)/lib/libliteauth.a | $(B)/.debs
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/device -o $@ \
 		$(filter %.c %.a,$^) $(LDLIBS_CRYPTO)
 
@@ -168,12 +169,14 @@ $(B)/tests/%.o: tests/lib/%.c | $(B)/.debs
 # The protocol suite again, on the device's crypto (C99, no heap), with the
 # known answers of AES and CMAC, under the sanitizers.
 $(B)/tests/unit-block: $(BLOCK_TEST_SRCS) $(DEVICE_SRCS) | $(B)/.debs
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=c99 -Wall -Wextra -Werror -Wno-unused-parameter \
 		$(SAN) -Iuapi -Ikmod -Itools/lib -Itools/device -Itests/unit \
 		-o $@ $(BLOCK_TEST_SRCS) $(DEVICE_SRCS)
 
 # The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 $(B)/tests/unit-san: $(UNIT_SRCS) $(LIB_SRCS) $(STORE_SRCS) | $(B)/.debs
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) -Wno-unused-parameter $(SAN) -Itests/unit \
 		-o $@ $(UNIT_SRCS) $(LIB_SRCS) $(STORE_SRCS) $(LDLIBS_DB) \
 		$(LDLIBS_CRYPTO)
@@ -190,6 +193,14 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(B)/.debs-fuzz
 	clang -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter \
 		-o $@ $< $(LIB_SRCS) $(LDLIBS_CRYPTO)
+
+# The server's state machine, on a key store of its own (server_fuzz.c).
+$(B)/fuzz/server_fuzz: tests/fuzz/server_fuzz.c $(LIB_SRCS) $(STORE_SRCS) \
+		| $(B)/.debs-fuzz
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter \
+		-o $@ $< $(LIB_SRCS) $(STORE_SRCS) $(LDLIBS_DB) $(LDLIBS_CRYPTO)
 
 # DTLS 1.2 PSK over memory BIOs, the benchmarks' peer (tests/bench).
 $(B)/tests/dtls12: tests/bench/dtls12.c | $(B)/.debs
@@ -217,8 +228,8 @@ cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
 		$(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
 		$(B)/tools/liteauth-devsim
 
-device:
-	@tests/run-ktap.sh device "" tests/device/m0plus.sh
+device: $(B)/tools/liteauth-devsim
+	@tests/run-ktap.sh device "" tests/device/run.sh
 
 kunit:
 	@tests/uml/kunit.sh $(KERNELS)

@@ -18,18 +18,35 @@
  *   liteauth-devsim radio --interface IF --pan PAN --gateway SHORT
  *       --master F --count N [options]
  *   options: [--first ID] [--concurrency C] [--loss PERCENT]
- *       [--wrong-key K] [--replay] [--timeout SECONDS] [--verbose]
+ *       [--wrong-key K] [--replay] [--timeout SECONDS] [--state FILE]
+ *       [--verbose]
  *
  * Device i has the ID first + i and the key CMAC(master, ID), so the two
  * commands agree without any file per device. The first K devices of
  * --wrong-key use another key and must fail. --loss drops that share of
- * the datagrams each way. --replay plays an attacker who resends each
- * authenticated device's HELLO: the answer must be a fresh KEY, never the
- * one the device got. The closing line counts devices authenticated and
- * failed, HELLO resends, bytes each way and handshakes per second (and
- * replays answered, and with --loss the CONFIRMs it dropped: the protocol
- * does not acknowledge CONFIRM, so the gateway or server never establishes
- * those sessions and the device finds out only when it next talks).
+ * the datagrams each way. A device is authenticated when its ACK
+ * verifies.
+ *
+ * Each device's handshake counter (CTR) must grow from run to run, as the
+ * server refuses a HELLO whose CTR is not above the last it accepted. A
+ * device starts from the Unix time in seconds, which is enough while it
+ * averages under one handshake a second since the simulator first ran.
+ * With --state FILE, FILE keeps every device's last CTR, and a device
+ * starts from it when it is above the time: FILE is read at the start (a
+ * missing FILE is created; a damaged one is an error), written with each
+ * device's CTR reserved 64 ahead before any HELLO goes out (as
+ * protocol.rst allows) and again whenever a device passes its reserve,
+ * and with the CTRs actually used at the end; each write goes to a
+ * temporary file, flushed to disk and renamed over FILE.
+ *
+ * --replay plays an attacker who resends the HELLO of each authenticated
+ * device's handshake: it must get no new session key, so the answer is
+ * nothing (the HELLO is stale) or the KEY the device already got (a
+ * repeat), never a fresh KEY. The closing line counts devices
+ * authenticated and failed, HELLO resends, bytes each way, handshakes per
+ * second, CONFIRMs resent and handshakes given up waiting for ACK (and the
+ * replays' answers, the CONFIRMs that --loss dropped, which were resent,
+ * and corrupt frames heard on the radio).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +54,7 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <netdb.h>
+#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +74,20 @@ struct simdev {
 	struct sim *sim;
 	u16 short_addr;		/* on the radio */
 	u32 started;
-	bool done, ok, replayed;
+	u32 reserved;		/* --state: the CTR FILE holds for it now */
+	bool done, ok, replayed, counted;
 	struct la_key key;	/* the KEY it got, to compare replays with */
-	struct la_hello hello;	/* its first HELLO, for the replay */
+	struct la_hello hello;	/* its last HELLO, for the replay */
 };
+
+/* --state: a device's last CTR, as FILE holds it. */
+struct ctr_entry {
+	u64 id;
+	u32 ctr;
+};
+
+/* CTRs reserved in FILE ahead of use, so that it is written rarely. */
+#define CTR_BLOCK 64u
 
 struct sim {
 	int fd;
@@ -68,12 +96,17 @@ struct sim {
 	u8 seq;
 	unsigned int loss;	/* percent */
 	bool verbose;
-	unsigned int replays_fresh, replays_stale;
-	unsigned int confirms_lost;	/* nothing resends a CONFIRM */
+	unsigned int replays, replays_fresh, replays_old;
+	unsigned int confirms_lost;	/* dropped by --loss, then resent */
 	unsigned int bad_fcs;		/* radio: frames heard corrupt */
 	u64 sent, received, bytes_out, bytes_in;
 	struct simdev *devs;
 	unsigned int n;
+	u64 first;			/* the first device's ID */
+	const char *state;		/* --state FILE, or NULL */
+	struct ctr_entry *others;	/* FILE's other devices, by ID */
+	size_t nothers;
+	bool state_failed;		/* a write failed: said once */
 };
 
 static u32 now_ms(void)
@@ -121,7 +154,7 @@ static void sim_send(void *arg, const u8 *msg, size_t len)
 
 	s->bytes_out += len;
 	s->sent++;
-	if (sd->d.hellos == 1 && msg[0] == LITEAUTH_MSG_HELLO)
+	if (msg[0] == LITEAUTH_MSG_HELLO)
 		memcpy(&sd->hello, msg, sizeof(sd->hello));
 	if (lost(s)) {
 		if (msg[0] == LITEAUTH_MSG_CONFIRM)
@@ -181,6 +214,14 @@ static void sim_random(void *arg, u8 *buf, size_t len)
 		abort();
 }
 
+static void hex_id(char *out, const u8 *id)
+{
+	int i;
+
+	for (i = 0; i < LA_ID_LEN; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
 static void sim_established(void *arg, const struct la_grant *g)
 {
 	struct simdev *sd = arg;
@@ -189,19 +230,33 @@ static void sim_established(void *arg, const struct la_grant *g)
 	sd->replayed = false;
 	if (sd->sim->verbose) {
 		char id[17];
-		int i;
 
-		for (i = 0; i < LA_ID_LEN; i++)
-			sprintf(id + 2 * i, "%02x", sd->d.idd[i]);
-		printf("device %s authenticated: sid %u, life %u min, %u ms, %u resends\n",
+		hex_id(id, sd->d.idd);
+		printf("device %s authenticated: sid %u, life %u min, %u ms, %u resends, %u CONFIRMs resent, CTR %u\n",
 		       id, g->sid, g->life, now_ms() - sd->started,
-		       sd->d.retransmits);
+		       sd->d.retransmits, sd->d.confirm_retransmits,
+		       sd->d.ctr);
 	}
+}
+
+static int state_write(struct sim *s, bool reserved);
+
+/* A CTR is used only once FILE holds it, or one above it. */
+static int sim_save_ctr(void *arg, u32 ctr)
+{
+	struct simdev *sd = arg;
+
+	if (!sd->sim->state || ctr <= sd->reserved)
+		return 0;
+	sd->reserved = ctr > UINT32_MAX - CTR_BLOCK ? UINT32_MAX :
+		       ctr + CTR_BLOCK;
+	return state_write(sd->sim, true);
 }
 
 static const struct la_device_ops sim_ops = {
 	.send = sim_send,
 	.random = sim_random,
+	.save_ctr = sim_save_ctr,
 	.established = sim_established,
 };
 
@@ -213,7 +268,7 @@ static int usage(void)
 		"       liteauth-devsim radio --interface IF --pan PAN --gateway SHORT\n"
 		"           --master F --count N [options]\n"
 		"options: [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
-		"         [--replay] [--timeout SECONDS] [--verbose]\n");
+		"         [--replay] [--timeout SECONDS] [--state FILE] [--verbose]\n");
 	return 2;
 }
 
@@ -287,6 +342,204 @@ static void device_id_key(const u8 *first, const u8 *master, u32 i, u8 *id,
 	la_crypto_cmac(LITEAUTH_SUITE_AES128, master, id, LA_ID_LEN, mac);
 	memcpy(key, mac, LA_KEY_LEN);
 	memzero_explicit(mac, sizeof(mac));
+}
+
+static u64 id_u64(const u8 *id)
+{
+	u64 v = 0;
+	int b;
+
+	for (b = 0; b < LA_ID_LEN; b++)
+		v = v << 8 | id[b];
+	return v;
+}
+
+static int ctr_entry_cmp(const void *a, const void *b)
+{
+	const struct ctr_entry *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+#define STATE_HEADER "# liteauth-devsim state 1: device ID, last CTR used\n"
+
+static int state_damaged(const char *path, unsigned int line, FILE *f)
+{
+	fprintf(stderr, "liteauth-devsim: state file %s is damaged at line %u (each line wants: ID CTR); fix it, or remove it to start every device from the Unix time\n",
+		path, line);
+	fclose(f);
+	return -1;
+}
+
+/*
+ * Reads --state FILE: each device's last CTR, sorted by ID. A missing FILE
+ * is no error (every device is new to it); anything else that is not a
+ * whole, well-formed file is.
+ */
+static int state_load(const char *path, struct ctr_entry **out, size_t *n)
+{
+	struct ctr_entry *e = NULL;
+	size_t cap = 0, i;
+	unsigned int line = 0;
+	char text[128];
+	FILE *f;
+
+	*out = NULL;
+	*n = 0;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "liteauth-devsim: cannot read state file %s: %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	while (fgets(text, sizeof(text), f)) {
+		unsigned long long ctr;
+		u8 id[LA_ID_LEN];
+		char *end, *nl;
+
+		line++;
+		nl = strchr(text, '\n');
+		if (line == 1) {
+			if (strcmp(text, STATE_HEADER))
+				goto damaged;
+			continue;
+		}
+		/* Every line whole: a cut one could hold a smaller CTR. */
+		if (!nl || nl - text < 18 || text[16] != ' ')
+			goto damaged;
+		text[16] = *nl = '\0';
+		if (parse_hex(text, id, LA_ID_LEN) || text[17] < '0' ||
+		    text[17] > '9')
+			goto damaged;
+		errno = 0;
+		ctr = strtoull(text + 17, &end, 10);
+		if (errno || *end || ctr > UINT32_MAX)
+			goto damaged;
+		if (*n == cap) {
+			struct ctr_entry *bigger;
+
+			cap = cap ? 2 * cap : 1024;
+			bigger = realloc(e, cap * sizeof(*e));
+			if (!bigger) {
+				free(e);
+				fclose(f);
+				fprintf(stderr, "liteauth-devsim: out of memory\n");
+				return -1;
+			}
+			e = bigger;
+		}
+		e[*n].id = id_u64(id);
+		e[(*n)++].ctr = (u32)ctr;
+	}
+	if (ferror(f) || !line) {
+		free(e);
+		return state_damaged(path, line + 1, f);
+	}
+	fclose(f);
+	if (*n)
+		qsort(e, *n, sizeof(*e), ctr_entry_cmp);
+	for (i = 1; i < *n; i++) {
+		if (e[i].id == e[i - 1].id) {
+			fprintf(stderr, "liteauth-devsim: state file %s is damaged: device %016llx is in it twice\n",
+				path, (unsigned long long)e[i].id);
+			free(e);
+			return -1;
+		}
+	}
+	*out = e;
+	return 0;
+damaged:
+	free(e);
+	return state_damaged(path, line, f);
+}
+
+/* The CTR --state FILE holds for @id, or false if it has none. */
+static bool state_lookup(const struct ctr_entry *e, size_t n, u64 id,
+			 u32 *ctr)
+{
+	struct ctr_entry key = { .id = id };
+	const struct ctr_entry *hit;
+
+	hit = n ? bsearch(&key, e, n, sizeof(*e), ctr_entry_cmp) : NULL;
+	if (hit)
+		*ctr = hit->ctr;
+	return hit;
+}
+
+static void state_line(FILE *f, u64 id, u32 ctr)
+{
+	fprintf(f, "%016llx %u\n", (unsigned long long)id, ctr);
+}
+
+/*
+ * Writes --state FILE: the other devices it held, and ours with what they
+ * reserved (@reserved) or the last CTR they used. A temporary file in the
+ * same directory, flushed to disk, then renamed over FILE: FILE is always
+ * either the old one or the new one, whole.
+ */
+static int state_write(struct sim *s, bool reserved)
+{
+	char *tmp = NULL, *dir;
+	u64 last = s->first + s->n - 1;
+	size_t j = 0;
+	unsigned int i;
+	FILE *f;
+	int fd, dfd, err = 0;
+
+	if (asprintf(&tmp, "%s.XXXXXX", s->state) < 0) {
+		tmp = NULL;
+		goto fail;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		goto fail;
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		errno = err;
+		goto fail;
+	}
+	fputs(STATE_HEADER, f);
+	for (; j < s->nothers && s->others[j].id < s->first; j++)
+		state_line(f, s->others[j].id, s->others[j].ctr);
+	for (i = 0; i < s->n; i++)
+		state_line(f, s->first + i, reserved ? s->devs[i].reserved :
+						       s->devs[i].d.ctr);
+	for (; j < s->nothers; j++)
+		if (s->others[j].id > last)
+			state_line(f, s->others[j].id, s->others[j].ctr);
+	if (fflush(f) || fsync(fileno(f)))
+		err = errno;
+	if (fclose(f) && !err)
+		err = errno;
+	if (!err && rename(tmp, s->state))
+		err = errno;
+	if (err) {
+		unlink(tmp);
+		errno = err;
+		goto fail;
+	}
+	/* And the rename itself, to disk (tmp is FILE's name and more). */
+	strcpy(tmp, s->state);
+	dir = dirname(tmp);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(tmp);
+	return 0;
+fail:
+	if (!s->state_failed)
+		fprintf(stderr, "liteauth-devsim: cannot write state file %s: %s\n",
+			s->state, strerror(errno));
+	free(tmp);
+	s->state_failed = true;
+	return -1;
 }
 
 static int connect_to(const char *spec)
@@ -370,17 +623,39 @@ static int radio_open(const char *ifname)
 /* Device IDs run from --first up, so an ID is its own index. */
 static struct simdev *find(struct sim *s, const u8 *idd)
 {
-	u64 first = 0, v = 0;
-	int b;
+	u64 v = id_u64(idd) - s->first;
 
-	if (!s->n)
-		return NULL;
-	for (b = 0; b < LA_ID_LEN; b++) {
-		first = first << 8 | s->devs[0].d.idd[b];
-		v = v << 8 | idd[b];
-	}
-	v -= first;
 	return v < s->n ? &s->devs[v] : NULL;
+}
+
+/* A device that could not start a handshake: failed, and said why. */
+static void start_failed(struct simdev *sd, int err)
+{
+	char id[17];
+
+	sd->done = true;
+	hex_id(id, sd->d.idd);
+	fprintf(stderr, "liteauth-devsim: device %s: no new handshake: %s\n",
+		id, err == LA_DEVICE_ECTR ? "its CTR is spent" :
+		err == LA_DEVICE_ESAVE ? "its CTR could not be kept" :
+		la_strerror(err));
+}
+
+/* A replayed HELLO's answer: the old KEY (a repeat), or a fresh one. */
+static void replay_answer(struct sim *s, struct simdev *sd, const u8 *msg)
+{
+	if (memcmp(msg, &sd->key, sizeof(sd->key)))
+		s->replays_fresh++;
+	else
+		s->replays_old++;
+	sd->replayed = false;
+}
+
+/* KEY and ACK are what devices take; anything else heard is not. */
+static bool for_devices(const u8 *msg, size_t len)
+{
+	return msg && len && len == la_msg_len(msg[0]) &&
+	       (msg[0] == LITEAUTH_MSG_KEY || msg[0] == LITEAUTH_MSG_ACK);
 }
 
 int main(int argc, char **argv)
@@ -399,6 +674,7 @@ int main(int argc, char **argv)
 		{ "interface", required_argument, NULL, 'i' },
 		{ "pan", required_argument, NULL, 'p' },
 		{ "gateway", required_argument, NULL, 'g' },
+		{ "state", required_argument, NULL, 'S' },
 		{}
 	};
 	u8 master[LA_KEY_LEN], first[LA_ID_LEN] = { 0x00, 0x12, 0x4b, 0, 0,
@@ -407,6 +683,7 @@ int main(int argc, char **argv)
 	bool replay = false;
 	unsigned int count = 0, conc = 64, wrong = 0, timeout = 60, i;
 	unsigned int active = 0, next = 0, finished = 0, ok = 0, resends = 0;
+	unsigned int confirm_resends = 0, ack_timeouts = 0;
 	struct sim s = {};
 	u32 t0;
 	int o;
@@ -460,6 +737,9 @@ int main(int argc, char **argv)
 		case 'g':
 			s.gateway = number("gateway", optarg, 0, 0xfffd);
 			break;
+		case 'S':
+			s.state = optarg;
+			break;
 		default:
 			return usage();
 		}
@@ -500,20 +780,40 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s.n = count;
+	s.first = id_u64(first);
+	if (s.first + (count - 1) < s.first) {
+		fprintf(stderr, "liteauth-devsim: --count %u from --first %016llx runs past the last ID\n",
+			count, (unsigned long long)s.first);
+		return 2;
+	}
+	if (s.state && state_load(s.state, &s.others, &s.nothers))
+		return 1;
 	s.devs = calloc(count, sizeof(*s.devs));
 	if (!s.devs)
 		return 1;
 	for (i = 0; i < count; i++) {
 		u8 id[LA_ID_LEN], key[LA_KEY_LEN];
+		u32 ctr, kept;
 
 		device_id_key(first, master, i, id, key);
 		if (i < wrong)
 			key[0] ^= 0xff;
+		/* The time, which grows by itself, or FILE's CTR if above. */
+		ctr = (u32)time(NULL);
+		if (state_lookup(s.others, s.nothers, s.first + i, &kept) &&
+		    kept > ctr)
+			ctr = kept;
 		s.devs[i].sim = &s;
 		s.devs[i].short_addr = (u16)(0x1000 + i);
-		la_device_init(&s.devs[i].d, id, key, &sim_ops, &s.devs[i]);
+		s.devs[i].reserved = ctr > UINT32_MAX - CTR_BLOCK ?
+				     UINT32_MAX : ctr + CTR_BLOCK;
+		la_device_init(&s.devs[i].d, id, key, ctr, &sim_ops,
+			       &s.devs[i]);
 		memzero_explicit(key, sizeof(key));
 	}
+	/* Every device's first CTRs are on file before any HELLO goes out. */
+	if (s.state && state_write(&s, true))
+		return 1;
 
 	t0 = now_ms();
 	while (finished < count) {
@@ -523,8 +823,13 @@ int main(int argc, char **argv)
 		ssize_t n;
 
 		while (active < conc && next < count) {
-			s.devs[next].started = now;
-			la_device_start(&s.devs[next].d, now);
+			struct simdev *sd = &s.devs[next];
+			int err;
+
+			sd->started = now;
+			err = la_device_start(&sd->d, now);
+			if (err)
+				start_failed(sd, err);
 			next++;
 			active++;
 		}
@@ -536,29 +841,26 @@ int main(int argc, char **argv)
 
 			if (s.radio)
 				msg = radio_payload(&s, frame, n, &len);
-			if (!msg || len != LITEAUTH_KEY_LEN ||
-			    msg[0] != LITEAUTH_MSG_KEY)
-				continue;	/* not a KEY: ours, or others' */
+			if (!for_devices(msg, len))
+				continue;	/* ours, or others' */
 			s.received++;
 			s.bytes_in += len;
 			sd = find(&s, ((const struct la_key *)msg)->idd);
 			if (!sd)
 				continue;
-			if (sd->replayed) {
+			if (sd->replayed && msg[0] == LITEAUTH_MSG_KEY) {
 				/* The answer to the attacker's replay. */
-				if (memcmp(msg, &sd->key, sizeof(sd->key)))
-					s.replays_fresh++;
-				else
-					s.replays_stale++;
-				sd->replayed = false;
+				replay_answer(&s, sd, msg);
 				continue;
 			}
 			if (lost(&s) || sd->done)
 				continue;
-			memcpy(&sd->key, msg, sizeof(sd->key));
-			la_device_rx(&sd->d, msg, len, now_ms());
+			if (!la_device_rx(&sd->d, msg, len, now_ms()) &&
+			    msg[0] == LITEAUTH_MSG_KEY)
+				memcpy(&sd->key, msg, sizeof(sd->key));
 			if (sd->ok && replay) {
 				sd->replayed = true;
+				s.replays++;
 				s.bytes_out += sizeof(sd->hello);
 				if (s.radio)
 					radio_send(&s, sd->short_addr,
@@ -572,11 +874,16 @@ int main(int argc, char **argv)
 		now = now_ms();
 		for (i = 0; i < next; i++) {
 			struct simdev *sd = &s.devs[i];
+			int err;
 
-			if (sd->done && sd->d.state != LA_DEVICE_IDLE) {
+			if (sd->done && !sd->counted) {
 				/* Finished: out of the loop for good. */
+				sd->counted = true;
 				sd->d.state = LA_DEVICE_IDLE;
+				memzero_explicit(&sd->d.hs, sizeof(sd->d.hs));
 				resends += sd->d.retransmits;
+				confirm_resends += sd->d.confirm_retransmits;
+				ack_timeouts += sd->d.ack_timeouts;
 				finished++;
 				active--;
 				ok += sd->ok;
@@ -588,17 +895,17 @@ int main(int argc, char **argv)
 				sd->done = true;	/* counted next round */
 				if (s.verbose) {
 					char id[17];
-					int b;
 
-					for (b = 0; b < LA_ID_LEN; b++)
-						sprintf(id + 2 * b, "%02x",
-							sd->d.idd[b]);
-					printf("device %s failed: no KEY in %u s, %u HELLOs\n",
-					       id, timeout, sd->d.hellos);
+					hex_id(id, sd->d.idd);
+					printf("device %s failed: not authenticated in %u s: %u handshakes, %u given up waiting for ACK\n",
+					       id, timeout, sd->d.hellos,
+					       sd->d.ack_timeouts);
 				}
 				continue;
 			}
-			la_device_tick(&sd->d, now);
+			err = la_device_tick(&sd->d, now);
+			if (err)
+				start_failed(sd, err);
 		}
 	}
 	{
@@ -621,35 +928,40 @@ int main(int argc, char **argv)
 
 					if (s.radio)
 						msg = radio_payload(&s, frame, n, &len);
-					if (!msg || len != LITEAUTH_KEY_LEN)
+					if (!for_devices(msg, len) ||
+					    msg[0] != LITEAUTH_MSG_KEY)
 						continue;
 					sd = find(&s, ((const struct la_key *)msg)->idd);
-					if (!sd || !sd->replayed)
-						continue;
-					sd->replayed = false;
-					if (memcmp(msg, &sd->key, sizeof(sd->key)))
-						s.replays_fresh++;
-					else
-						s.replays_stale++;
+					if (sd && sd->replayed)
+						replay_answer(&s, sd, msg);
 				}
 			}
 		}
-		printf("%u authenticated, %u failed, %u resends, %llu bytes sent, %llu received, %.1f handshakes/s",
+		printf("%u authenticated, %u failed, %u resends, %llu bytes sent, %llu received, %.1f handshakes/s, %u CONFIRMs resent, %u gave up waiting for ACK",
 		       ok, count - ok, resends,
 		       (unsigned long long)s.bytes_out,
 		       (unsigned long long)s.bytes_in,
-		       secs > 0 ? ok / secs : 0.0);
+		       secs > 0 ? ok / secs : 0.0, confirm_resends,
+		       ack_timeouts);
 		if (replay)
-			printf(", %u replays answered with a fresh KEY, %u with the old one",
-			       s.replays_fresh, s.replays_stale);
+			printf(", %u replays: %u unanswered, %u answered with the old KEY, %u with a fresh KEY",
+			       s.replays,
+			       s.replays - s.replays_old - s.replays_fresh,
+			       s.replays_old, s.replays_fresh);
 		if (s.loss)
 			printf(", %u CONFIRMs lost", s.confirms_lost);
 		if (s.bad_fcs)
 			printf(", %u corrupt frames heard", s.bad_fcs);
 		printf("\n");
 	}
+	/* The CTRs used, for the next run; a failed write was said. */
+	if (s.state && state_write(&s, false))
+		ok = 0;
+	for (i = 0; i < count; i++)
+		memzero_explicit(&s.devs[i].d, sizeof(s.devs[i].d));
 	free(s.devs);
+	free(s.others);
 	close(s.fd);
 	la_crypto_exit();
-	return ok == count - wrong && !s.replays_stale ? 0 : 1;
+	return ok == count - wrong && !s.replays_fresh ? 0 : 1;
 }
