@@ -5,8 +5,9 @@
  * One event loop (epoll) over the UDP sockets it listens on, a signalfd
  * (SIGTERM and SIGINT stop it cleanly, SIGHUP reloads its configuration)
  * and a timerfd that expires old handshakes and sessions every second.
- * Each datagram goes to the server (server.c), whose answer, if any, goes
- * back to the sender.
+ * Each datagram goes to the server (server.c), whose answer, if any (KEY
+ * or ACK to a direct device, GW_KEY or GW_REJECT to a gateway), goes back
+ * to the sender.
  *
  * In the server role it serves direct devices and remote gateways over UDP
  * and, unless told --no-netlink, the local liteauth.ko over generic
@@ -153,7 +154,13 @@ static void la_conf_defaults(struct la_conf *c)
 		.burst_device = 5,
 		.rate_global = 60 * 10000,
 		.burst_global = 10000,
+		.rate_unknown = 60 * 5000,
+		.burst_unknown = 5000,
+		.rate_gateway = 60 * 100,
+		.burst_gateway = 100,
+		.audit_interval = 60,
 		.audit_keep = 1000000,
+		.audit_refusals_keep = 100000,
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -191,6 +198,11 @@ static int la_conf_set(struct la_conf *c, const char *key, const char *val,
 		{ "burst-device", &c->limits.burst_device, 0, 1 << 24 },
 		{ "rate-global", &c->limits.rate_global, 0, 1 << 30 },
 		{ "burst-global", &c->limits.burst_global, 0, 1 << 24 },
+		{ "rate-unknown", &c->limits.rate_unknown, 0, 1 << 30 },
+		{ "burst-unknown", &c->limits.burst_unknown, 0, 1 << 24 },
+		{ "rate-gateway", &c->limits.rate_gateway, 0, 1 << 30 },
+		{ "burst-gateway", &c->limits.burst_gateway, 0, 1 << 24 },
+		{ "audit-interval", &c->limits.audit_interval, 1, 3600 },
 	};
 	u32 v;
 	size_t i;
@@ -238,6 +250,10 @@ static int la_conf_set(struct la_conf *c, const char *key, const char *val,
 		if (la_parse_u32(val, 1, 0xffffffffu, &v))
 			goto bad_value;
 		c->limits.audit_keep = v;
+	} else if (!strcmp(key, "audit-refusals-keep")) {
+		if (la_parse_u32(val, 1, 0xffffffffu, &v))
+			goto bad_value;
+		c->limits.audit_refusals_keep = v;
 	} else {
 		snprintf(err, errlen, "unknown setting '%s'", key);
 		return -1;
@@ -486,8 +502,14 @@ static void la_on_signal(struct la_daemon *d)
 			       d->conf_path);
 			continue;
 		}
-		d->srv.limits = c.limits;
 		d->conf.limits = c.limits;
+		if (d->relaying) {
+			la_msg(LOG_NOTICE, "reloaded %s", d->conf_path);
+			continue;
+		}
+		d->srv.limits = c.limits;
+		/* Devices re-provisioned meanwhile: their new key and CTR. */
+		la_server_resync(&d->srv);
 		la_msg(LOG_NOTICE, "reloaded %s", d->conf_path);
 	}
 }
@@ -626,7 +648,7 @@ static void la_teardown(struct la_daemon *d)
 	for (i = 0; d->relaying && i < d->conf.nupstream; i++)
 		close(d->upfd[i]);
 	la_nl_close(d->nl);
-	if (d->srv.pending)
+	if (d->srv.sessions)	/* writes what is left to write */
 		la_server_destroy(&d->srv);
 	la_store_close(d->store);
 	if (d->lockfd > 0)
@@ -773,6 +795,11 @@ int main(int argc, char **argv)
 		}
 		la_server_commit(&d.srv);
 	}
+	/* The last summaries of refusals are written before the counters
+	 * are told, so that they count what writing them cost.
+	 */
+	if (!d.relaying && d.srv.sessions)
+		la_server_destroy(&d.srv);
 	for (i = 0; !d.relaying && i < LA_SRV_MAX; i++)
 		if (d.srv.counters[i])
 			la_msg(LOG_INFO, "%s: %llu", la_server_counter_name(i),

@@ -17,6 +17,7 @@ static const char *const la_names[LA_RELAY_MAX] = {
 	[LA_RELAY_DOWN] = "relayed-down",
 	[LA_RELAY_GAVE_UP] = "gave-up",
 	[LA_RELAY_DROP] = "dropped",
+	[LA_RELAY_EVICTED] = "evicted",
 };
 
 const char *la_relay_counter_name(enum la_relay_counter c)
@@ -44,27 +45,34 @@ static struct la_relay_entry *la_find(struct la_relay *r, const u8 *idd)
 	return NULL;
 }
 
-/* The oldest entry goes when there is no room: it is the likeliest lost. */
+/*
+ * A free entry, or the oldest unanswered one (given up), or the oldest
+ * answered one (evicted): an answered handshake is worth more.
+ */
 static struct la_relay_entry *la_slot(struct la_relay *r)
 {
-	struct la_relay_entry *oldest = &r->pending[0];
+	struct la_relay_entry *oldest[2] = { NULL, NULL };
 	int i;
 
 	for (i = 0; i < LA_RELAY_PENDING_MAX; i++) {
-		if (!r->pending[i].used)
-			return &r->pending[i];
-		if (r->pending[i].started < oldest->started)
-			oldest = &r->pending[i];
-	}
-	r->counters[LA_RELAY_GAVE_UP]++;
-	return oldest;
-}
+		struct la_relay_entry *e = &r->pending[i];
+		struct la_relay_entry **o = &oldest[e->answered];
 
+		if (!e->used)
+			return e;
+		if (!*o || e->started < (*o)->started)
+			*o = e;
+	}
+	r->counters[oldest[0] ? LA_RELAY_GAVE_UP : LA_RELAY_EVICTED]++;
+	return oldest[0] ?: oldest[1];
+}
 
 void la_relay_from_module(struct la_relay *r, const void *msg, size_t len)
 {
 	const struct la_gw_hello *h = msg;
+	const struct la_gw_confirm *c = msg;
 	struct la_relay_entry *e;
+	unsigned int up = r->current;
 	u64 now;
 
 	if (la_check(msg, len) ||
@@ -73,21 +81,25 @@ void la_relay_from_module(struct la_relay *r, const void *msg, size_t len)
 		r->counters[LA_RELAY_DROP]++;
 		return;
 	}
+	/* The server this device's handshake is with, if there is one. */
+	e = la_find(r, h->type == LITEAUTH_MSG_GW_HELLO ? h->hello.idd :
+						       c->confirm.idd);
+	if (e)
+		up = e->up;
 	r->counters[LA_RELAY_UP]++;
-	r->ops->send_up(r->arg, r->current, msg, len);
+	r->ops->send_up(r->arg, up, msg, len);
 	if (h->type != LITEAUTH_MSG_GW_HELLO)
 		return;
 
 	/* One GW_HELLO per device in flight: a newer one replaces it. */
 	now = r->ops->now(r->arg);
-	e = la_find(r, h->hello.idd);
 	if (!e)
 		e = la_slot(r);
 	memset(e, 0, sizeof(*e));
 	e->used = true;
 	memcpy(e->idd, h->hello.idd, LA_ID_LEN);
 	memcpy(e->msg, msg, len);
-	e->up = r->current;
+	e->up = up;
 	e->tries = 1;
 	e->sends = 1;
 	e->started = now;
@@ -106,14 +118,21 @@ void la_relay_from_upstream(struct la_relay *r, unsigned int upstream,
 		else if (m[0] == LITEAUTH_MSG_GW_REJECT)
 			e = la_find(r, ((const struct la_gw_reject *)m)->idd);
 	}
-	if (!e) {
+	if (!e || e->answered || upstream >= r->nupstreams) {
 		/* Not an answer to anything in flight: a late duplicate, or
 		 * something no server sends. The module would refuse it.
 		 */
 		r->counters[LA_RELAY_DROP]++;
 		return;
 	}
-	e->used = false;
+	if (m[0] == LITEAUTH_MSG_GW_KEY) {
+		/* Its GW_CONFIRM goes where the handshake is. */
+		e->answered = true;
+		e->up = upstream;
+		e->next = r->ops->now(r->arg) + LA_GIVE_UP;
+	} else {
+		e->used = false;	/* refused: nothing follows */
+	}
 	r->current = upstream;		/* this one answers: keep to it */
 	r->counters[LA_RELAY_DOWN]++;
 	r->ops->send_down(r->arg, msg, len);
@@ -129,6 +148,10 @@ void la_relay_tick(struct la_relay *r)
 
 		if (!e->used || now < e->next)
 			continue;
+		if (e->answered) {	/* its handshake timed out */
+			e->used = false;
+			continue;
+		}
 		if (now - e->started >= LA_GIVE_UP) {
 			e->used = false;
 			r->counters[LA_RELAY_GAVE_UP]++;

@@ -5,8 +5,15 @@
  * and its GW_KEY and GW_REJECT come back to the module. GW_HELLO is resent
  * (the same bytes: the same Rg) after 1, 2, 4, ... seconds until an answer
  * comes or the handshake's 30 seconds are up; after every two sends left
- * unanswered it moves on to the next upstream server; new messages go to
- * the server that answered last.
+ * unanswered it moves on to the next upstream server.
+ *
+ * A handshake stays with one server: the relay remembers, per device,
+ * which upstream a GW_HELLO went to and, for the handshake timeout after
+ * it, which one answered it with GW_KEY; that device's GW_CONFIRM, and
+ * its next GW_HELLO, go there. Only what no device has in flight goes to
+ * the server that answered last. At most LA_RELAY_PENDING_MAX devices are
+ * remembered: when full, the oldest unanswered goes first (an answered
+ * one only if there is none, counted as evicted).
  *
  * Transport-free, like the server: the daemon moves the bytes.
  */
@@ -25,6 +32,7 @@ enum la_relay_counter {
 	LA_RELAY_DOWN,		/* answers forwarded to the module */
 	LA_RELAY_GAVE_UP,	/* handshakes never answered */
 	LA_RELAY_DROP,		/* malformed, unexpected or unmatched */
+	LA_RELAY_EVICTED,	/* answered handshakes forgotten for room */
 	LA_RELAY_MAX,
 };
 
@@ -37,8 +45,9 @@ struct la_relay_ops {
 
 struct la_relay_entry {
 	bool used;
+	bool answered;		/* by GW_KEY, from up; forgotten at next */
 	u8 idd[LA_ID_LEN];
-	unsigned int up;	/* the upstream it is sent to */
+	unsigned int up;	/* the upstream it is sent to, or answered */
 	u32 tries;		/* sends to that upstream */
 	u32 sends;		/* sends in all: the backoff */
 	u64 started, next;

@@ -69,6 +69,46 @@ static void la_tr_upstream(unsigned int up, u8 type)
 			       la_msg_len(type));
 }
 
+/* The vectors' @type, for device @n (the relay reads IDd, not tags). */
+static void la_tr_dev(u8 *m, u8 type, u8 n)
+{
+	u8 *idd;
+
+	memcpy(m, la_vec_msg(&la_tr.v, type), la_msg_len(type));
+	switch (type) {
+	case LITEAUTH_MSG_GW_HELLO:
+		idd = ((struct la_gw_hello *)m)->hello.idd;
+		break;
+	case LITEAUTH_MSG_GW_KEY:
+		idd = ((struct la_gw_key *)m)->key.idd;
+		break;
+	case LITEAUTH_MSG_GW_CONFIRM:
+		idd = ((struct la_gw_confirm *)m)->confirm.idd;
+		break;
+	default:
+		idd = ((struct la_gw_reject *)m)->idd;
+		break;
+	}
+	idd[6] = 0xd0;
+	idd[7] = n;
+}
+
+static void la_tr_module_dev(u8 type, u8 n)
+{
+	u8 m[LITEAUTH_MSG_MAX_LEN];
+
+	la_tr_dev(m, type, n);
+	la_relay_from_module(&la_tr.r, m, la_msg_len(type));
+}
+
+static void la_tr_upstream_dev(unsigned int up, u8 type, u8 n)
+{
+	u8 m[LITEAUTH_MSG_MAX_LEN];
+
+	la_tr_dev(m, type, n);
+	la_relay_from_upstream(&la_tr.r, up, m, la_msg_len(type));
+}
+
 static void la_tr_tick(u64 seconds)
 {
 	la_tr.now += seconds * NS;
@@ -145,10 +185,91 @@ static void la_test_relay_give_up(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_DROP], 4);
 }
 
+/*
+ * A GW_CONFIRM goes to the upstream that answered its device's GW_HELLO,
+ * not to the one that answered last, for the handshake timeout.
+ */
+static void la_test_relay_confirm_follows(struct kunit *test)
+{
+	/* Device 1: answered by upstream 0. */
+	la_tr_module_dev(LITEAUTH_MSG_GW_HELLO, 1);
+	la_tr_upstream_dev(0, LITEAUTH_MSG_GW_KEY, 1);
+	/* Device 2: upstream 0 is silent, upstream 1 answers. */
+	la_tr_module_dev(LITEAUTH_MSG_GW_HELLO, 2);
+	la_tr_tick(1);
+	la_tr_tick(2);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 3);
+	KUNIT_EXPECT_EQ(test, la_tr.up[1], 1);
+	la_tr_upstream_dev(1, LITEAUTH_MSG_GW_KEY, 2);
+	KUNIT_EXPECT_EQ(test, la_tr.down, 2);
+
+	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 1);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 4);
+	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 2);
+	KUNIT_EXPECT_EQ(test, la_tr.up[1], 2);
+	/* Device 1's next handshake stays with its server too. */
+	la_tr_module_dev(LITEAUTH_MSG_GW_HELLO, 1);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 5);
+	la_tr_upstream_dev(0, LITEAUTH_MSG_GW_KEY, 1);
+
+	/* A device with nothing in flight: the one that answered last. */
+	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 3);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 6);
+	/* Refused: nothing follows, nothing is remembered. */
+	la_tr_module_dev(LITEAUTH_MSG_GW_HELLO, 4);
+	la_tr_upstream_dev(0, LITEAUTH_MSG_GW_REJECT, 4);
+	KUNIT_EXPECT_EQ(test, la_tr.down, 4);
+	la_tr_upstream_dev(0, LITEAUTH_MSG_GW_REJECT, 4);
+	KUNIT_EXPECT_EQ(test, la_tr.down, 4);
+
+	/* After the handshake timeout, device 2 is forgotten. */
+	la_tr_tick(31);
+	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 2);
+	KUNIT_EXPECT_EQ(test, la_tr.up[1], 2);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 8);
+}
+
+/* When the table is full, answered handshakes go last. */
+static void la_test_relay_full(struct kunit *test)
+{
+	int i;
+
+	la_tr_module_dev(LITEAUTH_MSG_GW_HELLO, 0);
+	la_tr_upstream_dev(1, LITEAUTH_MSG_GW_KEY, 0);	/* by upstream 1 */
+	for (i = 1; i < LA_RELAY_PENDING_MAX + 5; i++) {
+		u8 m[LITEAUTH_GW_HELLO_LEN];
+
+		la_tr_dev(m, LITEAUTH_MSG_GW_HELLO, 0);
+		((struct la_gw_hello *)m)->hello.idd[6] = 0xe0 + (i >> 8);
+		((struct la_gw_hello *)m)->hello.idd[7] = i;
+		la_tr.now += 1000;
+		la_relay_from_module(&la_tr.r, m, sizeof(m));
+	}
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_GAVE_UP], 5);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_EVICTED], 0);
+	/* All went to upstream 1, which answered last; now it does not. */
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 1);
+	la_tr_upstream_dev(0, LITEAUTH_MSG_GW_REJECT, 9);	/* unmatched */
+	la_tr.r.current = 0;
+	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 0);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 1);
+	KUNIT_EXPECT_EQ(test, la_tr.up[1], LA_RELAY_PENDING_MAX + 5);
+
+	/* Only answered ones left: the oldest of them goes. */
+	for (i = 0; i < LA_RELAY_PENDING_MAX; i++)
+		la_tr.r.pending[i].answered = true;
+	la_tr_module_dev(LITEAUTH_MSG_GW_HELLO, 1);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_EVICTED], 1);
+	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 0);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0], 3);	/* forgotten: current */
+}
+
 static struct kunit_case la_relay_cases[] = {
 	KUNIT_CASE(la_test_relay_both_ways),
 	KUNIT_CASE(la_test_relay_resend_failover),
 	KUNIT_CASE(la_test_relay_give_up),
+	KUNIT_CASE(la_test_relay_confirm_follows),
+	KUNIT_CASE(la_test_relay_full),
 	{}
 };
 

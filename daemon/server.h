@@ -8,6 +8,42 @@
  * receives (over UDP or from the kernel module) and sends back what it
  * returns. Time and randomness come through ops, so the tests can replay
  * the protocol's vectors exactly.
+ *
+ * What it keeps, and what bounds it (none of it grows with what a
+ * sender that proved nothing sends):
+ *
+ * - A device's state (struct la_session, counted in nsessions) is made
+ *   only when a HELLO's T1 verifies with the key in the store, or a
+ *   GW_CONFIRM's T6 with its gateway's: at most one per device in the
+ *   store. It holds the device's budget, the highest CTR accepted from it,
+ *   its K_hello (so that a HELLO that names it is checked without reading
+ *   the store, and a forged one costs one MAC), its handshake in progress
+ *   and its live session. It is forgotten once it holds nothing the store
+ *   does not: no handshake, no live session, a full budget, and a CTR the
+ *   store has.
+ * - Handshakes in progress (npending): one per device state, at most
+ *   pending_max, each forgotten after pending_ms.
+ * - Gateways (ngateways): every enabled gateway of the store, loaded at
+ *   start and by la_server_resync(), and one added since once its T4 or
+ *   T6 verifies: at most one per gateway in the store. A gateway's key is
+ *   read again from the store when one of its messages comes at least
+ *   LA_SRV_GW_RECHECK_MS after the last read, so that disabling,
+ *   deleting or rekeying one takes effect within it.
+ * - Refusals: counters, and per audit interval a table of at most
+ *   LA_SRV_SUMMARY_MAX (IDg, IDd, reason) summaries; beyond it, one summary
+ *   per reason without IDs. So an interval writes at most
+ *   LA_SRV_SUMMARY_MAX + LA_AUDIT_REASON_MAX * 2 refusal records, and
+ *   logs at most two lines per counter.
+ *
+ * Every key-store read that a message which proved nothing can cause is
+ * paid for first from a budget that no proven device or gateway needs:
+ * rate_unknown for devices the server holds no state for (one budget for
+ * direct devices, and one for each gateway's, so that a flood of made-up
+ * IDs over UDP does not starve a gateway's new devices, nor one gateway
+ * another's), rate_gateway for gateways the server does not hold;
+ * rate_global caps all HELLOs that read the store. A HELLO naming a device
+ * the server holds is checked in memory (stale, then T1) and spends
+ * nothing until it verifies; then the device's own budget.
  */
 #ifndef _LITEAUTH_SERVER_H
 #define _LITEAUTH_SERVER_H
@@ -19,19 +55,27 @@
 /* Counters: what was answered, and every reason something was not. */
 enum la_srv_counter {
 	LA_SRV_HELLO,		/* HELLO answered with a new KEY */
-	LA_SRV_KEY_RESENT,	/* the same KEY or GW_KEY, for a repeat */
+	LA_SRV_KEY_RESENT,	/* the same KEY (re-sealed), for a repeat */
 	LA_SRV_CONFIRMED,	/* CONFIRM verified: session established */
+	LA_SRV_CONFIRMED_WORD,	/* GW_CONFIRM of a lost handshake: T6 */
+	LA_SRV_ACK_RESENT,	/* the same ACK, for a repeated CONFIRM */
+	LA_SRV_CONFIRM_REPEAT,	/* GW_CONFIRM of the live session again */
 	LA_SRV_GW_HELLO,	/* GW_HELLO answered with a new GW_KEY */
 	LA_SRV_GW_REJECT,	/* GW_HELLO answered with GW_REJECT */
 	LA_SRV_DROP_MALFORMED,	/* size, type, version, suite or a field */
 	LA_SRV_DROP_AUTH,	/* a device's tag did not verify */
+	LA_SRV_DROP_STALE,	/* HELLO whose CTR is not above the highest */
 	LA_SRV_DROP_UNKNOWN,	/* no such device */
 	LA_SRV_DROP_DISABLED,	/* the device is disabled */
-	LA_SRV_DROP_GATEWAY,	/* unknown or disabled gateway, or bad T4/T6 */
-	LA_SRV_DROP_RATE,	/* a rate limit */
+	LA_SRV_DROP_GATEWAY,	/* unknown, disabled gateway, or bad T4/T6 */
+	LA_SRV_DROP_RATE,	/* the device's or the global HELLO budget */
+	LA_SRV_DROP_RATE_UNKNOWN, /* the budget of devices not in memory */
+	LA_SRV_DROP_RATE_GATEWAY, /* the budget of gateway lookups */
+	LA_SRV_DROP_ACK_RATE,	/* a repeated CONFIRM within 500 ms */
 	LA_SRV_DROP_BUSY,	/* no room for another handshake */
 	LA_SRV_DROP_NO_HANDSHAKE, /* CONFIRM without a KEY before it */
 	LA_SRV_DROP_STORE,	/* the key store failed */
+	LA_SRV_AUDIT_OVERFLOW,	/* refusals summed without their IDs */
 	LA_SRV_MAX,
 };
 
@@ -41,9 +85,17 @@ struct la_server_limits {
 	u32 pending_ms;		/* how long one is kept */
 	u32 rate_device;	/* HELLOs a minute per device; 0: no limit */
 	u32 burst_device;
-	u32 rate_global;	/* HELLOs a minute in all */
+	u32 rate_global;	/* HELLOs a minute that read the store */
 	u32 burst_global;
-	u64 audit_keep;		/* audit records kept */
+	u32 rate_unknown;	/* ... of devices the server holds nothing of,
+				 * directly, and per gateway
+				 */
+	u32 burst_unknown;
+	u32 rate_gateway;	/* lookups of gateways it does not hold */
+	u32 burst_gateway;
+	u32 audit_interval;	/* s, over which refusals are summed up */
+	u64 audit_keep;		/* authentication records kept */
+	u64 audit_refusals_keep; /* refusal summaries kept */
 };
 
 struct la_server_ops {
@@ -55,56 +107,90 @@ struct la_server_ops {
 
 struct la_pending;
 struct la_session;
+struct la_srv_gw;
+struct la_summary;
 
 /* Records kept for one transaction at most (see la_server_begin()). */
 #define LA_SRV_RECORDS 256
+/* Refusal summaries with their IDs, per audit interval. */
+#define LA_SRV_SUMMARY_MAX 4096
+/* A repeated CONFIRM gets its ACK again at most this often, per device. */
+#define LA_SRV_ACK_RESEND_MS 500
+/* How long a proven gateway's key and state are trusted without a read. */
+#define LA_SRV_GW_RECHECK_MS 1000
 
 struct la_server {
 	struct la_store *store;
 	struct la_server_limits limits;
 	const struct la_server_ops *ops;
 	void *arg;
-	struct la_bucket global;
+	struct la_bucket global, unknown, gateway;
 	u32 hash_seed;
-	u32 npending, nsessions;
-	struct la_pending **pending;	/* LA_SRV_BUCKETS chains */
-	struct la_session **sessions;
+	u32 npending, nsessions, ngateways;
+	struct la_session **sessions;	/* LA_SRV_BUCKETS chains */
+	struct la_srv_gw **gateways;	/* LA_SRV_GW_BUCKETS chains */
 	u8 sid_used[65536 / 8];
 	u64 counters[LA_SRV_MAX];
-	/* Audit records (and authentications) not yet in the store. */
+	/* Authentications not yet in the store. */
 	bool deferring;
 	unsigned int nrecords;
 	struct la_audit records[LA_SRV_RECORDS];
+	/* This audit interval's refusals: summaries, and log lines left out. */
+	u64 interval_start;		/* monotonic ns */
+	u64 interval_wall;		/* its Unix time */
+	unsigned int nsummaries;
+	struct la_summary *summaries;	/* 2 * LA_SRV_SUMMARY_MAX slots */
+	u32 overflow[LA_AUDIT_REASON_MAX][2];	/* by reason, claimed */
+	struct la_audit *summary_records;	/* room to write them */
+	bool logged[LA_SRV_MAX];
+	u64 suppressed[LA_SRV_MAX];
 };
 
 int la_server_init(struct la_server *s, struct la_store *store,
 		   const struct la_server_limits *limits,
 		   const struct la_server_ops *ops, void *arg);
-/* Frees everything, wiping every key. */
+/* Writes what is left to write, then frees everything, wiping keys. */
 void la_server_destroy(struct la_server *s);
 
 /*
  * One message from a peer. Writes the answer to @reply (room for
  * LITEAUTH_MSG_MAX_LEN bytes) and returns its length, or 0 when the
- * protocol says to stay silent.
+ * protocol says to stay silent: KEY or nothing for a HELLO, ACK or
+ * nothing for a CONFIRM, GW_KEY, GW_REJECT or nothing for a GW_HELLO,
+ * nothing for a GW_CONFIRM (its gateway sends the ACK).
  */
 size_t la_server_handle(struct la_server *s, const void *msg, size_t len,
 			u8 *reply);
 
 /*
- * Group commit: between la_server_begin() and la_server_commit(), what
- * the server records of each handshake is kept, and written to the store
+ * Group commit: between la_server_begin() and la_server_commit(), the
+ * authentications the server records are kept, and written to the store
  * in one transaction at the commit (or when LA_SRV_RECORDS are waiting),
  * so that a burst of handshakes costs one write to the disk, not one
- * each. Outside them, each record is written at once. The daemon brackets
- * each wakeup of its event loop. A record that cannot be written counts
- * as drop-store.
+ * each. Outside them, each is written at once. The daemon brackets each
+ * wakeup of its event loop. A record that cannot be written counts as
+ * drop-store. Refusals are written as summaries at the end of each audit
+ * interval (by la_server_expire(), or the next refusal after it), and at
+ * la_server_destroy().
  */
 void la_server_begin(struct la_server *s);
 void la_server_commit(struct la_server *s);
 
-/* Forgets expired handshakes and sessions; call every second or so. */
+/*
+ * Forgets expired handshakes, sessions and idle device states, and ends
+ * the audit interval when it is over; call every second or so.
+ */
 void la_server_expire(struct la_server *s);
+
+/*
+ * Reads again the store's record of every device the server holds state
+ * for. One re-provisioned meanwhile (liteauth device add after del, or
+ * rekey: its key changed, or its stored CTR went down), or deleted, is
+ * forgotten but for its live session: its next HELLO is checked against
+ * the store, as after a restart. Loads the gateways again. Costs one
+ * store read per device state; the daemon calls it on SIGHUP.
+ */
+void la_server_resync(struct la_server *s);
 
 const char *la_server_counter_name(enum la_srv_counter c);
 

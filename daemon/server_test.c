@@ -2,7 +2,9 @@
 /*
  * Tests of the server's handshakes (server.c) on a real key store, with
  * the protocol's vectors: the server's "CSPRNG" returns the vectors' Rs,
- * SK and SID, so every answer must be the vector byte for byte.
+ * SK and SID, so every answer must be the vector byte for byte. Then what
+ * an attacker can do to it: replayed and forged HELLOs, floods of made-up
+ * IDs and fake gateways, against its state, its budgets and its audit log.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -17,14 +19,22 @@
 #include "server.h"
 #include "test_vectors.h"
 
+#define S LITEAUTH_SUITE_AES128
+#define NS 1000000000ULL
+#define MS 1000000ULL
+
 struct la_tsrv {
 	struct la_server srv;
 	struct la_store *store;
 	struct la_vec v;
-	char dir[64];
+	struct la_server_limits limits;
 	u64 now;
 	u16 sid;		/* what the "CSPRNG" gives for a SID */
 	int nrandom;
+	u32 lcg;		/* for made-up IDs */
+	int nlog;
+	char log[4096];		/* the last lines logged */
+	char dir[64];
 };
 
 static struct la_tsrv la_ts;
@@ -36,7 +46,7 @@ static u64 la_ts_now(void *arg)
 
 static u64 la_ts_wall(void *arg)
 {
-	return 1800000000 + ((struct la_tsrv *)arg)->now / 1000000000;
+	return 1800000000 + ((struct la_tsrv *)arg)->now / NS;
 }
 
 /* Rs, SK and SID of the vectors, told apart by their sizes. */
@@ -58,10 +68,22 @@ static void la_ts_random(void *arg, void *buf, size_t len)
 	}
 }
 
+static void la_ts_log(void *arg, const char *msg)
+{
+	struct la_tsrv *t = arg;
+	size_t n = strlen(t->log);
+
+	t->nlog++;
+	if (n + strlen(msg) + 2 > sizeof(t->log))
+		n = 0;
+	snprintf(t->log + n, sizeof(t->log) - n, "%s\n", msg);
+}
+
 static const struct la_server_ops la_ts_ops = {
 	.now = la_ts_now,
 	.wall = la_ts_wall,
 	.random = la_ts_random,
+	.log = la_ts_log,
 };
 
 static const struct la_server_limits la_ts_limits = {
@@ -72,7 +94,13 @@ static const struct la_server_limits la_ts_limits = {
 	.burst_device = 5,
 	.rate_global = 6000,
 	.burst_global = 100,
+	.rate_unknown = 600,
+	.burst_unknown = 20,
+	.rate_gateway = 60,
+	.burst_gateway = 5,
+	.audit_interval = 60,
 	.audit_keep = 1000,
+	.audit_refusals_keep = 100000,
 };
 
 static void la_ts_principal(struct la_principal *p, const u8 *id,
@@ -81,8 +109,17 @@ static void la_ts_principal(struct la_principal *p, const u8 *id,
 	memset(p, 0, sizeof(*p));
 	memcpy(p->id, id, LA_ID_LEN);
 	memcpy(p->key, key, LA_KEY_LEN);
-	p->suite = LITEAUTH_SUITE_AES128;
+	p->suite = S;
 	p->enabled = enabled;
+}
+
+/* The server again on the same store, as after a restart. */
+static int la_ts_restart(const struct la_server_limits *limits)
+{
+	la_server_destroy(&la_ts.srv);
+	la_ts.limits = *limits;
+	return la_server_init(&la_ts.srv, la_ts.store, &la_ts.limits,
+			      &la_ts_ops, &la_ts);
 }
 
 static int la_srv_test_init(struct kunit *test)
@@ -96,6 +133,7 @@ static int la_srv_test_init(struct kunit *test)
 	if (la_vec_load(&t->v) || la_crypto_init())
 		return -1;
 	t->sid = LA_SID;
+	t->lcg = 12345;
 	snprintf(t->dir, sizeof(t->dir), "/tmp/liteauth-server-XXXXXX");
 	if (!mkdtemp(t->dir))
 		return -1;
@@ -115,8 +153,9 @@ static int la_srv_test_init(struct kunit *test)
 	la_ts_principal(&p, t->v.idg, t->v.kg, true);
 	la_store_add(t->store, LA_GATEWAY, &p);
 	la_principal_wipe(&p);
-	t->now = 5 * 1000000000ULL;
-	return la_server_init(&t->srv, t->store, &la_ts_limits, &la_ts_ops, t);
+	t->now = 5 * NS;
+	t->limits = la_ts_limits;
+	return la_server_init(&t->srv, t->store, &t->limits, &la_ts_ops, t);
 }
 
 static void la_srv_test_exit(struct kunit *test)
@@ -138,20 +177,130 @@ static size_t la_ts_send(u8 type, u8 *reply)
 				la_msg_len(type), reply);
 }
 
-static int la_ts_audit_n(void *arg, const struct la_audit *a)
+static size_t la_ts_handle(const void *msg, u8 *reply)
 {
-	int *n = arg;
+	return la_server_handle(&la_ts.srv, msg, la_msg_len(*(const u8 *)msg),
+				reply);
+}
 
-	n[a->result ? 1 : 0]++;
-	n[2] = a->reason;
+/* A HELLO of @idd with key @kd. */
+static void la_ts_hello(struct la_hello *h, const u8 *kd, const u8 *idd,
+			u32 ctr, const u8 *rd)
+{
+	u8 k[LA_KEY_LEN];
+
+	la_derive(S, LA_K_HELLO, kd, idd, NULL, NULL, k);
+	la_hello_build(h, S, k, idd, ctr, rd);
+	memzero_explicit(k, sizeof(k));
+}
+
+/* The vectors' device's HELLO with @ctr and Rd ending in @rd7. */
+static void la_ts_vhello(struct la_hello *h, u32 ctr, u8 rd7)
+{
+	u8 rd[LA_NONCE_LEN];
+
+	memcpy(rd, la_ts.v.rd, LA_NONCE_LEN);
+	rd[7] = rd7;
+	la_ts_hello(h, la_ts.v.kd, la_ts.v.idd, ctr, rd);
+}
+
+/* Opens KEY @key of HELLO @h, as the device; builds its CONFIRM. */
+static int la_ts_confirm(const u8 *kd, const struct la_hello *h,
+			 const void *key, struct la_confirm *c,
+			 struct la_grant *g)
+{
+	const struct la_key *m = key;
+	u8 k[LA_KEY_LEN];
+	int err;
+
+	err = la_derive(S, LA_K_KEY, kd, h->idd, h->rd, m->rs, k) ||
+	      la_key_open(key, sizeof(*m), k, h->rd, g) ||
+	      la_derive(S, LA_K_CONF, g->sk, h->idd, h->rd, m->rs, k) ||
+	      la_confirm_build(c, S, k, h->idd, h->rd, m->rs);
+	memzero_explicit(k, sizeof(k));
+	return err;
+}
+
+/* Whether @ack is the ACK of the handshake of @h and KEY @key. */
+static bool la_ts_ack_ok(const struct la_hello *h, const void *key,
+			 const struct la_grant *g, const void *ack)
+{
+	const struct la_key *m = key;
+	u8 k[LA_KEY_LEN];
+	bool ok;
+
+	ok = !la_derive(S, LA_K_ACK, g->sk, h->idd, h->rd, m->rs, k) &&
+	     !la_ack_verify(ack, LITEAUTH_ACK_LEN, k, h->rd, m->rs);
+	memzero_explicit(k, sizeof(k));
+	return ok;
+}
+
+static void la_ts_gw_hello(struct la_gw_hello *m, const u8 *kg,
+			   const u8 *idg, const u8 *rg,
+			   const struct la_hello *h)
+{
+	u8 k[LA_KEY_LEN];
+
+	la_derive(S, LA_KG_HELLO, kg, idg, NULL, NULL, k);
+	la_gw_hello_build(m, S, k, idg, rg, la_ts.v.ctx, h);
+	memzero_explicit(k, sizeof(k));
+}
+
+static void la_ts_gw_confirm(struct la_gw_confirm *m, const u8 *kg,
+			     const u8 *idg, const u8 *rg, const u8 *rs,
+			     u16 sid, const struct la_confirm *c)
+{
+	u8 k[LA_KEY_LEN];
+
+	la_derive(S, LA_KG_CONF, kg, idg, rg, rs, k);
+	la_gw_confirm_build(m, S, k, idg, rg, rs, sid, c);
+	memzero_explicit(k, sizeof(k));
+}
+
+/* A made-up ID, never one in the store. */
+static void la_ts_random_id(u8 *id)
+{
+	int i;
+
+	for (i = 0; i < LA_ID_LEN; i++) {
+		la_ts.lcg = la_ts.lcg * 1103515245u + 12345u;
+		id[i] = la_ts.lcg >> 16;
+	}
+	id[0] = 0xee;
+}
+
+struct la_ts_audit {
+	int auth, refused;	/* records */
+	u64 refusals;		/* their counts, summed */
+	struct la_audit last, last_auth;	/* refusal, authentication */
+};
+
+static int la_ts_audit_one(void *arg, const struct la_audit *a)
+{
+	struct la_ts_audit *n = arg;
+
+	if (a->result) {
+		n->refused++;
+		n->refusals += a->count;
+		n->last = *a;
+	} else {
+		n->auth++;
+		n->last_auth = *a;
+	}
 	return 0;
 }
 
-/* [successes, refusals, last reason] in the audit log. */
-static void la_ts_audit(int *n)
+static void la_ts_audit(struct la_ts_audit *n)
 {
-	n[0] = n[1] = n[2] = 0;
-	la_store_audit_list(la_ts.store, la_ts_audit_n, n);
+	memset(n, 0, sizeof(*n));
+	la_store_audit_list(la_ts.store, la_ts_audit_one, n);
+}
+
+/* Ends the audit interval: its summaries are written. */
+static void la_ts_interval(void)
+{
+	la_ts.now += (u64)la_ts.limits.audit_interval * NS;
+	la_server_expire(&la_ts.srv);
 }
 
 static void la_test_srv_direct(struct kunit *test)
@@ -159,7 +308,7 @@ static void la_test_srv_direct(struct kunit *test)
 	struct la_tsrv *t = &la_ts;
 	u8 reply[LITEAUTH_MSG_MAX_LEN];
 	struct la_principal p;
-	int audit[3];
+	struct la_ts_audit audit;
 	size_t n;
 
 	n = la_ts_send(LITEAUTH_MSG_HELLO, reply);
@@ -175,20 +324,49 @@ static void la_test_srv_direct(struct kunit *test)
 	la_expect_bytes(test, reply, la_vec_msg(&t->v, LITEAUTH_MSG_KEY),
 			LITEAUTH_KEY_LEN, "KEY resent");
 	KUNIT_EXPECT_EQ(test, t->nrandom, 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_KEY_RESENT], 1);
 
-	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
+	/* CONFIRM verified: the vector's ACK. */
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply),
+			LITEAUTH_ACK_LEN);
+	la_expect_bytes(test, reply, la_vec_msg(&t->v, LITEAUTH_MSG_ACK),
+			LITEAUTH_ACK_LEN, "ACK");
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
 	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
 			0);
 	KUNIT_EXPECT_EQ(test, p.auth_count, 1);
+	KUNIT_EXPECT_EQ(test, p.ctr, LA_CTR);
 	la_principal_wipe(&p);
-	la_ts_audit(audit);
-	KUNIT_EXPECT_EQ(test, audit[0], 1);
-	KUNIT_EXPECT_EQ(test, audit[1], 0);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 1);
+	KUNIT_EXPECT_EQ(test, audit.refused, 0);
+	KUNIT_EXPECT_EQ(test, audit.last_auth.ctr, LA_CTR);
+	KUNIT_EXPECT_EQ(test, audit.last_auth.count, 1);
+	KUNIT_EXPECT_EQ(test, audit.last_auth.flags, 0);
 
-	/* A replayed CONFIRM finds no handshake. */
+	/* The same CONFIRM again (its ACK lost): the same ACK, at most
+	 * every half second, and nothing recorded twice.
+	 */
+	memset(reply, 0, sizeof(reply));
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
-	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_ACK_RATE], 1);
+	t->now += 500 * MS;
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply),
+			LITEAUTH_ACK_LEN);
+	la_expect_bytes(test, reply, la_vec_msg(&t->v, LITEAUTH_MSG_ACK),
+			LITEAUTH_ACK_LEN, "ACK resent");
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_ACK_RESENT], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 1);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 1);
+
+	/* The HELLO replayed now: stale, silence, nothing drawn. */
+	t->nrandom = 0;
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 1);
+	KUNIT_EXPECT_EQ(test, t->nrandom, 0);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
 }
 
 /* Group commit: nothing reaches the store until the commit, then all. */
@@ -197,28 +375,31 @@ static void la_test_srv_group_commit(struct kunit *test)
 	struct la_tsrv *t = &la_ts;
 	u8 reply[LITEAUTH_MSG_MAX_LEN];
 	struct la_principal p;
-	int audit[3];
+	struct la_ts_audit audit;
 
 	la_server_begin(&t->srv);
 	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply),
 			LITEAUTH_KEY_LEN);
-	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply),
+			LITEAUTH_ACK_LEN);
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.nrecords, 1);
-	la_ts_audit(audit);
-	KUNIT_EXPECT_EQ(test, audit[0] + audit[1], 0);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth + audit.refused, 0);
 	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
 			0);
 	KUNIT_EXPECT_EQ(test, p.auth_count, 0);
+	KUNIT_EXPECT_EQ(test, p.ctr, 0);
 
 	la_server_commit(&t->srv);
 	KUNIT_EXPECT_EQ(test, t->srv.nrecords, 0);
 	KUNIT_EXPECT_FALSE(test, t->srv.deferring);
-	la_ts_audit(audit);
-	KUNIT_EXPECT_EQ(test, audit[0], 1);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 1);
 	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
 			0);
 	KUNIT_EXPECT_EQ(test, p.auth_count, 1);
+	KUNIT_EXPECT_EQ(test, p.ctr, LA_CTR);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STORE], 0);
 	la_principal_wipe(&p);
 }
@@ -226,20 +407,145 @@ static void la_test_srv_group_commit(struct kunit *test)
 static void la_test_srv_gateway(struct kunit *test)
 {
 	struct la_tsrv *t = &la_ts;
-	u8 reply[LITEAUTH_MSG_MAX_LEN];
-	int audit[3];
+	u8 reply[LITEAUTH_MSG_MAX_LEN], rg2[LA_NONCE_LEN], k[LA_KEY_LEN];
+	const struct la_gw_key *gk = (const struct la_gw_key *)reply;
+	const struct la_gw_reject *rj = (const struct la_gw_reject *)reply;
+	struct la_gw_confirm gc;
+	struct la_gw_hello gh;
+	struct la_principal p;
+	struct la_ts_audit audit;
+	struct la_grant g;
+	u8 idg2[LA_ID_LEN];
 
 	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
 			LITEAUTH_GW_KEY_LEN);
 	la_expect_bytes(test, reply, la_vec_msg(&t->v, LITEAUTH_MSG_GW_KEY),
 			LITEAUTH_GW_KEY_LEN, "GW_KEY");
-	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
-			LITEAUTH_GW_KEY_LEN);
+
+	/* The gateway's resend carries a new Rg: the same KEY, sealed for
+	 * it, with its ECHO.
+	 */
+	memset(rg2, 0x77, sizeof(rg2));
+	la_ts_gw_hello(&gh, t->v.kg, t->v.idg, rg2,
+		       (const struct la_hello *)la_vec_msg(&t->v,
+							   LITEAUTH_MSG_HELLO));
+	t->nrandom = 0;
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply), LITEAUTH_GW_KEY_LEN);
+	KUNIT_EXPECT_EQ(test, t->nrandom, 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_KEY_RESENT], 1);
+	la_expect_bytes(test, (const u8 *)&gk->key,
+			la_vec_msg(&t->v, LITEAUTH_MSG_KEY), LITEAUTH_KEY_LEN,
+			"the same KEY inside");
+	la_expect_bytes(test, gk->echo.rg, rg2, LA_NONCE_LEN, "ECHO's Rg");
+	KUNIT_ASSERT_EQ(test, la_derive(S, LA_KG_KEY, t->v.kg, t->v.idg, rg2,
+					t->v.rs, k), 0);
+	KUNIT_EXPECT_EQ(test, la_gw_key_open(reply, LITEAUTH_GW_KEY_LEN, k,
+					     &g), 0);
+	la_expect_bytes(test, g.sk, t->v.sk, LA_KEY_LEN, "SK");
+
+	/* The same HELLO from another gateway is no repeat: stale there. */
+	memcpy(idg2, t->v.idg, LA_ID_LEN);
+	idg2[7] ^= 0x40;
+	la_ts_principal(&p, idg2, t->v.kg, true);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_GATEWAY, &p), 0);
+	la_ts_gw_hello(&gh, t->v.kg, idg2, rg2,
+		       (const struct la_hello *)la_vec_msg(&t->v,
+							   LITEAUTH_MSG_HELLO));
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply),
+			LITEAUTH_GW_REJECT_LEN);
+	KUNIT_EXPECT_EQ(test, rj->reason, LITEAUTH_REJECT_STALE);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
+
+	/* A GW_CONFIRM whose SID is not the handshake's: nothing. */
+	la_ts_gw_confirm(&gc, t->v.kg, t->v.idg, t->v.rg, t->v.rs, LA_SID + 1,
+			 (const struct la_confirm *)
+			 la_vec_msg(&t->v, LITEAUTH_MSG_CONFIRM));
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&gc, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 0);
+
+	/* The vector's GW_CONFIRM carries the first Rg, not the last: it
+	 * establishes the session, and gets no answer (the gateway ACKs).
+	 */
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 1);
-	la_ts_audit(audit);
-	KUNIT_EXPECT_EQ(test, audit[0], 1);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 1);
+	la_expect_bytes(test, audit.last_auth.idg, t->v.idg, LA_ID_LEN, "IDg");
+	KUNIT_EXPECT_EQ(test, audit.last_auth.flags, 0);
+
+	/* Again: a repeat of the live session, recorded once. */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRM_REPEAT], 1);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 1);
+	/* A direct CONFIRM of it: the server does not hold that one. */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
+	la_principal_wipe(&p);
+	memzero_explicit(&g, sizeof(g));
+	memzero_explicit(k, sizeof(k));
+}
+
+/*
+ * A GW_CONFIRM for a handshake the server lost (it restarted after its
+ * GW_KEY): recorded on the gateway's word once T6 verifies, never on an
+ * unverified one, and once only.
+ */
+static void la_test_srv_gw_confirm_restart(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], m[LITEAUTH_MSG_MAX_LEN];
+	struct la_ts_audit audit;
+	struct la_principal p;
+	struct la_hello h;
+
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
+
+	/* A GW_CONFIRM with a bad T6 is no gateway's word. */
+	memcpy(m, la_vec_msg(&t->v, LITEAUTH_MSG_GW_CONFIRM),
+	       LITEAUTH_GW_CONFIRM_LEN);
+	m[LITEAUTH_GW_CONFIRM_LEN - 1] ^= 1;
+	KUNIT_EXPECT_EQ(test, la_ts_handle(m, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_GATEWAY], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 0);
+	la_ts_audit(&audit);
+	KUNIT_ASSERT_EQ(test, audit.auth, 1);
+	KUNIT_EXPECT_EQ(test, audit.last_auth.flags, LA_AUDIT_F_GATEWAY_WORD);
+	la_expect_bytes(test, audit.last_auth.idg, t->v.idg, LA_ID_LEN, "IDg");
+	la_expect_bytes(test, audit.last_auth.idd, t->v.idd, LA_ID_LEN, "IDd");
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 1);
+	KUNIT_EXPECT_EQ(test, p.ctr, 0);	/* its CTR is unknown here */
+	la_principal_wipe(&p);
+
+	/* Its SID is taken for the session's life. */
+	t->sid = LA_SID;
+	la_ts_vhello(&h, LA_CTR + 1, 0x42);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, reply), LITEAUTH_KEY_LEN);
+	{
+		struct la_confirm c;
+		struct la_grant g;
+
+		KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, reply, &c,
+						    &g), 0);
+		KUNIT_EXPECT_NE(test, g.sid, LA_SID);
+		memzero_explicit(&g, sizeof(g));
+	}
+
+	/* Replayed, it records nothing more. */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
 }
 
 /* An unknown device: silence directly, GW_REJECT (the vector) via G. */
@@ -247,7 +553,8 @@ static void la_test_srv_unknown(struct kunit *test)
 {
 	struct la_tsrv *t = &la_ts;
 	u8 reply[LITEAUTH_MSG_MAX_LEN];
-	int audit[3];
+	struct la_ts_audit audit;
+	int i;
 
 	KUNIT_ASSERT_EQ(test, la_store_del(t->store, LA_DEVICE, t->v.idd), 0);
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply), 0);
@@ -255,10 +562,39 @@ static void la_test_srv_unknown(struct kunit *test)
 			LITEAUTH_GW_REJECT_LEN);
 	la_expect_bytes(test, reply, la_vec_msg(&t->v, LITEAUTH_MSG_GW_REJECT),
 			LITEAUTH_GW_REJECT_LEN, "GW_REJECT");
-	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_UNKNOWN], 2);
-	la_ts_audit(audit);
-	KUNIT_EXPECT_EQ(test, audit[1], 2);
-	KUNIT_EXPECT_EQ(test, audit[2], LITEAUTH_REJECT_UNKNOWN_DEVICE);
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_UNKNOWN], 12);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+	/* Nothing written one by one; one line logged. */
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.refused, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(t->log, "refused: drop-unknown") &&
+			      t->nlog == 1, "%d lines: %s", t->nlog, t->log);
+
+	/* At the interval's end: one summary per (IDg, IDd, reason), and
+	 * one line for what was not logged.
+	 */
+	la_ts_interval();
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.refused, 2);
+	KUNIT_EXPECT_EQ(test, audit.refusals, 12);
+	KUNIT_EXPECT_EQ(test, audit.last.reason, LA_AUDIT_UNKNOWN);
+	KUNIT_EXPECT_TRUE(test, audit.last.flags & LA_AUDIT_F_CLAIMED);
+	KUNIT_EXPECT_TRUE(test, audit.last.flags & LA_AUDIT_F_SUMMARY);
+	KUNIT_EXPECT_TRUE_MSG(test,
+			      strstr(t->log, "drop-unknown: and 11 more in the last 60 s, suppressed") != NULL,
+			      "%s", t->log);
+
+	/* A new interval logs its first one again; shutdown writes it. */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->nlog, 3);
+	la_server_destroy(&t->srv);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.refused, 3);
+	KUNIT_EXPECT_EQ(test, audit.refusals, 13);
+	KUNIT_EXPECT_EQ(test, la_server_init(&t->srv, t->store, &t->limits,
+					     &la_ts_ops, t), 0);
 }
 
 /* Wrong tags, a disabled device, a fake gateway, a bad CONFIRM. */
@@ -275,6 +611,7 @@ static void la_test_srv_refusals(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_server_handle(&t->srv, m, LITEAUTH_HELLO_LEN,
 					       reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_AUTH], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
 
 	/* A fake gateway: a bad T4 gets nothing at all. */
 	memcpy(m, la_vec_msg(&t->v, LITEAUTH_MSG_GW_HELLO),
@@ -284,6 +621,7 @@ static void la_test_srv_refusals(struct kunit *test)
 					       LITEAUTH_GW_HELLO_LEN, reply),
 			0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_GATEWAY], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 1);	/* loaded at start */
 
 	/* A disabled device behind a genuine gateway: GW_REJECT 3. */
 	la_ts_principal(&p, t->v.idd, t->v.kd, false);
@@ -291,6 +629,7 @@ static void la_test_srv_refusals(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
 			LITEAUTH_GW_REJECT_LEN);
 	KUNIT_EXPECT_EQ(test, r->reason, LITEAUTH_REJECT_DEVICE_DISABLED);
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 1);
 	p.enabled = true;
 	KUNIT_ASSERT_EQ(test, la_store_update(t->store, LA_DEVICE, &p), 0);
 	la_principal_wipe(&p);
@@ -298,106 +637,522 @@ static void la_test_srv_refusals(struct kunit *test)
 	/* A CONFIRM with a bad T3 establishes nothing; the right one does. */
 	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply),
 			LITEAUTH_KEY_LEN);
-	memcpy(m, la_vec_msg(&t->v, LITEAUTH_MSG_CONFIRM), LITEAUTH_CONFIRM_LEN);
+	memcpy(m, la_vec_msg(&t->v, LITEAUTH_MSG_CONFIRM),
+	       LITEAUTH_CONFIRM_LEN);
 	m[LITEAUTH_CONFIRM_LEN - 1] ^= 1;
-	la_server_handle(&t->srv, m, LITEAUTH_CONFIRM_LEN, reply);
+	KUNIT_EXPECT_EQ(test, la_server_handle(&t->srv, m,
+					       LITEAUTH_CONFIRM_LEN, reply),
+			0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_AUTH], 2);
-	la_ts_send(LITEAUTH_MSG_CONFIRM, reply);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply),
+			LITEAUTH_ACK_LEN);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 1);
 
 	/* What a server never takes. */
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_KEY, reply), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_ACK, reply), 0);
 	KUNIT_EXPECT_EQ(test, la_server_handle(&t->srv, m, 3, reply), 0);
-	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_MALFORMED], 2);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_MALFORMED], 3);
 }
 
-/* Rate limits, a full table, unique SIDs, expiry. */
+/*
+ * A replayed HELLO (an older CTR, captured earlier: T1 verifies) neither
+ * replaces the handshake in progress nor spends the device's budget, nor
+ * reaches the store; after a restart, the stored CTR makes it stale.
+ */
+static void la_test_srv_stale(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], key[LITEAUTH_KEY_LEN];
+	const struct la_gw_reject *rj = (const struct la_gw_reject *)reply;
+	struct la_hello h, old, fresh;
+	struct la_gw_hello gh;
+	struct la_confirm c;
+	struct la_grant g;
+	int i;
+
+	la_ts_vhello(&old, 5, 0x05);
+	la_ts_vhello(&h, 10, 0x10);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_HELLO], 1);
+
+	/* 100 replays: all stale, nothing drawn, through a gateway too. */
+	t->nrandom = 0;
+	for (i = 0; i < 100; i++)
+		KUNIT_EXPECT_EQ(test, la_ts_handle(&old, reply), 0);
+	la_ts_gw_hello(&gh, t->v.kg, t->v.idg, t->v.rg, &old);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply),
+			LITEAUTH_GW_REJECT_LEN);
+	KUNIT_EXPECT_EQ(test, rj->reason, LITEAUTH_REJECT_STALE);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 101);
+	KUNIT_EXPECT_EQ(test, t->nrandom, 0);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
+
+	/* Checked in memory: with the device gone from the store, a stale
+	 * HELLO is still stale, not unknown: the store was not read.
+	 */
+	KUNIT_ASSERT_EQ(test, la_store_del(t->store, LA_DEVICE, t->v.idd), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&old, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 102);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_UNKNOWN], 0);
+	{
+		struct la_principal p;
+
+		la_ts_principal(&p, t->v.idd, t->v.kd, true);
+		KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &p),
+				0);
+		la_principal_wipe(&p);
+	}
+
+	/* The handshake in progress is the one of CTR 10. */
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
+	KUNIT_EXPECT_TRUE(test, la_ts_ack_ok(&h, key, &g, reply));
+
+	/* The budget (a burst of 5) lost one unit, to CTR 10 only. */
+	for (i = 0; i < 4; i++) {
+		la_ts_vhello(&fresh, 11 + i, 0x20 + i);
+		KUNIT_EXPECT_EQ(test, la_ts_handle(&fresh, reply),
+				LITEAUTH_KEY_LEN);
+	}
+	la_ts_vhello(&fresh, 20, 0x30);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&fresh, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE], 1);
+
+	/* After a restart: CTR 10 is the store's, so CTR 5 and 10 are
+	 * stale, and 14 (accepted, never confirmed) is fresh again.
+	 */
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&old, reply), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 2);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+	la_ts_vhello(&fresh, 14, 0x23);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&fresh, reply), LITEAUTH_KEY_LEN);
+	memzero_explicit(&g, sizeof(g));
+}
+
+/*
+ * A forged HELLO (bad T1) naming a victim in its handshake, with a CTR
+ * above everything: the victim's handshake and budget stay, and its
+ * CONFIRM then succeeds.
+ */
+static void la_test_srv_forged(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], key[LITEAUTH_KEY_LEN];
+	u8 wrong[LA_KEY_LEN], gkey[LITEAUTH_GW_KEY_LEN];
+	const struct la_gw_reject *rj = (const struct la_gw_reject *)reply;
+	struct la_hello h, forged;
+	struct la_gw_hello gh;
+	struct la_gw_confirm gc;
+	struct la_confirm c;
+	struct la_grant g;
+	u64 reads;
+	int i;
+
+	la_ts_vhello(&h, 10, 0x10);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	memset(wrong, 0x99, sizeof(wrong));
+	reads = t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN];
+	/* Gone from the store, it would be unknown if the store were read. */
+	KUNIT_ASSERT_EQ(test, la_store_del(t->store, LA_DEVICE, t->v.idd), 0);
+	for (i = 0; i < 200; i++) {
+		u8 rd[LA_NONCE_LEN] = { 0xf0, 0, 0, 0, 0, 0, 0, i };
+
+		la_ts_hello(&forged, wrong, t->v.idd, 1000 + i, rd);
+		KUNIT_EXPECT_EQ(test, la_ts_handle(&forged, reply), 0);
+	}
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_AUTH], 200);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE], 0);
+	/* Checked in memory: no budget of unknown devices spent either. */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], reads);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_UNKNOWN], 0);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
+	{
+		struct la_principal p;
+
+		la_ts_principal(&p, t->v.idd, t->v.kd, true);
+		KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &p),
+				0);
+		la_principal_wipe(&p);
+	}
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
+	KUNIT_EXPECT_TRUE(test, la_ts_ack_ok(&h, key, &g, reply));
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 1);
+
+	/* The same through a genuine gateway: GW_REJECT 2, and the next
+	 * handshake through it completes.
+	 */
+	la_ts_vhello(&h, 11, 0x11);
+	la_ts_gw_hello(&gh, t->v.kg, t->v.idg, t->v.rg, &h);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, gkey), LITEAUTH_GW_KEY_LEN);
+	la_ts_hello(&forged, wrong, t->v.idd, 5000, t->v.rd);
+	la_ts_gw_hello(&gh, t->v.kg, t->v.idg, t->v.rg, &forged);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply),
+			LITEAUTH_GW_REJECT_LEN);
+	KUNIT_EXPECT_EQ(test, rj->reason, LITEAUTH_REJECT_BAD_DEVICE_MAC);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h,
+					    &((struct la_gw_key *)gkey)->key,
+					    &c, &g), 0);
+	la_ts_gw_confirm(&gc, t->v.kg, t->v.idg, t->v.rg,
+			 ((struct la_gw_key *)gkey)->rs, g.sid, &c);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&gc, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 2);
+	memzero_explicit(&g, sizeof(g));
+}
+
+/*
+ * A flood of 100,000 HELLOs with made-up IDs leaves no state, writes at
+ * most the bounded number of summaries, logs a few lines, starves no
+ * device that proved itself, and evicts no authentication from the audit
+ * log even with a small audit-keep.
+ */
+static void la_test_srv_flood(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	struct la_server_limits l = la_ts_limits;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], key[LITEAUTH_KEY_LEN];
+	struct la_ts_audit audit;
+	struct la_hello h, forged;
+	struct la_confirm c;
+	struct la_grant g;
+	u8 id[LA_ID_LEN];
+	int i, nlog;
+
+	l.audit_keep = 2;
+	l.audit_refusals_keep = 50;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&l), 0);
+	/* The device proves itself before the flood. */
+	la_ts_vhello(&h, 10, 0x10);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
+
+	nlog = t->nlog;
+	for (i = 0; i < 100000; i++) {
+		la_ts_random_id(id);
+		la_ts_hello(&forged, t->v.kd, id, 1 + i, t->v.rd);
+		KUNIT_ASSERT_EQ(test, la_ts_handle(&forged, reply), 0);
+		if (i % 1000 == 0)
+			t->now += 10 * MS;
+	}
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 1);	/* the device's */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_UNKNOWN] +
+			t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], 100000);
+	/* The budget of the unknown was the only one spent. */
+	KUNIT_EXPECT_GE(test, t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], 99000);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE], 0);
+	KUNIT_EXPECT_LE(test, t->nlog - nlog, 2);
+
+	/* The device that proved itself gets through during the flood. */
+	la_ts_vhello(&h, 11, 0x11);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
+
+	la_ts_interval();
+	KUNIT_EXPECT_GE(test, t->srv.counters[LA_SRV_AUDIT_OVERFLOW],
+			100000 - LA_SRV_SUMMARY_MAX);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 2);
+	KUNIT_EXPECT_LE(test, audit.refused, 50);
+	/* The last written: an overflow summary, without IDs. */
+	KUNIT_EXPECT_TRUE(test, audit.last.flags & LA_AUDIT_F_OVERFLOW);
+	KUNIT_EXPECT_TRUE(test, audit.last.count > 1);
+	{
+		static const u8 zero[LA_ID_LEN];
+
+		KUNIT_EXPECT_TRUE(test, !memcmp(audit.last.idd, zero,
+						LA_ID_LEN));
+	}
+	/* What one interval may write: the bound, and no more. */
+	la_ts_restart(&la_ts_limits);
+	for (i = 0; i < 10000; i++) {
+		la_ts_random_id(id);
+		la_ts_hello(&forged, t->v.kd, id, 1, t->v.rd);
+		la_ts_handle(&forged, reply);
+	}
+	la_ts_interval();
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.refused - 50, LA_SRV_SUMMARY_MAX + 1);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+	memzero_explicit(&g, sizeof(g));
+}
+
+/*
+ * Fake gateways spend the budget of gateway lookups, not a gateway the
+ * store has (loaded at start, never heard from before the flood), and a
+ * direct flood of made-up devices does not spend the budget of the
+ * gateway's devices.
+ */
+static void la_test_srv_gateway_flood(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], m[LITEAUTH_MSG_MAX_LEN];
+	struct la_gw_hello gh;
+	struct la_principal p;
+	struct la_hello h;
+	u8 idg[LA_ID_LEN], idg2[LA_ID_LEN], id[LA_ID_LEN];
+	int i;
+
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 1);
+	for (i = 0; i < 1000; i++) {
+		la_ts_random_id(idg);
+		la_ts_gw_hello(&gh, t->v.kg, idg, t->v.rg,
+			       (const struct la_hello *)
+			       la_vec_msg(&t->v, LITEAUTH_MSG_HELLO));
+		KUNIT_EXPECT_EQ(test, la_ts_handle(&gh, reply), 0);
+	}
+	/* The genuine gateway's IDg with bad tags: one MAC each. */
+	memcpy(m, la_vec_msg(&t->v, LITEAUTH_MSG_GW_HELLO),
+	       LITEAUTH_GW_HELLO_LEN);
+	m[LITEAUTH_GW_HELLO_LEN - 1] ^= 1;
+	for (i = 0; i < 1000; i++)
+		KUNIT_EXPECT_EQ(test, la_ts_handle(m, reply), 0);
+	KUNIT_EXPECT_GE(test, t->srv.counters[LA_SRV_DROP_RATE_GATEWAY], 995);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_GATEWAY] +
+			t->srv.counters[LA_SRV_DROP_RATE_GATEWAY], 2000);
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 1);
+
+	/* And made-up devices, directly, spend the direct budget. */
+	for (i = 0; i < 1000; i++) {
+		la_ts_random_id(id);
+		la_ts_hello(&h, t->v.kd, id, 1, t->v.rd);
+		KUNIT_EXPECT_EQ(test, la_ts_handle(&h, reply), 0);
+	}
+	KUNIT_EXPECT_GE(test, t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], 980);
+
+	/* The genuine gateway's first GW_HELLO, of a device the server has
+	 * never seen: answered.
+	 */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);
+	la_expect_bytes(test, reply, la_vec_msg(&t->v, LITEAUTH_MSG_GW_KEY),
+			LITEAUTH_GW_KEY_LEN, "GW_KEY");
+
+	/* A gateway added since the start is looked up, on the budget. */
+	memcpy(idg2, t->v.idg, LA_ID_LEN);
+	idg2[7] ^= 0x40;
+	la_ts_principal(&p, idg2, t->v.kg, true);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_GATEWAY, &p), 0);
+	la_ts_gw_hello(&gh, t->v.kg, idg2, t->v.rg,
+		       (const struct la_hello *)
+		       la_vec_msg(&t->v, LITEAUTH_MSG_HELLO));
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&gh, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 1);
+	t->now += 2 * NS;	/* the budget refills: 1 a second */
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&gh, reply),
+			LITEAUTH_GW_REJECT_LEN);	/* stale: a repeat */
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 2);
+
+	/* Disabled, a gateway is refused once its record is read again. */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);	/* read again: a repeat */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_KEY_RESENT], 1);
+	la_ts_principal(&p, t->v.idg, t->v.kg, false);
+	KUNIT_ASSERT_EQ(test, la_store_update(t->store, LA_GATEWAY, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);	/* within the recheck */
+	t->now += LA_SRV_GW_RECHECK_MS * MS;
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 1);
+	/* Enabled again, the resync of SIGHUP loads it. */
+	p.enabled = true;
+	KUNIT_ASSERT_EQ(test, la_store_update(t->store, LA_GATEWAY, &p), 0);
+	la_server_resync(&t->srv);
+	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 2);
+
+	/* Rekeyed, a gateway's new key works (and its old one no more)
+	 * once its record is read again.
+	 */
+	memset(p.key, 0x5c, LA_KEY_LEN);
+	memcpy(p.id, idg2, LA_ID_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_update(t->store, LA_GATEWAY, &p), 0);
+	t->now += LA_SRV_GW_RECHECK_MS * MS;
+	la_ts_gw_hello(&gh, p.key, idg2, t->v.rg,
+		       (const struct la_hello *)
+		       la_vec_msg(&t->v, LITEAUTH_MSG_HELLO));
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&gh, reply),
+			LITEAUTH_GW_REJECT_LEN);
+	la_ts_gw_hello(&gh, t->v.kg, idg2, t->v.rg,
+		       (const struct la_hello *)
+		       la_vec_msg(&t->v, LITEAUTH_MSG_HELLO));
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&gh, reply), 0);
+	la_principal_wipe(&p);
+}
+
+/* Rate limits, a full table, unique SIDs, expiry and forgetting. */
 static void la_test_srv_limits(struct kunit *test)
 {
 	struct la_tsrv *t = &la_ts;
-	u8 reply[LITEAUTH_MSG_MAX_LEN];
-	struct la_hello h;
-	struct la_gw_reject *r = (struct la_gw_reject *)reply;
-	u8 k[LA_KEY_LEN];
+	struct la_server_limits l = la_ts_limits;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], key[LITEAUTH_KEY_LEN];
+	const struct la_gw_reject *r = (const struct la_gw_reject *)reply;
+	struct la_principal p;
+	struct la_hello h, h2;
+	struct la_gw_hello gh;
+	struct la_confirm c;
+	struct la_grant g;
+	u8 id2[LA_ID_LEN];
 	int i;
 
-	/* Each new Rd is a new handshake; the sixth in a burst of five is
+	/* Each new CTR is a new handshake; the sixth in a burst of five is
 	 * refused, with GW_REJECT 4 through a gateway.
 	 */
-	KUNIT_ASSERT_EQ(test, la_derive(LITEAUTH_SUITE_AES128, LA_K_HELLO,
-					t->v.kd, t->v.idd, NULL, NULL, k), 0);
 	for (i = 0; i < 5; i++) {
-		t->v.rd[7] = i;
-		la_hello_build(&h, LITEAUTH_SUITE_AES128, k, t->v.idd, t->v.rd);
-		KUNIT_EXPECT_EQ(test, la_server_handle(&t->srv, &h, sizeof(h),
-						       reply),
-				LITEAUTH_KEY_LEN);
+		la_ts_vhello(&h, 10 + i, i);
+		KUNIT_EXPECT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
 	}
-	t->v.rd[7] = 9;
-	la_hello_build(&h, LITEAUTH_SUITE_AES128, k, t->v.idd, t->v.rd);
-	KUNIT_EXPECT_EQ(test, la_server_handle(&t->srv, &h, sizeof(h), reply),
-			0);
+	la_ts_vhello(&h2, 20, 9);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h2, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE], 1);
-	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+	la_ts_gw_hello(&gh, t->v.kg, t->v.idg, t->v.rg, &h2);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply),
 			LITEAUTH_GW_REJECT_LEN);
 	KUNIT_EXPECT_EQ(test, r->reason, LITEAUTH_REJECT_RATE_LIMITED);
-	/* One handshake per device: each new Rd replaced the last. */
+	/* One handshake per device: each new CTR replaced the last. */
 	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
+	KUNIT_EXPECT_EQ(test, g.sid, LA_SID);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
 
 	/* A second device while the first holds SID 0x2a: another SID. */
-	t->now += 60 * 1000000000ULL;
-	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply),
-			LITEAUTH_KEY_LEN);
-	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
-	{
-		struct la_principal p;
-		u8 id2[LA_ID_LEN];
-
-		memcpy(id2, t->v.idd, LA_ID_LEN);
-		id2[7] ^= 0xff;
-		la_ts_principal(&p, id2, t->v.kd, true);
-		KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &p), 0);
-		la_principal_wipe(&p);
-		KUNIT_ASSERT_EQ(test, la_derive(LITEAUTH_SUITE_AES128,
-						LA_K_HELLO, t->v.kd, id2, NULL,
-						NULL, k), 0);
-		la_hello_build(&h, LITEAUTH_SUITE_AES128, k, id2, t->v.rd);
-		KUNIT_ASSERT_EQ(test, la_server_handle(&t->srv, &h, sizeof(h),
-						       reply),
-				LITEAUTH_KEY_LEN);
-	}
-	{
-		const struct la_key *key = (const struct la_key *)reply;
-		struct la_grant g;
-
-		KUNIT_ASSERT_EQ(test, la_derive(LITEAUTH_SUITE_AES128,
-						LA_K_KEY, t->v.kd, key->idd,
-						t->v.rd, key->rs, k), 0);
-		KUNIT_ASSERT_EQ(test, la_key_open(reply, LITEAUTH_KEY_LEN, k,
-						  t->v.rd, &g), 0);
-		KUNIT_EXPECT_EQ(test, g.sid, LA_SID + 1);
-		memzero_explicit(&g, sizeof(g));
-	}
+	memcpy(id2, t->v.idd, LA_ID_LEN);
+	id2[7] ^= 0xff;
+	la_ts_principal(&p, id2, t->v.kd, true);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &p), 0);
+	la_ts_hello(&h2, t->v.kd, id2, 1, t->v.rd);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h2, key), LITEAUTH_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h2, key, &c, &g), 0);
+	KUNIT_EXPECT_EQ(test, g.sid, LA_SID + 1);
 	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 2);
 
-	/* The handshake expires after 30 s; the session after LIFE. */
-	t->now += 30 * 1000000000ULL;
+	/* The handshake expires after 30 s; the device's state (its CTR 1
+	 * never confirmed) stays; the session after LIFE, and then the
+	 * first device's state, which the store holds all of, goes.
+	 */
+	t->now += 30 * NS;
 	la_server_expire(&t->srv);
 	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
-	t->now += (u64)LA_LIFE * 60 * 1000000000ULL;
+	t->now += (u64)LA_LIFE * 60 * NS;
 	la_server_expire(&t->srv);
-	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
-	memzero_explicit(k, sizeof(k));
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 1);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h2, reply), 0);	/* stale */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 1);
+
+	/* A full table: the next device is refused as busy. */
+	l.pending_max = 1;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&l), 0);
+	la_ts_vhello(&h, 30, 1);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	la_ts_hello(&h2, t->v.kd, id2, 2, t->v.rd);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h2, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_BUSY], 1);
+	/* ... but the device in progress may start over. */
+	la_ts_vhello(&h, 31, 2);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	la_principal_wipe(&p);
+	memzero_explicit(&g, sizeof(g));
+}
+
+/*
+ * Budgets: a flood of made-up IDs spends the budget of unknown devices,
+ * which a device not yet proven then shares, but not the one of a device
+ * that proved itself.
+ */
+static void la_test_srv_unknown_budget(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], key[LITEAUTH_KEY_LEN];
+	struct la_hello h, forged, other;
+	struct la_principal p;
+	u8 id[LA_ID_LEN], id2[LA_ID_LEN];
+	int i;
+
+	memcpy(id2, t->v.idd, LA_ID_LEN);
+	id2[7] ^= 0xff;
+	la_ts_principal(&p, id2, t->v.kd, true);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &p), 0);
+	la_principal_wipe(&p);
+	la_ts_vhello(&h, 10, 1);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	for (i = 0; i < (int)la_ts_limits.burst_unknown; i++) {
+		la_ts_random_id(id);
+		la_ts_hello(&forged, t->v.kd, id, 1, t->v.rd);
+		KUNIT_EXPECT_EQ(test, la_ts_handle(&forged, reply), 0);
+	}
+	/* The device's own first HELLO took one unit of it. */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_UNKNOWN],
+			la_ts_limits.burst_unknown - 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], 1);
+	la_ts_hello(&other, t->v.kd, id2, 1, t->v.rd);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&other, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], 2);
+	la_ts_vhello(&h, 11, 2);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	/* A second later the budget has refilled by ten (600 a minute). */
+	t->now += NS;
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&other, reply), LITEAUTH_KEY_LEN);
+}
+
+/* A device re-provisioned while the server runs: SIGHUP's resync. */
+static void la_test_srv_resync(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], key[LITEAUTH_KEY_LEN];
+	u8 newkey[LA_KEY_LEN];
+	struct la_principal p;
+	struct la_hello h;
+	struct la_confirm c;
+	struct la_grant g;
+
+	la_ts_vhello(&h, 10, 1);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
+
+	/* Rekeyed (CTR back to 0), it starts from CTR 1 with its new key. */
+	memset(newkey, 0x3c, sizeof(newkey));
+	la_ts_principal(&p, t->v.idd, newkey, true);
+	KUNIT_ASSERT_EQ(test, la_store_update(t->store, LA_DEVICE, &p), 0);
+	la_ts_hello(&h, newkey, t->v.idd, 1, t->v.rd);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 1);
+	la_server_resync(&t->srv);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(newkey, &h, key, &c, &g), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
+
+	/* An unchanged device keeps what only memory knows. */
+	la_ts_hello(&h, newkey, t->v.idd, 2, t->v.rd);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	la_server_resync(&t->srv);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
+	KUNIT_EXPECT_EQ(test, la_ts_handle(&h, reply), LITEAUTH_KEY_LEN);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_KEY_RESENT], 1);
+	la_principal_wipe(&p);
+	memzero_explicit(&g, sizeof(g));
 }
 
 static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_direct),
 	KUNIT_CASE(la_test_srv_group_commit),
 	KUNIT_CASE(la_test_srv_gateway),
+	KUNIT_CASE(la_test_srv_gw_confirm_restart),
 	KUNIT_CASE(la_test_srv_unknown),
 	KUNIT_CASE(la_test_srv_refusals),
+	KUNIT_CASE(la_test_srv_stale),
+	KUNIT_CASE(la_test_srv_forged),
+	KUNIT_CASE(la_test_srv_flood),
+	KUNIT_CASE(la_test_srv_gateway_flood),
 	KUNIT_CASE(la_test_srv_limits),
+	KUNIT_CASE(la_test_srv_unknown_budget),
+	KUNIT_CASE(la_test_srv_resync),
 	{}
 };
 

@@ -23,10 +23,21 @@
 
 #include "store.h"
 
-#define LA_REC_VERSION	1
-#define LA_REC_FIXED	45	/* version .. name length, see la_rec_put */
+/*
+ * Principal records: version 2 (written) adds the device's CTR to version
+ * 1 (still read, with CTR 0). Audit records: version 2 adds flags, count
+ * and CTR to version 1 (still read, with count 1).
+ */
+#define LA_REC_V1	1
+#define LA_REC_V1_FIXED	45	/* version .. name length */
+#define LA_REC_VERSION	2
+#define LA_REC_FIXED	49	/* version .. name length: la_rec_put */
 #define LA_REC_MAX	(LA_REC_FIXED + LA_NAME_MAX)
-#define LA_AUDIT_LEN	27
+#define LA_AUDIT_V1_LEN	27
+#define LA_AUDIT_VERSION 2
+#define LA_AUDIT_LEN	36
+/* Version 1 audit records had no STALE: their reason 6 was a bad CONFIRM. */
+#define LA_AUDIT_V1_BAD_CONFIRM 6
 #define LA_PASS_MAX	256
 #define LA_RETRIES	100
 #define LA_LOCK_BUDGET_US	3000000
@@ -35,7 +46,8 @@
 struct la_store {
 	DB_ENV *env;
 	DB *db[2];		/* by enum la_kind */
-	DB *audit;
+	DB *audit;		/* authentications (and version 1 refusals) */
+	DB *refusals;		/* summaries of refusals */
 };
 
 static const char *const la_db_files[2] = {
@@ -113,18 +125,29 @@ static size_t la_rec_put(u8 *r, const struct la_principal *p)
 	la_put64(r + 20, p->created);
 	la_put64(r + 28, p->last_auth);
 	la_put64(r + 36, p->auth_count);
-	r[44] = n;
+	la_put_be32(r + 44, p->ctr);
+	r[48] = n;
 	memcpy(r + LA_REC_FIXED, p->name, n);
 	return LA_REC_FIXED + n;
 }
 
+/* Either version; every length is checked before anything is read. */
 static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 		      size_t len)
 {
+	size_t fixed;
 	u8 idc[LA_ID_LEN];
 
-	if (len < LA_REC_FIXED || r[0] != LA_REC_VERSION || r[3] > 1 ||
-	    r[44] > LA_NAME_MAX || len != LA_REC_FIXED + (size_t)r[44])
+	if (len < 1)
+		return -EBADMSG;
+	if (r[0] == LA_REC_V1)
+		fixed = LA_REC_V1_FIXED;
+	else if (r[0] == LA_REC_VERSION)
+		fixed = LA_REC_FIXED;
+	else
+		return -EBADMSG;
+	if (len < fixed || r[3] > 1 || r[fixed - 1] > LA_NAME_MAX ||
+	    len != fixed + (size_t)r[fixed - 1])
 		return -EBADMSG;
 	memcpy(idc, id, LA_ID_LEN);	/* @id may be @p->id */
 	memset(p, 0, sizeof(*p));
@@ -135,7 +158,9 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 	p->created = la_get64(r + 20);
 	p->last_auth = la_get64(r + 28);
 	p->auth_count = la_get64(r + 36);
-	memcpy(p->name, r + LA_REC_FIXED, r[44]);
+	if (r[0] == LA_REC_VERSION)
+		p->ctr = la_get_be32(r + 44);
+	memcpy(p->name, r + fixed, r[fixed - 1]);
 	return 0;
 }
 
@@ -196,6 +221,8 @@ void la_store_close(struct la_store *st)
 
 	if (!st)
 		return;
+	if (st->refusals)
+		st->refusals->close(st->refusals, 0);
 	if (st->audit)
 		st->audit->close(st->audit, 0);
 	for (i = 0; i < 2; i++)
@@ -289,6 +316,10 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 				 create);
 	if (!ret)
 		ret = la_db_open(st, &st->audit, "audit.db", DB_BTREE, create);
+	/* Newer than the others: made when a store without it is opened. */
+	if (!ret)
+		ret = la_db_open(st, &st->refusals, "refusals.db", DB_BTREE,
+				 DB_CREATE);
 	if (ret) {
 		la_err(err, errlen,
 		       ret == ENOENT ?
@@ -582,9 +613,9 @@ int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id)
 	return la_txn(st, la_del_fn, &a);
 }
 
-/* Device @idd authenticated at @now: last_auth and auth_count move. */
+/* Device @idd authenticated at @now with @ctr: its record moves. */
 static int la_authenticated(struct la_store *st, DB_TXN *txn, const u8 *idd,
-			    u64 now)
+			    u64 now, u32 ctr)
 {
 	struct la_principal p;
 	struct la_put_args put = { LA_DEVICE, &p, true };
@@ -594,6 +625,7 @@ static int la_authenticated(struct la_store *st, DB_TXN *txn, const u8 *idd,
 	if (!ret) {
 		p.last_auth = now;
 		p.auth_count++;
+		p.ctr = max(p.ctr, ctr);
 		ret = la_put_fn(st, txn, &put);
 	}
 	la_principal_wipe(&p);
@@ -670,9 +702,59 @@ int la_store_list(struct la_store *st, enum la_kind kind,
 	return la_walk(st, st->db[kind], la_list_one, &a);
 }
 
-/* Appends @a, assigning its seq, and keeps at most @keep records. */
-static int la_audit_append(struct la_store *st, DB_TXN *txn,
-			   struct la_audit *a, unsigned int n, u64 keep)
+static void la_audit_put(u8 *rec, const struct la_audit *a)
+{
+	rec[0] = LA_AUDIT_VERSION;
+	la_put64(rec + 1, a->time);
+	memcpy(rec + 9, a->idg, LA_ID_LEN);
+	memcpy(rec + 17, a->idd, LA_ID_LEN);
+	rec[25] = a->result;
+	rec[26] = a->reason;
+	rec[27] = a->flags;
+	la_put_be32(rec + 28, a->count);
+	la_put_be32(rec + 32, a->ctr);
+}
+
+/* Either version, every length checked; @summary: from the refusals. */
+static int la_audit_get(struct la_audit *a, const DBT *key, const DBT *data,
+			bool summary)
+{
+	const u8 *r = data->data;
+
+	if (key->size != 8 || data->size < 1)
+		return -EBADMSG;
+	if (!(r[0] == LA_AUDIT_VERSION && data->size == LA_AUDIT_LEN) &&
+	    !(r[0] == LA_REC_V1 && data->size == LA_AUDIT_V1_LEN && !summary))
+		return -EBADMSG;
+	memset(a, 0, sizeof(*a));
+	a->seq = la_get64(key->data);
+	a->time = la_get64(r + 1);
+	memcpy(a->idg, r + 9, LA_ID_LEN);
+	memcpy(a->idd, r + 17, LA_ID_LEN);
+	a->result = r[25];
+	a->reason = r[26];
+	if (r[0] == LA_AUDIT_VERSION) {
+		a->flags = r[27];
+		a->count = la_get_be32(r + 28);
+		a->ctr = la_get_be32(r + 32);
+	} else {
+		a->count = 1;
+		if (a->result)
+			a->flags = LA_AUDIT_F_CLAIMED;
+		if (a->result && a->reason == LA_AUDIT_V1_BAD_CONFIRM)
+			a->reason = LA_AUDIT_BAD_CONFIRM;
+	}
+	if (summary)
+		a->flags |= LA_AUDIT_F_SUMMARY;
+	return 0;
+}
+
+/*
+ * Appends to @db those of @a whose result is @refusals (nonzero or not),
+ * assigning their seq, and keeps at most @keep records there.
+ */
+static int la_audit_append(DB *db, DB_TXN *txn, struct la_audit *a,
+			   unsigned int n, bool refusals, u64 keep)
 {
 	u8 k[8], rec[LA_AUDIT_LEN];
 	u64 first = 0, last = 0;
@@ -681,7 +763,11 @@ static int la_audit_append(struct la_store *st, DB_TXN *txn,
 	DBC *c;
 	int ret;
 
-	ret = st->audit->cursor(st->audit, txn, &c, 0);
+	for (i = 0; i < n && !a[i].result != !refusals; i++)
+		;
+	if (i == n)	/* nothing for this table: leave it alone */
+		return 0;
+	ret = db->cursor(db, txn, &c, 0);
 	if (ret)
 		return la_db_errno(ret);
 	memset(&key, 0, sizeof(key));
@@ -691,17 +777,16 @@ static int la_audit_append(struct la_store *st, DB_TXN *txn,
 		last = la_get64(key.data);
 	ret = ret == DB_NOTFOUND ? 0 : ret;
 	for (i = 0; i < n && !ret; i++) {
+		if (!a[i].result != !refusals)
+			continue;
 		a[i].seq = ++last;
+		if (refusals)
+			a[i].flags |= LA_AUDIT_F_SUMMARY;
 		la_put64(k, a[i].seq);
-		rec[0] = LA_REC_VERSION;
-		la_put64(rec + 1, a[i].time);
-		memcpy(rec + 9, a[i].idg, LA_ID_LEN);
-		memcpy(rec + 17, a[i].idd, LA_ID_LEN);
-		rec[25] = a[i].result;
-		rec[26] = a[i].reason;
+		la_audit_put(rec, &a[i]);
 		la_dbt(&key, k, 8);
 		la_dbt(&data, rec, sizeof(rec));
-		ret = st->audit->put(st->audit, txn, &key, &data, 0);
+		ret = db->put(db, txn, &key, &data, 0);
 	}
 
 	/* Keys are consecutive: drop the oldest beyond @keep. */
@@ -722,7 +807,7 @@ static int la_audit_append(struct la_store *st, DB_TXN *txn,
 struct la_record_args {
 	struct la_audit *a;
 	unsigned int n;
-	u64 keep;
+	u64 keep, keep_refusals;
 };
 
 static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
@@ -734,17 +819,24 @@ static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	for (i = 0; i < r->n && !ret; i++) {
 		if (r->a[i].result)
 			continue;
-		ret = la_authenticated(st, txn, r->a[i].idd, r->a[i].time);
+		ret = la_authenticated(st, txn, r->a[i].idd, r->a[i].time,
+				       r->a[i].ctr);
 		if (ret == -ENOENT)	/* deleted since: no count */
 			ret = 0;
 	}
-	return ret ?: la_audit_append(st, txn, r->a, r->n, r->keep);
+	if (!ret)
+		ret = la_audit_append(st->audit, txn, r->a, r->n, false,
+				      r->keep);
+	if (!ret)
+		ret = la_audit_append(st->refusals, txn, r->a, r->n, true,
+				      r->keep_refusals);
+	return ret;
 }
 
 int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
-		    u64 keep)
+		    u64 keep, u64 keep_refusals)
 {
-	struct la_record_args r = { a, n, keep };
+	struct la_record_args r = { a, n, keep, keep_refusals };
 
 	return n ? la_txn(st, la_record_fn, &r) : 0;
 }
@@ -752,31 +844,65 @@ int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
 struct la_audit_list_args {
 	int (*fn)(void *arg, const struct la_audit *a);
 	void *arg;
+	unsigned int rows;
 };
 
-static int la_audit_one(void *arg, const DBT *key, const DBT *data)
+/* Both tables in one read-committed transaction, merged by time. */
+static int la_audit_list_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_audit_list_args *aa = arg;
-	const u8 *r = data->data;
-	struct la_audit a;
+	DB *db[2] = { st->audit, st->refusals };
+	struct la_audit a[2];
+	bool have[2] = { false, false };
+	DBC *c[2] = { NULL, NULL };
+	DBT key, data;
+	int ret = 0, stop = 0, i;
 
-	if (key->size != 8 || data->size != LA_AUDIT_LEN ||
-	    r[0] != LA_REC_VERSION)
-		return -EBADMSG;
-	a.seq = la_get64(key->data);
-	a.time = la_get64(r + 1);
-	memcpy(a.idg, r + 9, LA_ID_LEN);
-	memcpy(a.idd, r + 17, LA_ID_LEN);
-	a.result = r[25];
-	a.reason = r[26];
-	return aa->fn(aa->arg, &a);
+	aa->rows = 0;
+	for (i = 0; i < 2 && !ret; i++)
+		ret = la_db_errno(db[i]->cursor(db[i], txn, &c[i],
+						DB_READ_COMMITTED));
+	for (;;) {
+		for (i = 0; i < 2 && !ret; i++) {
+			if (have[i] || !c[i])
+				continue;
+			memset(&key, 0, sizeof(key));
+			memset(&data, 0, sizeof(data));
+			ret = c[i]->get(c[i], &key, &data, DB_NEXT);
+			if (ret == DB_NOTFOUND) {
+				c[i]->close(c[i]);
+				c[i] = NULL;
+				ret = 0;
+			} else if (!ret) {
+				ret = la_audit_get(&a[i], &key, &data, i == 1);
+				have[i] = !ret;
+			} else {
+				ret = la_db_errno(ret);
+			}
+		}
+		if (ret || (!have[0] && !have[1]))
+			break;
+		i = !have[0] || (have[1] && a[1].time < a[0].time);
+		have[i] = false;
+		aa->rows++;
+		stop = aa->fn(aa->arg, &a[i]);
+		if (stop)
+			break;
+	}
+	for (i = 0; i < 2; i++)
+		if (c[i])
+			c[i]->close(c[i]);
+	if (stop < 0)
+		return stop;
+	/* Rows already handed out must not be handed out again. */
+	return ret == -EBUSY && aa->rows ? -EAGAIN : ret;
 }
 
 int la_store_audit_list(struct la_store *st,
 			int (*fn)(void *arg, const struct la_audit *a),
 			void *arg)
 {
-	struct la_audit_list_args aa = { fn, arg };
+	struct la_audit_list_args aa = { fn, arg, 0 };
 
-	return la_walk(st, st->audit, la_audit_one, &aa);
+	return la_txn_flags(st, DB_READ_COMMITTED, la_audit_list_fn, &aa);
 }

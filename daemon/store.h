@@ -3,7 +3,8 @@
  * The key store of the security management server: a transactional
  * Berkeley DB environment in one directory, encrypted with AES under a
  * passphrase read from a root-only file, holding the devices and gateways
- * (ID -> pre-shared key and metadata) and an audit log.
+ * (ID -> pre-shared key and metadata) and an audit log: authentications
+ * in one table, summaries of refusals in another.
  *
  * The daemon and the liteauth tool open the same environment at once:
  * Berkeley DB's locking and transactions keep them apart, and
@@ -41,16 +42,63 @@ struct la_principal {
 	u64 created;		/* Unix time, seconds */
 	u64 last_auth;		/* 0: never */
 	u64 auth_count;
+	/*
+	 * Devices: the CTR of the last handshake whose CONFIRM the server
+	 * checked (protocol.rst, "The server"); a HELLO at or below it is
+	 * stale. 0 when added or rekeyed, and in records written before
+	 * it existed. Gateways: 0.
+	 */
+	u32 ctr;
 };
 
-/* One line of the audit log. */
+/* Why something was refused: GW_REJECT's REASONs, and the server's own. */
+enum la_audit_reason {
+	LA_AUDIT_UNKNOWN = LITEAUTH_REJECT_UNKNOWN_DEVICE,	/* 1 */
+	LA_AUDIT_BAD_MAC = LITEAUTH_REJECT_BAD_DEVICE_MAC,	/* 2 */
+	LA_AUDIT_DISABLED = LITEAUTH_REJECT_DEVICE_DISABLED,	/* 3 */
+	LA_AUDIT_RATE = LITEAUTH_REJECT_RATE_LIMITED,		/* 4 */
+	LA_AUDIT_BUSY = LITEAUTH_REJECT_SERVER_BUSY,		/* 5 */
+	LA_AUDIT_STALE = LITEAUTH_REJECT_STALE,			/* 6 */
+	LA_AUDIT_BAD_CONFIRM,	/* 7: T3 did not verify */
+	LA_AUDIT_BAD_GATEWAY,	/* 8: unknown, disabled gateway, bad T4/T6 */
+	LA_AUDIT_REASON_MAX,
+};
+
+/* struct la_audit's flags. */
+enum la_audit_flags {
+	/* The ID refused (IDd; IDg for LA_AUDIT_BAD_GATEWAY) was claimed by
+	 * the message, never proven: anyone can send it.
+	 */
+	LA_AUDIT_F_CLAIMED = 0x01,
+	/* An authentication the server could not check itself: the GW_CONFIRM
+	 * of a handshake it no longer had, on the word of its gateway.
+	 */
+	LA_AUDIT_F_GATEWAY_WORD = 0x02,
+	/* A summary of the refusals beyond what an interval's table holds:
+	 * their IDs are not kept (all zero).
+	 */
+	LA_AUDIT_F_OVERFLOW = 0x04,
+	/* Set by the store: a record of the refusal summaries (their own
+	 * table, sequence and retention), not of the authentications.
+	 */
+	LA_AUDIT_F_SUMMARY = 0x08,
+};
+
+/*
+ * One line of the audit log. An authentication (result 0) is one record;
+ * refusals are summaries: @count refusals of one (IDg, IDd, reason) in the
+ * interval that starts at @time.
+ */
 struct la_audit {
-	u64 seq;		/* assigned by the store, increasing */
+	u64 seq;		/* by the store, increasing in each table */
 	u64 time;		/* Unix time, seconds */
 	u8 idg[LA_ID_LEN];	/* all zero in the direct case */
 	u8 idd[LA_ID_LEN];
-	u8 result;		/* 0: authenticated, else a reason */
-	u8 reason;
+	u8 result;		/* 0: authenticated, else refused */
+	u8 reason;		/* enum la_audit_reason, 0 for a success */
+	u8 flags;		/* enum la_audit_flags */
+	u32 count;		/* events summed up; 1: an authentication */
+	u32 ctr;		/* authentications: the handshake's CTR, or 0 */
 };
 
 struct la_store;
@@ -118,14 +166,23 @@ int la_store_list(struct la_store *st, enum la_kind kind,
 		  void *arg);
 /*
  * The server's records of @n handshakes, in one transaction (one write to
- * the disk for many, the daemon's group commit): each is appended to the
- * audit log (its seq assigned, at most @keep records kept) and, for an
- * authentication (result 0), the device's last_auth (its time) and
- * auth_count move, unless it was deleted meanwhile. 0, or the error that
- * left them all unwritten.
+ * the disk for many, the daemon's group commit). Authentications (result
+ * 0) are appended to the audit log, where at most @keep records are kept
+ * (0: all), and move the device's last_auth (to their time), auth_count
+ * and ctr (to the larger of the stored one and theirs), unless it was
+ * deleted meanwhile. Refusals go to a table of their own, where at most
+ * @keep_refusals are kept (0: all), so that no number of refusals ever
+ * evicts an authentication. Each gets its seq (and, for refusals,
+ * LA_AUDIT_F_SUMMARY). 0, or the error that left them all unwritten.
  */
 int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
-		    u64 keep);
+		    u64 keep, u64 keep_refusals);
+/*
+ * Both tables, oldest first (by time; at equal times, authentications
+ * first), each in the order of its seq. Records written before refusals
+ * had a table of their own (version 1) come with count 1, and their
+ * refusals with LA_AUDIT_F_CLAIMED.
+ */
 int la_store_audit_list(struct la_store *st,
 			int (*fn)(void *arg, const struct la_audit *a),
 			void *arg);

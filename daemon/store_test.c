@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <db.h>
 #include <kunit/test.h>
 
 #include "store.h"
@@ -134,8 +135,12 @@ static void la_test_store_roundtrip(struct kunit *test)
 	rec[1].result = 1;
 	rec[2] = rec[0];
 	rec[2].time = 1800000005;
-	KUNIT_EXPECT_EQ(test, la_store_record(st, rec, 3, 0), 0);
-	KUNIT_EXPECT_EQ(test, rec[2].seq, rec[0].seq + 2);
+	KUNIT_EXPECT_EQ(test, la_store_record(st, rec, 3, 0, 0), 0);
+	/* The refusal went to a table, and a sequence, of its own. */
+	KUNIT_EXPECT_EQ(test, rec[2].seq, rec[0].seq + 1);
+	KUNIT_EXPECT_EQ(test, rec[1].seq, 1);
+	KUNIT_EXPECT_TRUE(test, rec[1].flags & LA_AUDIT_F_SUMMARY);
+	KUNIT_EXPECT_FALSE(test, rec[0].flags & LA_AUDIT_F_SUMMARY);
 	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
 	KUNIT_EXPECT_EQ(test, q.auth_count, 2);
 	KUNIT_EXPECT_EQ(test, q.last_auth, 1800000005);
@@ -144,7 +149,7 @@ static void la_test_store_roundtrip(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_store_del(st, LA_DEVICE, p.id), -ENOENT);
 	KUNIT_EXPECT_EQ(test, la_store_update(st, LA_DEVICE, &p), -ENOENT);
 	/* A device deleted before its record is written: audited, no count. */
-	KUNIT_EXPECT_EQ(test, la_store_record(st, rec, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, la_store_record(st, rec, 1, 0, 0), 0);
 	KUNIT_EXPECT_EQ(test, rec[0].seq, rec[2].seq + 1);
 	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), -ENOENT);
 	la_principal_wipe(&p);
@@ -195,7 +200,7 @@ static void la_test_store_errors(struct kunit *test)
 static void la_test_store_at_rest(struct kunit *test)
 {
 	static const char *const files[] = { "devices.db", "gateways.db",
-					      "audit.db" };
+					      "audit.db", "refusals.db" };
 	struct la_principal p;
 	struct la_store *st = la_open(test, LA_STORE_CREATE);
 	char path[160], err[256];
@@ -320,7 +325,7 @@ static void la_test_store_audit(struct kunit *test)
 
 	for (i = 1; i <= 10; i++) {
 		a.idd[7] = i;
-		KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 4), 0);
+		KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 4, 0), 0);
 		KUNIT_EXPECT_EQ(test, a.seq, (u64)i);
 	}
 	KUNIT_ASSERT_EQ(test, la_store_audit_list(st, la_audit_seq, seqs), 0);
@@ -328,6 +333,233 @@ static void la_test_store_audit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seqs[1], 7);
 	KUNIT_EXPECT_EQ(test, seqs[4], 10);
 	la_store_close(st);
+}
+
+/* An authentication of device 1 at @time with @ctr. */
+static struct la_audit la_auth(u64 time, u32 ctr)
+{
+	struct la_audit a = { .time = time, .count = 1, .ctr = ctr };
+	struct la_principal p;
+
+	la_device(&p, 1, "");
+	memcpy(a.idd, p.id, LA_ID_LEN);
+	la_principal_wipe(&p);
+	return a;
+}
+
+static int la_audit_collect(void *arg, const struct la_audit *a)
+{
+	struct la_audit *out = arg;
+	u64 n = out[0].seq++;
+
+	if (n < 63)
+		out[n + 1] = *a;
+	return 0;
+}
+
+/*
+ * Refusals have a table and a retention of their own: no number of them
+ * evicts an authentication. The listing merges both, oldest first.
+ */
+static void la_test_store_refusals_keep(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_audit a[8], out[64];
+	struct la_principal p, q;
+	int i, auths = 0, refusals = 0;
+
+	la_device(&p, 1, "");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	for (i = 0; i < 4; i++) {
+		a[0] = la_auth(1800000000 + 10 * i, 10 + i);
+		KUNIT_ASSERT_EQ(test, la_store_record(st, a, 1, 4, 3), 0);
+	}
+	/* A flood of refusals, with a small audit-keep. */
+	for (i = 0; i < 100; i++) {
+		a[0] = la_auth(1800000100 + i, 0);
+		a[0].result = 1;
+		a[0].reason = LA_AUDIT_UNKNOWN;
+		a[0].flags = LA_AUDIT_F_CLAIMED;
+		a[0].count = 1000 + i;
+		a[0].idd[0] = i;
+		KUNIT_ASSERT_EQ(test, la_store_record(st, a, 1, 4, 3), 0);
+	}
+	memset(out, 0, sizeof(out));
+	KUNIT_ASSERT_EQ(test, la_store_audit_list(st, la_audit_collect, out),
+			0);
+	KUNIT_ASSERT_EQ(test, out[0].seq, 7);
+	for (i = 1; i <= 7; i++) {
+		if (out[i].result)
+			refusals++;
+		else
+			auths++;
+		if (i > 1)	/* oldest first */
+			KUNIT_EXPECT_LE(test, out[i - 1].time, out[i].time);
+	}
+	KUNIT_EXPECT_EQ(test, auths, 4);
+	KUNIT_EXPECT_EQ(test, refusals, 3);
+	KUNIT_EXPECT_EQ(test, out[1].ctr, 10);
+	KUNIT_EXPECT_EQ(test, out[7].count, 1099);
+	KUNIT_EXPECT_EQ(test, out[7].seq, 100);
+	KUNIT_EXPECT_EQ(test, out[7].reason, LA_AUDIT_UNKNOWN);
+	KUNIT_EXPECT_EQ(test, out[7].flags,
+			LA_AUDIT_F_CLAIMED | LA_AUDIT_F_SUMMARY);
+
+	/* The device's CTR is the highest authenticated, never lower. */
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.ctr, 13);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 4);
+	a[0] = la_auth(1800000500, 7);
+	a[1] = la_auth(1800000501, 0);
+	KUNIT_ASSERT_EQ(test, la_store_record(st, a, 2, 4, 3), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.ctr, 13);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 6);
+	/* Written and read back as it was, CTR included. */
+	p.ctr = 99;
+	KUNIT_ASSERT_EQ(test, la_store_update(st, LA_DEVICE, &p), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
+}
+
+/* Writes @file's record @key as it is, with Berkeley DB alone. */
+static int la_raw_put(const char *file, const void *k, u32 klen,
+		      const void *v, u32 vlen)
+{
+	DB_ENV *env;
+	DBT key, data;
+	DB *db = NULL;
+	int ret;
+
+	ret = db_env_create(&env, 0);
+	if (ret)
+		return ret;
+	ret = env->set_encrypt(env, "correct horse battery staple",
+			       DB_ENCRYPT_AES);
+	if (!ret)
+		ret = env->open(env, la_td.db, DB_CREATE | DB_INIT_TXN |
+				DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL |
+				DB_REGISTER | DB_RECOVER, 0600);
+	if (!ret)
+		ret = db_create(&db, env, 0);
+	if (!ret)
+		ret = db->set_flags(db, DB_ENCRYPT);
+	if (!ret)
+		ret = db->open(db, NULL, file, NULL, DB_BTREE, DB_AUTO_COMMIT,
+			       0600);
+	if (!ret) {
+		memset(&key, 0, sizeof(key));
+		memset(&data, 0, sizeof(data));
+		key.data = (void *)k;
+		key.size = klen;
+		data.data = (void *)v;
+		data.size = vlen;
+		ret = db->put(db, NULL, &key, &data, 0);
+	}
+	if (db)
+		db->close(db, 0);
+	env->close(env, 0);
+	return ret;
+}
+
+/*
+ * Records of version 1 (before CTR, count and the refusals' table) are
+ * still read: a device with CTR 0, audit records with count 1, whose
+ * reason 6 (a bad CONFIRM then) reads as LA_AUDIT_BAD_CONFIRM. A record
+ * of either version with the wrong length is refused.
+ */
+static void la_test_store_old_records(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	u8 rec[64], k8[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+	struct la_audit out[64], a;
+	struct la_principal p, q;
+	int i;
+
+	la_store_close(st);
+	/* Version 1 of a device: 45 bytes, then the name. */
+	la_device(&p, 3, "old");
+	p.last_auth = 1790000000;
+	p.auth_count = 41;
+	memset(rec, 0, sizeof(rec));
+	rec[0] = 1;
+	rec[2] = p.suite;
+	rec[3] = 1;
+	memcpy(rec + 4, p.key, LA_KEY_LEN);
+	for (i = 0; i < 8; i++) {
+		rec[20 + i] = p.created >> (56 - 8 * i);
+		rec[28 + i] = p.last_auth >> (56 - 8 * i);
+		rec[36 + i] = p.auth_count >> (56 - 8 * i);
+	}
+	rec[44] = 3;
+	memcpy(rec + 45, "old", 3);
+	KUNIT_ASSERT_EQ(test, la_raw_put("devices.db", p.id, LA_ID_LEN, rec,
+					 48), 0);
+	/* The same, one byte short: damaged. */
+	la_device(&q, 4, "");
+	KUNIT_ASSERT_EQ(test, la_raw_put("devices.db", q.id, LA_ID_LEN, rec,
+					 47), 0);
+	/* Version 1 audit records: a refusal (reason 6), an authentication. */
+	memset(rec, 0, sizeof(rec));
+	rec[0] = 1;
+	rec[8] = 7;		/* time 7 */
+	memcpy(rec + 17, p.id, LA_ID_LEN);
+	rec[25] = 1;
+	rec[26] = 6;
+	KUNIT_ASSERT_EQ(test, la_raw_put("audit.db", k8, 8, rec, 27), 0);
+	k8[7] = 2;
+	rec[8] = 8;
+	rec[25] = 0;
+	rec[26] = 0;
+	KUNIT_ASSERT_EQ(test, la_raw_put("audit.db", k8, 8, rec, 27), 0);
+
+	st = la_open(test, 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+	KUNIT_EXPECT_EQ(test, q.ctr, 0);
+	la_device(&q, 4, "");
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, q.id, &q), -EBADMSG);
+
+	/* Authenticated now: written again as version 2, with its CTR. */
+	memset(&a, 0, sizeof(a));
+	a.time = 1800000000;
+	a.count = 1;
+	a.ctr = 5;
+	memcpy(a.idd, p.id, LA_ID_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, a.seq, 3);	/* after the old ones */
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.ctr, 5);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 42);
+	KUNIT_EXPECT_EQ(test, strcmp(q.name, "old"), 0);
+
+	memset(out, 0, sizeof(out));
+	KUNIT_ASSERT_EQ(test, la_store_audit_list(st, la_audit_collect, out),
+			0);
+	KUNIT_ASSERT_EQ(test, out[0].seq, 3);
+	KUNIT_EXPECT_EQ(test, out[1].result, 1);
+	KUNIT_EXPECT_EQ(test, out[1].reason, LA_AUDIT_BAD_CONFIRM);
+	KUNIT_EXPECT_EQ(test, out[1].flags, LA_AUDIT_F_CLAIMED);
+	KUNIT_EXPECT_EQ(test, out[1].count, 1);
+	KUNIT_EXPECT_EQ(test, out[1].time, 7);
+	KUNIT_EXPECT_EQ(test, out[2].result, 0);
+	KUNIT_EXPECT_EQ(test, out[2].count, 1);
+	KUNIT_EXPECT_EQ(test, out[2].flags, 0);
+	KUNIT_EXPECT_EQ(test, out[3].ctr, 5);
+	la_store_close(st);
+
+	/* An audit record of the wrong length: the listing says so. */
+	k8[7] = 9;
+	KUNIT_ASSERT_EQ(test, la_raw_put("audit.db", k8, 8, rec, 28), 0);
+	st = la_open(test, 0);
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_collect, out),
+			-EBADMSG);
+	la_store_close(st);
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
 }
 
 /* Devices 5000 + i, as la_store_add_many asks for them; what was taken. */
@@ -410,6 +642,8 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_two_writers),
 	KUNIT_CASE(la_test_store_damaged),
 	KUNIT_CASE(la_test_store_audit),
+	KUNIT_CASE(la_test_store_refusals_keep),
+	KUNIT_CASE(la_test_store_old_records),
 	KUNIT_CASE(la_test_store_add_many),
 	{}
 };

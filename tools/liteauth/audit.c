@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * liteauth audit [--since UNIXTIME] [--device ID]: every authentication
- * and every refusal the server recorded, oldest first.
+ * and every summary of refusals the server recorded, oldest first. A
+ * summary counts the refusals of one gateway, device and reason over one
+ * audit interval (from its time); "claimed" marks those whose ID the
+ * message only claimed (anyone can send it), "proven" those refused after
+ * the device proved itself. An authentication is "proven" when the server
+ * checked it, "gateway-word" when it recorded it on a gateway's word.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,43 +25,60 @@ struct la_audit_filter {
 };
 
 static const char *const la_audit_cols[] = {
-	"seq", "time", "gateway", "device", "result", "reason",
+	"seq", "time", "gateway", "device", "result", "reason", "count",
+	"proof",
 };
 
 static const char *la_reason(u8 reason)
 {
-	static const char *const names[] = {
+	static const char *const names[LA_AUDIT_REASON_MAX] = {
 		[0] = "-",
-		[LITEAUTH_REJECT_UNKNOWN_DEVICE] = "unknown-device",
-		[LITEAUTH_REJECT_BAD_DEVICE_MAC] = "bad-device-mac",
-		[LITEAUTH_REJECT_DEVICE_DISABLED] = "device-disabled",
-		[LITEAUTH_REJECT_RATE_LIMITED] = "rate-limited",
-		[LITEAUTH_REJECT_SERVER_BUSY] = "server-busy",
-		[LITEAUTH_REJECT_SERVER_BUSY + 1] = "bad-confirm",
+		[LA_AUDIT_UNKNOWN] = "unknown-device",
+		[LA_AUDIT_BAD_MAC] = "bad-device-mac",
+		[LA_AUDIT_DISABLED] = "device-disabled",
+		[LA_AUDIT_RATE] = "rate-limited",
+		[LA_AUDIT_BUSY] = "server-busy",
+		[LA_AUDIT_STALE] = "stale",
+		[LA_AUDIT_BAD_CONFIRM] = "bad-confirm",
+		[LA_AUDIT_BAD_GATEWAY] = "bad-gateway",
 	};
 
 	return reason < ARRAY_SIZE(names) ? names[reason] : "?";
+}
+
+/* Whether the ID was proven, or only claimed. */
+static const char *la_proof(const struct la_audit *a)
+{
+	if (!a->result)
+		return a->flags & LA_AUDIT_F_GATEWAY_WORD ? "gateway-word" :
+							    "proven";
+	return a->flags & LA_AUDIT_F_CLAIMED ? "claimed" : "proven";
 }
 
 static int la_audit_row(void *arg, const struct la_audit *a)
 {
 	static const u8 zero[LA_ID_LEN];
 	struct la_audit_filter *f = arg;
-	char seq[24], when[32], gw[17] = "-", dev[17];
+	char seq[24], when[32], gw[17] = "-", dev[17] = "others", count[12];
 	const char *cells[] = { seq, when, gw, dev,
 				a->result ? "refused" : "authenticated",
-				la_reason(a->reason) };
+				la_reason(a->reason), count, la_proof(a) };
 	time_t tt = a->time;
 	struct tm tm;
 
 	if (a->time < f->since ||
 	    (f->by_device && memcmp(a->idd, f->idd, LA_ID_LEN)))
 		return 0;
-	snprintf(seq, sizeof(seq), "%llu", (unsigned long long)a->seq);
+	/* Refusal summaries have a sequence of their own: r1, r2, ... */
+	snprintf(seq, sizeof(seq), "%s%llu",
+		 a->flags & LA_AUDIT_F_SUMMARY ? "r" : "",
+		 (unsigned long long)a->seq);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
 	if (memcmp(a->idg, zero, LA_ID_LEN))
 		la_format_id(a->idg, gw);
-	la_format_id(a->idd, dev);
+	if (!(a->flags & LA_AUDIT_F_OVERFLOW))	/* else: "others" */
+		la_format_id(a->idd, dev);
+	snprintf(count, sizeof(count), "%u", a->count);
 	la_table_row(f->t, cells);
 	return 0;
 }

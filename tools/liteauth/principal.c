@@ -233,7 +233,11 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 
 			ret = la_store_get(st, kind, p.id, &old);
 			if (!ret) {
+				/* A new key: the device starts over at CTR 0
+				 * (a running liteauthd learns it on SIGHUP).
+				 */
 				memcpy(old.key, p.key, LA_KEY_LEN);
+				old.ctr = 0;
 				ret = la_store_update(st, kind, &old);
 			}
 			la_principal_wipe(&old);
