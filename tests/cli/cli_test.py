@@ -8,6 +8,7 @@
 # Prints KTAP lines.
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -304,12 +305,15 @@ s.bind(('::1', 0))
 port = s.getsockname()[1]
 s.close()
 log = open('liteauthd.log', 'w')
+with open('liteauthd.conf', 'w') as f:
+    f.write('audit-interval = 1\n')	# refusal summaries each second
 d = subprocess.Popen([LITEAUTHD, '--db', 'db', '--passphrase-file', 'pass',
-                      '--config', '/dev/null', '--no-netlink', '--foreground',
-                      '--listen', '[::1]:%d' % port], stderr=log)
+                      '--config', 'liteauthd.conf', '--no-netlink',
+                      '--foreground', '--listen', '[::1]:%d' % port],
+                     stderr=log)
 rd = '1122334455667788'
-hello = subprocess.run([LAPROTO, 'hello', KD, ID1, rd], capture_output=True,
-                       text=True).stdout.strip()
+hello = subprocess.run([LAPROTO, 'hello', KD, ID1, '00000001', rd],
+                       capture_output=True, text=True).stdout.strip()
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.connect(('::1', port))
 s.settimeout(0.3)
@@ -324,9 +328,19 @@ for _ in range(30):
 confirm = subprocess.run([LAPROTO, 'device-confirm', KD, rd, key.hex()],
                          capture_output=True, text=True).stdout.strip() \
     if key else ''
+ack = None
 if confirm:
     s.send(bytes.fromhex(confirm))
+    try:
+        ack = s.recv(256)
+    except socket.timeout:
+        pass
     time.sleep(0.3)
+check(ack is not None and ack[0] == 0x38 and
+      subprocess.run([LAPROTO, 'device-ack', KD, rd, key.hex(), ack.hex()],
+                     capture_output=True).returncode == 0,
+      "liteauthd answers the device's CONFIRM with an ACK that verifies",
+      ack)
 rc, out, _ = la('device', 'show', ID1)
 check(key is not None and len(key) == 46 and out.split('\t')[6] == '1' and
       out.split('\t')[5] != 'never',
@@ -355,7 +369,8 @@ check(ok and len(keys.splitlines()) == 20,
 
 def devsim(*args):
     r = subprocess.run([DEVSIM, 'udp', '--server', '[::1]:%d' % port,
-                        '--master', 'master', '--count', '20', *args],
+                        '--master', 'master', '--state', 'devsim.state',
+                        '--count', '20', *args],
                        capture_output=True, text=True)
     return r.returncode, r.stdout.strip().splitlines()[-1:] or ['']
 
@@ -364,15 +379,44 @@ rc, last = devsim('--wrong-key', '2', '--timeout', '3')
 check(rc == 0 and last[0].startswith('18 authenticated, 2 failed'),
       'devsim: 18 devices authenticate over UDP, the 2 with a wrong key fail',
       last)
+time.sleep(2.5)	# an audit interval, and its summaries written
 rc, out, _ = la('audit')
-res = [l.split('\t')[4:6] for l in out.splitlines()]
-check(res.count(['authenticated', '-']) == 19 and
-      ['refused', 'bad-device-mac'] in res,
-      'the audit log has them all, refusals with their reason', out[-300:])
+res = [l.split('\t')[4:8] for l in out.splitlines()]
+check(res.count(['authenticated', '-', '1', 'proven']) == 19 and
+      sum(int(r[2]) for r in res
+          if r[:2] == ['refused', 'bad-device-mac']) >= 2 and
+      all(r[3] == 'claimed' for r in res if r[:2] == ['refused',
+                                                      'bad-device-mac']),
+      'the audit log has them all, refusals summarised with their reason, '
+      'count and proof (claimed)', out[-400:])
 rc, last = devsim('--loss', '10', '--timeout', '40', '--concurrency', '5')
 check(rc == 0 and last[0].startswith('20 authenticated, 0 failed'),
       'devsim with 10% of datagrams lost each way: all authenticate',
       last)
+
+# A device re-keyed (new firmware: its CTR starts over) authenticates from
+# CTR 1 again once the daemon re-reads the store (SIGHUP); a replay of its
+# old HELLO, under the old key, gets nothing.
+def udp_key(hello_hex):
+    s.settimeout(1)
+    s.send(bytes.fromhex(hello_hex))
+    try:
+        return s.recv(256)
+    except socket.timeout:
+        return None
+
+
+rc, kn, _ = la('genkey')
+kn = kn.strip()
+rc, _, err = la('device', 'rekey', ID1, '--key-stdin', stdin=kn + '\n')
+d.send_signal(signal.SIGHUP)
+time.sleep(1)
+h1 = subprocess.run([LAPROTO, 'hello', kn, ID1, '00000001', rd],
+                    capture_output=True, text=True).stdout.strip()
+k1 = udp_key(h1)
+check(rc == 0 and k1 is not None and k1[0] == 0x32,
+      'a re-keyed device starts over at CTR 1 (after SIGHUP)', err)
+check(udp_key(hello) is None, 'and its old HELLO replayed gets nothing')
 
 # Bad command lines get a clear error and status 2, before any traffic.
 for args, msg in ((['--count', '1x'], "--count wants a number from 1 to"),
