@@ -4,14 +4,15 @@
  * each case drives the gateway's own entry points with real messages and
  * the kernel crypto API, checks that every frame did what it should, and
  * reports a rate or a size on a KTAP diagnostic line, which `make bench`
- * (tests/bench/run.sh) collects. At insmod they run briefly, proving they
+ * (tests/bench/bench.py) collects. At insmod they run briefly, proving they
  * work; `insmod liteauth.ko bench_ms=2000 bench_sessions=10000` runs the
  * measurement. Nothing here asserts a time.
  *
  *  - CONFIRM verification: 256 devices' handshakes are brought to
  *    WAIT_CONFIRM (HELLO, then GW_KEY: untimed), then their CONFIRMs are
  *    timed through la_gw_rx_radio(): the checks, the lookup, the tag, the
- *    GW_CONFIRM built for the daemon and the session installed.
+ *    GW_CONFIRM built for the daemon, the ACK for the device and the
+ *    session installed.
  *  - Garbage: malformed frames of every kind the radio may bring, each one
  *    a counted drop, timed through la_gw_rx_radio().
  *  - Session memory: bench_sessions devices, each with its own ID, nonces
@@ -330,14 +331,19 @@ static void la_bench_confirm(struct kunit *test)
 						  sizeof(c[i]));
 		ns += ktime_get_ns() - t0;
 		n += LA_BATCH;
-		/* The next round's devices are new to the gateway again. */
+		/* The next round's handshakes find no session to replace
+		 * (their CTRs are fresh: b->ctr only grows).
+		 */
 		la_gw_revoke(&b->gw, NULL);
 	} while (ktime_get_ns() < end);
 
-	/* Every CONFIRM verified, installed a session, went up. */
+	/* Every CONFIRM verified, installed a session, went up, and was
+	 * answered with an ACK.
+	 */
 	KUNIT_EXPECT_TRUE(test, all_ok);
 	KUNIT_EXPECT_EQ(test, la_b_count(b, LITEAUTH_CNT_RX_CONFIRM), n);
 	KUNIT_EXPECT_EQ(test, la_b_count(b, LITEAUTH_CNT_UP_GW_CONFIRM), n);
+	KUNIT_EXPECT_EQ(test, la_b_count(b, LITEAUTH_CNT_TX_ACK), n);
 	KUNIT_EXPECT_EQ(test, la_b_drops(b), 0);
 	kunit_info(test, "confirm_verifies_per_s: %llu (%llu in %llu ns)\n",
 		   la_b_rate(n, ns), n, ns);

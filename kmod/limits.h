@@ -30,9 +30,10 @@
 #define LA_RATE_IFACE_BURST		400
 
 /* HELLOs accepted per bound interface from devices the gateway does not
- * know (set). One 2.4 GHz 802.15.4 channel carries at most about 420
- * HELLO frames a second (benchmarks.rst); this passes half of that, so a
- * flood of made-up IDs can never take the budget of known devices above.
+ * know (set). One 2.4 GHz 802.15.4 channel carries at most about 466
+ * HELLO frames a second (benchmarks.rst, radio_hello_frames_per_s); this
+ * passes under half of that. A flood of made-up IDs spends only this
+ * budget, never the one of known devices above.
  */
 #define LA_RATE_UNKNOWN_PER_MIN		(60 * 200)
 #define LA_RATE_UNKNOWN_BURST		200

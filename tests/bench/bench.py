@@ -6,11 +6,14 @@
 # Prints a table and one KTAP line per figure; writes the figures as JSON
 # (--out). Every figure comes from something run here: frames captured,
 # handshakes completed, sizes read off a build. Timings are medians of
-# --runs runs; nothing here asserts a time.
+# --runs runs; nothing here asserts a time. What it does assert, whatever
+# the machine: the captures agree with each other and with the message
+# sizes of uapi/linux/liteauth.h, and the goals (GOALS) hold.
 #
-#   bytes      the direct handshake captured on loopback (liteauth-devsim
-#              and liteauthd over UDP); DTLS 1.2 PSK (openssl s_client and
-#              s_server) captured the same way (dtls12_capture.py)
+#   bytes      the direct handshake (HELLO, KEY, CONFIRM, ACK) captured on
+#              loopback (liteauth-devsim and liteauthd over UDP); DTLS 1.2
+#              PSK (openssl s_client and s_server) captured the same way
+#              (dtls12_capture.py)
 #   server     liteauthd pinned to CPU 0 with DEVICES devices in its
 #              store, liteauth-devsim on CPU 1 with many devices at once;
 #              OpenSSL's DTLS 1.2 PSK handshakes in one process over memory
@@ -18,7 +21,8 @@
 #   store      DEVICES devices imported into a fresh Berkeley DB store
 #   kernel     in UML 6.12 (uml.sh): the KUnit benchmarks of
 #              kmod/bench_test.c and a handshake captured on the air by a
-#              monitor interface (radio.py)
+#              monitor interface (radio.py); from the frames captured, what
+#              one channel carries (line_rate)
 #   device     the device library for a Cortex-M0+ (tests/device/m0plus.sh)
 
 import argparse
@@ -36,7 +40,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 B = os.path.join(TOP, 'build')
 sys.path.insert(0, HERE)
-from capture import UdpCapture, handshakes  # noqa: E402
+from capture import DEVICE_TYPES, UdpCapture, handshakes, uapi  # noqa: E402
 
 P = argparse.ArgumentParser()
 P.add_argument('--quick', action='store_true',
@@ -59,6 +63,19 @@ LITEAUTHD = os.path.join(B, 'daemon', 'liteauthd')
 DEVSIM = os.path.join(B, 'tools', 'liteauth-devsim')
 DTLS12 = os.path.join(B, 'tests', 'dtls12')
 
+# The goals a run must meet, whatever the machine: no message on the
+# radio above 46 bytes (protocol.rst: one frame per message, KEY the
+# largest), and a direct handshake of at most 0.3 times the bytes of DTLS
+# 1.2 PSK without its cookie exchange, both measured in this run.
+GOALS = {'largest_radio_payload': 46, 'bytes_ratio_vs_dtls12': 0.3,
+         'device_flash_bytes': 4096}
+TYPES, SIZES = uapi()   # {type: name}, {name: bytes}
+# Who sends each of the device's messages: the device, or whoever answers
+# it (the server, directly; the gateway on the radio).
+FROM_DEVICE = {'HELLO': True, 'KEY': False, 'CONFIRM': True, 'ACK': False}
+ORDER = ['HELLO', 'KEY', 'CONFIRM', 'ACK']
+assert sorted(ORDER) == sorted(DEVICE_TYPES.values()) == sorted(FROM_DEVICE)
+
 R = {}          # the figures
 NOTES = {}      # what they came from
 failures = 0
@@ -79,6 +96,25 @@ def run(*cmd, **kw):
 
 def median_of(values):
     return statistics.median(values) if values else 0
+
+
+# liteauth-devsim's closing line (liteauth-devsim(1), OUTPUT).
+SUMMARY = re.compile(
+    r'(?P<authenticated>\d+) authenticated, (?P<failed>\d+) failed, '
+    r'(?P<resends>\d+) resends, (?P<sent>\d+) bytes sent, '
+    r'(?P<received>\d+) received, (?P<rate>[0-9.]+) handshakes/s, '
+    r'(?P<confirms_resent>\d+) CONFIRMs resent, '
+    r'(?P<ack_gave_up>\d+) gave up waiting for ACK(?:,|$)')
+
+
+def devsim_summary(line):
+    """liteauth-devsim's closing line as numbers, or None if it is not
+    one."""
+    m = SUMMARY.match(line)
+    if not m:
+        return None
+    return {k: float(v) if k == 'rate' else int(v)
+            for k, v in m.groupdict().items()}
 
 
 class Store:
@@ -118,10 +154,13 @@ class Store:
         return d
 
     def devsim(self, count, first, concurrency, cpu=None):
+        """Runs liteauth-devsim; (exit status, closing line). The devices'
+        CTRs are kept in one state file per store, so that the same
+        devices, run again against it, stay fresh."""
         cmd = [DEVSIM, 'udp', '--server', f'127.0.0.1:{PORT}', '--master',
                self.master, '--count', str(count), '--first',
                '%016x' % first, '--concurrency', str(concurrency),
-               '--timeout', '60']
+               '--timeout', '60', '--state', os.path.join(self.dir, 'ctr')]
         if cpu is not None:
             cmd = ['taskset', '-c', str(cpu)] + cmd
         r = run(*cmd)
@@ -150,7 +189,7 @@ def bench_store_and_server():
         with UdpCapture(PORT) as cap:
             rc, line = st.devsim(10, FIRST, 1)
         hs = handshakes(cap.datagrams, lambda d: d[2])
-        whole = [h for h in hs.values() if len(h) == 3]
+        whole = [h for h in hs.values() if len(h) == len(DEVICE_TYPES)]
         ok = rc == 0 and len(whole) == 10
         ktap(ok, 'a direct handshake captured on loopback',
              f'{line}; {len(whole)} whole handshakes heard')
@@ -159,37 +198,59 @@ def bench_store_and_server():
             R['handshake_bytes_direct'] = max(sizes)
             # Every datagram heard, resends too, per handshake.
             R['handshake_messages_direct'] = len(cap.datagrams) / 10
+            # A round trip: a message to the server and the answer.
+            trips = set()
+            wrong = []
+            for h in whole:
+                seq = sorted(h.values(), key=lambda d: d[0])
+                up = [d[1] for d in seq]
+                trips.add(sum(a and not b for a, b in zip(up, up[1:])))
+                got = [(TYPES[d[2][0]], len(d[2]), d[1]) for d in seq]
+                want = [(t, SIZES[t], FROM_DEVICE[t]) for t in ORDER]
+                if got != want:
+                    wrong.append(got)
+            R['handshake_round_trips_direct'] = max(trips)
+            ktap(not wrong and len(sizes) == 1,
+                 'every direct handshake is HELLO, KEY, CONFIRM, ACK, in '
+                 'turn, of the sizes in uapi/linux/liteauth.h',
+                 f'{wrong[:2]} {sizes}')
             NOTES['direct'] = (f'{len(cap.datagrams)} datagrams for 10 '
                                f'handshakes: {line}')
 
         # The server's rate: the daemon on CPU 0, the devices on CPU 1,
-        # with no global limit on HELLOs (by default 10,000 a second, a
-        # policy, not what the server can do).
+        # with no limit on HELLOs in all (by default 10,000 a second) nor
+        # on those of devices it holds nothing of (5,000 a second, and
+        # right after a start that is every device): policies, not what
+        # the server can do (liteauthd.conf(5)).
         d.terminate()
         d.wait()
         conf = os.path.join(st.dir, 'bench.conf')
         with open(conf, 'w') as f:
-            f.write('rate-global = 0\n')
+            f.write('rate-global = 0\nrate-unknown = 0\n')
         # A daemon per run: live sessions take a SID each, and there are
         # 65535 (the server refuses more, as busy, until some expire).
-        rates, lines = [], []
+        rates, lines, confirms, gave_up = [], [], [], []
         for i in range(RUNS):
             d = st.daemon(cpu=0, config=conf)
             first = FIRST + 1000 + i * (DEVICES - 1000) // RUNS
             rc, line = st.devsim(HANDSHAKES, first, CONCURRENCY, cpu=1)
             d.terminate()
             d.wait()
-            m = re.match(rf'{HANDSHAKES} authenticated, 0 failed.*?, '
-                         r'([0-9.]+) handshakes/s', line)
+            sm = devsim_summary(line)
             lines.append(line)
-            if rc == 0 and m:
-                rates.append(float(m.group(1)))
+            if rc == 0 and sm and sm['authenticated'] == HANDSHAKES and \
+                    not sm['failed']:
+                rates.append(sm['rate'])
+                confirms.append(sm['confirms_resent'])
+                gave_up.append(sm['ack_gave_up'])
         ktap(len(rates) == RUNS,
              f'the server authenticates {HANDSHAKES} devices, {RUNS} times',
              '\n'.join(lines))
         if rates:
             R['server_handshakes_per_s'] = round(median_of(rates))
-            NOTES['server'] = {'runs': rates, 'last': lines[-1]}
+            NOTES['server'] = {'runs': rates, 'last': lines[-1],
+                               'confirms_resent': confirms,
+                               'gave_up_waiting_for_ack': gave_up}
     finally:
         st.close()
 
@@ -234,14 +295,26 @@ def bench_dtls():
         NOTES['dtls12_rate'] = out
 
 
+def airtime(frame_bytes):
+    """Seconds a frame of @frame_bytes (MAC header, payload and FCS) takes
+    on a 2.4 GHz 802.15.4 channel, O-QPSK at 250 kbit/s: the
+    synchronisation header (preamble and SFD, 5 bytes) and the PHY header
+    (1) come first."""
+    return (6 + frame_bytes) * 8 / 250e3
+
+
+def ifs(frame_bytes):
+    """The interframe space after it: LIFS, 40 symbols of 16 us, after a
+    frame above 18 bytes (aMaxSIFSFrameSize); SIFS, 12, otherwise."""
+    return (40 if frame_bytes > 18 else 12) * 16e-6
+
+
 def line_rate(frame_bytes):
-    """Frames a second a 250 kbit/s O-QPSK channel carries back to back:
-    each one its synchronisation header and PHY header (6 bytes) and
-    frame, then the interframe space (LIFS, 40 symbols of 16 us, above 18
-    bytes; SIFS, 12, otherwise). No CSMA backoff, no acknowledgement: the
-    most the channel can carry, so the factor below is the least."""
-    ifs = (40 if frame_bytes > 18 else 12) * 16e-6
-    return 1 / ((6 + frame_bytes) * 8 / 250e3 + ifs)
+    """Frames a second one channel carries back to back: airtime and
+    interframe space, with no CSMA backoff and no acknowledgement. The
+    most a channel can carry, hence the least the factor below can be,
+    and the most frames an attacker who ignores CSMA can send."""
+    return 1 / (airtime(frame_bytes) + ifs(frame_bytes))
 
 
 def bench_kernel():
@@ -274,27 +347,52 @@ def bench_kernel():
     radio = json.loads(m.group(1)) if m else {}
     ktap(bool(radio), f'{RADIO_DEVICES} gateway handshakes captured on a '
          'monitor interface', out[-2000:])
-    if radio:
-        R['handshake_bytes_gateway_radio'] = radio['frame_bytes_per_handshake']
-        R['handshake_payload_bytes_gateway_radio'] = \
-            radio['payload_bytes_per_handshake']
-        R['handshake_messages_radio'] = radio['messages_per_handshake']
-        R['largest_radio_message'] = radio['largest_frame']
-        R['largest_radio_payload'] = radio['largest_payload']
-        NOTES['radio'] = radio
-        confirm = radio['by_type']['CONFIRM']['frame']
-        R['radio_confirm_frames_per_s'] = round(line_rate(confirm), 1)
-        if confirms:
-            R['kernel_line_rate_factor'] = round(
-                R['kernel_confirm_verifies_per_s'] /
-                R['radio_confirm_frames_per_s'], 1)
+    if not radio:
+        return
+    by_type = radio['by_type']
+    R['handshake_bytes_gateway_radio'] = radio['frame_bytes_per_handshake']
+    R['handshake_payload_bytes_gateway_radio'] = \
+        radio['payload_bytes_per_handshake']
+    R['handshake_messages_radio'] = radio['messages_per_handshake']
+    # Over every liteauth frame heard, resends included.
+    R['largest_radio_message'] = radio['largest_frame_heard']
+    R['largest_radio_payload'] = radio['largest_payload_heard']
+    NOTES['radio'] = radio
+    # One size per type in every handshake, that of the protocol; on the
+    # air only the device's four messages, each from the side that sends it.
+    senders = {f'{t} from {"device" if FROM_DEVICE[t] else "gateway"}'
+               for t in ORDER}
+    ktap(all(by_type[t]['payload'] == [SIZES[t]] and
+             len(by_type[t]['frame']) == 1 for t in ORDER) and
+         set(radio['frames_heard_by_type']) == senders,
+         'the radio carries HELLO and CONFIRM from the device, KEY and ACK '
+         'from the gateway, nothing else, of the sizes in '
+         'uapi/linux/liteauth.h',
+         {'by_type': by_type, 'heard': radio['frames_heard_by_type']})
+    confirm = by_type['CONFIRM']['frame'][0]
+    R['radio_confirm_frames_per_s'] = round(line_rate(confirm), 1)
+    if R.get('kernel_confirm_verifies_per_s'):
+        R['kernel_line_rate_factor'] = round(
+            R['kernel_confirm_verifies_per_s'] /
+            R['radio_confirm_frames_per_s'], 1)
+    # What one channel can bring a gateway of HELLOs (kmod/limits.h sets
+    # the budget for unknown devices' HELLOs from it).
+    hello = by_type['HELLO']['frame'][0]
+    R['radio_hello_frames_per_s'] = round(line_rate(hello), 1)
+    NOTES['line_rate'] = {
+        'hello_frame_bytes': hello,
+        'hello_airtime_us': round(airtime(hello) * 1e6),
+        'hello_ifs_us': round(ifs(hello) * 1e6),
+        'hello_frames_per_s_without_ifs': round(1 / airtime(hello), 1),
+        'confirm_frame_bytes': confirm}
 
 
 def bench_device():
     r = run(os.path.join(TOP, 'tests', 'device', 'm0plus.sh'))
     path = os.path.join(B, 'm0plus', 'sizes.json')
+    # Every line ok: the build, and the size as linked within 4 KB.
     ok = r.returncode == 0 and r.stdout.startswith('ok') and \
-        os.path.exists(path)
+        'not ok' not in r.stdout and os.path.exists(path)
     ktap(ok, 'the device library sized for a Cortex-M0+', r.stdout + r.stderr)
     if ok:
         with open(path) as f:
@@ -315,29 +413,48 @@ def main():
         return None
     R['bytes_ratio_vs_dtls12'] = ratio('handshake_bytes_direct',
                                        'dtls12_psk_handshake_bytes')
+    R['bytes_ratio_vs_dtls12_cookie'] = ratio(
+        'handshake_bytes_direct', 'dtls12_psk_handshake_bytes_cookie')
     R['server_ratio_vs_dtls12'] = ratio('server_handshakes_per_s',
                                         'dtls12_psk_handshakes_per_s')
 
-    want = ['handshake_bytes_direct', 'handshake_bytes_gateway_radio',
+    want = ['handshake_bytes_direct', 'handshake_messages_direct',
+            'handshake_round_trips_direct', 'handshake_bytes_gateway_radio',
             'handshake_messages_radio', 'largest_radio_message',
+            'largest_radio_payload', 'radio_hello_frames_per_s',
             'dtls12_psk_handshake_bytes', 'dtls12_psk_handshake_bytes_cookie',
             'dtls12_psk_datagrams', 'bytes_ratio_vs_dtls12',
             'server_handshakes_per_s', 'dtls12_psk_handshakes_per_s',
             'server_ratio_vs_dtls12', 'kernel_confirm_verifies_per_s',
             'kernel_garbage_drops_per_s', 'kernel_line_rate_factor',
             'kernel_bytes_per_session', 'device_flash_bytes',
-            'device_ram_bytes', 'device_flash_bytes_with_aes',
-            'db_provision_per_s', 'db_bytes_per_device']
+            'device_flash_bytes_objects', 'device_ram_bytes',
+            'device_flash_bytes_with_aes', 'db_provision_per_s',
+            'db_bytes_per_device']
     missing = [k for k in want if not isinstance(R.get(k), (int, float))]
     ktap(not missing, 'every figure was measured', f'missing: {missing}')
     # What the captures must agree on, whatever the machine.
-    ktap(R.get('handshake_messages_radio') == 3 and
+    ktap(R.get('handshake_messages_radio') == len(ORDER) and
          R.get('handshake_payload_bytes_gateway_radio') ==
          R.get('handshake_bytes_direct'),
-         'the radio carries the same three messages as the direct case',
+         'the radio carries the same four messages as the direct case',
          {k: R.get(k) for k in ('handshake_messages_radio',
                                 'handshake_payload_bytes_gateway_radio',
                                 'handshake_bytes_direct')})
+    # The goals, each against what this run measured.
+    met = {k: R[k] <= v for k, v in GOALS.items()
+           if isinstance(R.get(k), (int, float))}
+    R['goals'] = GOALS
+    R['goals_met'] = met
+    ktap(met.get('largest_radio_payload', False),
+         f'no radio payload above {GOALS["largest_radio_payload"]} bytes',
+         f'largest: {R.get("largest_radio_payload")}')
+    ktap(met.get('bytes_ratio_vs_dtls12', False),
+         f'a direct handshake is at most {GOALS["bytes_ratio_vs_dtls12"]} '
+         'times the bytes of DTLS 1.2 PSK',
+         f'{R.get("handshake_bytes_direct")} / '
+         f'{R.get("dtls12_psk_handshake_bytes")} = '
+         f'{R.get("bytes_ratio_vs_dtls12")}')
 
     doc = {'quick': ARGS.quick, 'date': time.strftime('%Y-%m-%dT%H:%M:%SZ',
                                                       time.gmtime()),
@@ -372,21 +489,29 @@ def table():
     rows = [
         ('handshake bytes, direct (UDP payload)', 'handshake_bytes_direct',
          'dtls12_psk_handshake_bytes', 'bytes_ratio_vs_dtls12'),
-        ('handshake bytes, DTLS with cookie', 'dtls12_psk_handshake_bytes_cookie',
-         None, None),
-        ('radio: bytes per handshake (frames)', 'handshake_bytes_gateway_radio',
-         None, None),
+        ('handshake bytes, DTLS with cookie', 'handshake_bytes_direct',
+         'dtls12_psk_handshake_bytes_cookie', 'bytes_ratio_vs_dtls12_cookie'),
+        ('direct: datagrams per handshake', 'handshake_messages_direct',
+         'dtls12_psk_datagrams', None),
+        ('direct: round trips', 'handshake_round_trips_direct', None, None),
+        ('radio: bytes per handshake (frames)',
+         'handshake_bytes_gateway_radio', None, None),
         ('radio: frames per handshake', 'handshake_messages_radio',
          'dtls12_psk_datagrams', None),
-        ('radio: largest frame', 'largest_radio_message', None, None),
+        ('radio: largest frame, payload', 'largest_radio_message',
+         'largest_radio_payload', None),
+        ('radio: HELLO frames/s, one channel', 'radio_hello_frames_per_s',
+         None, None),
         ('server handshakes/s (1 core)', 'server_handshakes_per_s',
          'dtls12_psk_handshakes_per_s', 'server_ratio_vs_dtls12'),
         ('kernel CONFIRM verifies/s', 'kernel_confirm_verifies_per_s',
          'radio_confirm_frames_per_s', 'kernel_line_rate_factor'),
         ('kernel garbage drops/s', 'kernel_garbage_drops_per_s', None, None),
         ('kernel bytes per session', 'kernel_bytes_per_session', None, None),
-        ('device flash / RAM / flash+AES', 'device_flash_bytes',
-         'device_ram_bytes', 'device_flash_bytes_with_aes'),
+        ('device flash linked / objects / RAM', 'device_flash_bytes',
+         'device_flash_bytes_objects', 'device_ram_bytes'),
+        ('device flash with software AES', 'device_flash_bytes_with_aes',
+         None, None),
         ('store: devices/s, bytes/device', 'db_provision_per_s',
          'db_bytes_per_device', None),
     ]
@@ -396,6 +521,10 @@ def table():
         print(f'# {label:38} ' + ' '.join(f'{str(v):>12}' if i < 2 else
                                           f'{str(v):>10}'
                                           for i, v in enumerate(cells)))
+    for k, v in GOALS.items():
+        verdict = {True: 'met', False: 'NOT MET'}.get(
+            R.get('goals_met', {}).get(k), 'not measured')
+        print(f'# goal: {k} <= {v}: {R.get(k)}, {verdict}')
 
 
 sys.exit(main())

@@ -9,6 +9,8 @@
 # On "lo" every packet is seen twice, going out and coming in; only the
 # incoming copy is kept, so each datagram counts once.
 
+import os
+import re
 import socket
 import struct
 import threading
@@ -16,6 +18,25 @@ import time
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+
+# The device's side of the protocol (Documentation/protocol.rst): what a
+# direct handshake puts on UDP and a gateway's on the radio.
+DEVICE_TYPES = {0x31: 'HELLO', 0x32: 'KEY', 0x33: 'CONFIRM', 0x38: 'ACK'}
+UAPI = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'uapi', 'linux', 'liteauth.h')
+
+
+def uapi():
+    """From uapi/linux/liteauth.h, every message type, {value: name}, and
+    every message's size, {name: bytes}: what the captures are checked
+    against."""
+    with open(UAPI) as f:
+        text = f.read()
+    types = {int(v, 16): n for n, v in
+             re.findall(r'LITEAUTH_MSG_(\w+) = (0x[0-9a-fA-F]+),', text)}
+    sizes = {n: int(v) for n, v in
+             re.findall(r'#define LITEAUTH_(\w+)_LEN\s+(\d+)\b', text)}
+    return types, {n: sizes[n] for n in types.values() if n in sizes}
 
 
 def udp_of(frame):
@@ -104,12 +125,13 @@ class UdpCapture(Capture):
 
 
 def handshakes(items, message=lambda item: item):
-    """Each device's handshake, resends left out: the first HELLO, KEY and
-    CONFIRM of each IDd among @items, whose liteauth message message()
-    gives (None if it has none). {IDd: {type: item}}."""
+    """Each device's handshake, resends left out: the first HELLO, KEY,
+    CONFIRM and ACK (DEVICE_TYPES) of each IDd among @items, whose liteauth
+    message message() gives (None if it has none); each of them carries
+    IDd in bytes 2 to 9. {IDd: {type: item}}."""
     hs = {}
     for item in items:
         m = message(item)
-        if m is not None and len(m) >= 10 and m[0] in (0x31, 0x32, 0x33):
+        if m is not None and len(m) >= 10 and m[0] in DEVICE_TYPES:
             hs.setdefault(bytes(m[2:10]), {}).setdefault(m[0], item)
     return hs
