@@ -102,7 +102,10 @@ EOS
 				uml_init_poweroff
 			} >"$init"
 			chmod +x "$init"
-			uml_boot "$kdir" "$init" "$out/gateway-console.log"
+			# The scenarios take 6 to 10 minutes (the attacks run
+			# for a minute of real time; the debug kernel is slow).
+			UML_TIMEOUT=${UML_TIMEOUT:-1500} \
+				uml_boot "$kdir" "$init" "$out/gateway-console.log"
 			cat "$out/gateway-console.log"
 			uml_console_check "$out/gateway-console.log" "UML $ver"
 		else
