@@ -15,7 +15,7 @@
 
 static u64 la_interval(u32 rate)
 {
-	return div_u64(60 * NSEC_PER_SEC, rate);
+	return div_u64(60ULL * NSEC_PER_SEC, rate);
 }
 
 static u64 la_credit(const struct la_bucket *b, u64 now, u32 rate, u32 burst)
