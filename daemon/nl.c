@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
@@ -58,6 +59,14 @@ static int la_nl_ntf(struct nl_msg *msg, void *data)
 	return NL_OK;
 }
 
+void la_sock_rcvbuf(int fd)
+{
+	int bytes = LA_RCVBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+}
+
 int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 	       char *err, size_t errlen)
 {
@@ -77,6 +86,10 @@ int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 		ret = -EIO;
 		goto err_free;
 	}
+	/* libnl's default (32 KiB) holds a few dozen GW_HELLOs: a flood of
+	 * them would crowd out the GW_CONFIRMs the module relays.
+	 */
+	la_sock_rcvbuf(nl_socket_get_fd(nl->sock));
 	nl->family = genl_ctrl_resolve(nl->sock, LITEAUTH_GENL_NAME);
 	if (nl->family < 0) {
 		snprintf(err, errlen,

@@ -15,6 +15,17 @@ typedef size_t (*la_nl_handler)(void *arg, const void *msg, size_t len,
 
 struct la_nl;
 
+/*
+ * Room for a burst: thousands of devices may send at once, and each small
+ * message costs a socket far more than its size.
+ */
+#define LA_RCVBUF (4 << 20)
+
+/* Gives socket @fd a receive buffer of LA_RCVBUF: beyond
+ * net.core.rmem_max as root, within it otherwise.
+ */
+void la_sock_rcvbuf(int fd);
+
 /* Registers as the module's daemon; a sentence for the user in @err. */
 int la_nl_open(struct la_nl **nl, la_nl_handler handler, void *arg,
 	       char *err, size_t errlen);

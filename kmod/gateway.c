@@ -53,6 +53,12 @@ struct la_device {
 	struct la_confirm confirm;	/* that established it ... */
 	struct la_ack ack;		/* ... and its answer, for repeats */
 	u64 rx_ok, rx_drop;
+
+	/* The server's report of the session, kept until the daemon took
+	 * it: a full socket or a restarting daemon must not lose it.
+	 */
+	bool report_due;
+	struct la_gw_confirm report;
 };
 
 /* What an entry point sends once it has released gw->lock. */
@@ -185,8 +191,20 @@ static struct la_device *la_dev_get(struct la_gw *gw, const u8 *idd, u64 now)
 	return d;
 }
 
+static void la_report_done(struct la_gw *gw, struct la_device *d)
+{
+	lockdep_assert_held(&gw->lock);
+	if (d->report_due) {
+		d->report_due = false;
+		gw->reports_due--;
+	}
+}
+
 static void la_dev_free(struct la_gw *gw, struct la_device *d)
 {
+	if (d->report_due)
+		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
+	la_report_done(gw, d);
 	hash_del(&d->node);
 	gw->ndevices--;
 	kfree_sensitive(d);
@@ -272,21 +290,24 @@ static bool la_iface_allow(struct la_gw *gw, int ifindex, bool known, u64 now)
 			      l->burst_unknown);
 }
 
-static void la_flush(struct la_gw *gw, const struct la_out *out)
+/* Sends what @out holds; returns what sending it up returned. */
+static int la_flush(struct la_gw *gw, const struct la_out *out)
 {
-	int err;
+	int err = 0;
 
 	if (out->radio_len) {
 		err = gw->ops->radio_tx(gw, &out->to, out->radio,
 					out->radio_len);
 		la_count(gw, err ? LITEAUTH_CNT_DROP_TX : out->radio_counter);
 	}
+	err = 0;
 	if (out->up_len) {
 		err = gw->ops->relay_up(gw, out->up, out->up_len);
 		la_count(gw, !err ? out->up_counter :
 			 err == -ENOTCONN ? LITEAUTH_CNT_DROP_NO_DAEMON :
 			 LITEAUTH_CNT_DROP_TX);
 	}
+	return err;
 }
 
 static void la_out_up(struct la_out *out, const void *msg, size_t len,
@@ -501,6 +522,10 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 
 	if (d->established)
 		la_session_end(gw, d, LITEAUTH_DOWN_REPLACED);
+	if (d->report_due)	/* the last one never reached the server */
+		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
+	la_report_done(gw, d);
+	d->report = gwc;
 	d->established = true;
 	d->sid = d->grant.sid;
 	memcpy(d->sk, d->grant.sk, LA_KEY_LEN);
@@ -519,6 +544,93 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 	la_out_radio(out, from, &ack, sizeof(ack), LITEAUTH_CNT_TX_ACK);
 	la_out_up(out, &gwc, sizeof(gwc), LITEAUTH_CNT_UP_GW_CONFIRM);
 	return 0;
+}
+
+/* How often reports the daemon did not take are offered again. */
+#define LA_REPORT_RETRY_MS	100
+#define LA_REPORTS_BATCH	16
+
+static void la_report_retry_soon(struct la_gw *gw)
+{
+	lockdep_assert_held(&gw->lock);
+	if (gw->running)
+		mod_delayed_work(system_wq, &gw->gc,
+				 msecs_to_jiffies(LA_REPORT_RETRY_MS));
+}
+
+/*
+ * The GW_CONFIRM in @out did not reach the daemon (its socket full, or
+ * no daemon): keep it for la_gw_send_reports, if its session is still
+ * the one it reports.
+ */
+static void la_report_keep(struct la_gw *gw, const struct la_out *out,
+			   u64 now)
+{
+	const struct la_gw_confirm *gwc = (const void *)out->up;
+	struct la_device *d;
+
+	spin_lock_bh(&gw->lock);
+	d = la_dev_find(gw, gwc->confirm.idd);
+	if (d && !d->report_due && !memcmp(&d->report, gwc, sizeof(*gwc))) {
+		d->report_due = true;
+		if (!gw->reports_due++)
+			la_report_retry_soon(gw);
+	} else {
+		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
+	}
+	spin_unlock_bh(&gw->lock);
+}
+
+unsigned int la_gw_send_reports(struct la_gw *gw)
+{
+	struct la_gw_confirm *batch;
+	u64 now = gw->ops->now(gw);
+	struct la_device *d;
+	unsigned int n = 0, sent, left;
+	int bkt, err = 0;
+
+	if (!READ_ONCE(gw->reports_due))
+		return 0;
+	batch = kmalloc_array(LA_REPORTS_BATCH, sizeof(*batch), GFP_KERNEL);
+	spin_lock_bh(&gw->lock);
+	hash_for_each(gw->devices, bkt, d, node) {
+		if (!d->report_due)
+			continue;
+		/* The server forgets a handshake after its timeout too. */
+		if (now - d->since >= la_timeout_ns(gw)) {
+			la_report_done(gw, d);
+			la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
+			continue;
+		}
+		if (batch && n < LA_REPORTS_BATCH) {
+			batch[n++] = d->report;
+			la_report_done(gw, d);
+		}
+	}
+	spin_unlock_bh(&gw->lock);
+
+	for (sent = 0; sent < n; sent++) {
+		err = gw->ops->relay_up(gw, &batch[sent], sizeof(*batch));
+		if (err)
+			break;
+		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_RESEND);
+	}
+	/* What the daemon did not take this time waits for the next. */
+	spin_lock_bh(&gw->lock);
+	for (; sent < n; sent++) {
+		d = la_dev_find(gw, batch[sent].confirm.idd);
+		if (d && !d->report_due &&
+		    !memcmp(&d->report, &batch[sent], sizeof(*batch))) {
+			d->report_due = true;
+			gw->reports_due++;
+		} else {
+			la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
+		}
+	}
+	left = gw->reports_due;
+	spin_unlock_bh(&gw->lock);
+	kfree(batch);
+	return left;
 }
 
 int la_gw_rx_radio(struct la_gw *gw, const struct la_addr *from,
@@ -549,7 +661,8 @@ int la_gw_rx_radio(struct la_gw *gw, const struct la_addr *from,
 	}
 	spin_unlock_bh(&gw->lock);
 
-	la_flush(gw, &out);
+	if (la_flush(gw, &out) && out.up_counter == LITEAUTH_CNT_UP_GW_CONFIRM)
+		la_report_keep(gw, &out, now);
 	return drop ? la_drop(gw, drop) : 0;
 }
 
@@ -839,9 +952,16 @@ static void la_gc_work(struct work_struct *work)
 {
 	struct la_gw *gw = container_of(to_delayed_work(work), struct la_gw,
 					gc);
+	unsigned int due;
 
 	la_gw_gc(gw);
-	schedule_delayed_work(&gw->gc, msecs_to_jiffies(LA_GC_INTERVAL_MS));
+	due = la_gw_send_reports(gw);
+	spin_lock_bh(&gw->lock);
+	if (gw->running)
+		mod_delayed_work(system_wq, &gw->gc,
+				 msecs_to_jiffies(due ? LA_REPORT_RETRY_MS :
+						  LA_GC_INTERVAL_MS));
+	spin_unlock_bh(&gw->lock);
 }
 
 static void la_info(const struct la_gw *gw, const struct la_device *d,
@@ -930,11 +1050,18 @@ void la_gw_init(struct la_gw *gw, const struct la_gw_ops *ops, void *priv)
 
 void la_gw_start_gc(struct la_gw *gw)
 {
-	schedule_delayed_work(&gw->gc, msecs_to_jiffies(LA_GC_INTERVAL_MS));
+	spin_lock_bh(&gw->lock);
+	gw->running = true;
+	mod_delayed_work(system_wq, &gw->gc,
+			 msecs_to_jiffies(LA_GC_INTERVAL_MS));
+	spin_unlock_bh(&gw->lock);
 }
 
 void la_gw_stop_gc(struct la_gw *gw)
 {
+	spin_lock_bh(&gw->lock);
+	gw->running = false;	/* nothing arms it again */
+	spin_unlock_bh(&gw->lock);
 	cancel_delayed_work_sync(&gw->gc);
 }
 

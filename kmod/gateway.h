@@ -105,8 +105,11 @@ struct la_gw {
 		struct la_bucket unknown;	/* devices it does not */
 	} ifaces[LA_IFACES_MAX];
 
+	u32 reports_due;		/* devices with report_due set */
+	bool running;			/* gc may be armed */
+
 	atomic64_t counters[__LITEAUTH_CNT_MAX];
-	struct delayed_work gc;
+	struct delayed_work gc;		/* also sends reports due */
 };
 
 void la_gw_init(struct la_gw *gw, const struct la_gw_ops *ops, void *priv);
@@ -117,6 +120,14 @@ void la_gw_destroy(struct la_gw *gw);
 void la_gw_start_gc(struct la_gw *gw);
 void la_gw_stop_gc(struct la_gw *gw);
 void la_gw_gc(struct la_gw *gw);
+
+/*
+ * Offers the daemon again the GW_CONFIRMs it did not take (at most a
+ * batch), until the handshake timeout after each session began; those it
+ * did not take by then are counted lost. Returns how many are still due.
+ * The gc runs it every LA_REPORT_RETRY_MS while any is due.
+ */
+unsigned int la_gw_send_reports(struct la_gw *gw);
 
 /* Sets IDg and Kg, and derives what is kept of Kg. 0 or -EIO. */
 int la_gw_set_identity(struct la_gw *gw, const u8 *idg, const u8 *kg);

@@ -817,6 +817,83 @@ static void la_test_gw_no_daemon_no_identity(struct kunit *test)
 	la_gw_destroy(gw);
 }
 
+/*
+ * The daemon could not take the GW_CONFIRM (its socket full, or it was
+ * restarting): the device still gets its ACK, and the report is offered
+ * again until the daemon takes it, once; a report never taken is counted
+ * lost at the handshake timeout, and so is one a newer session replaced.
+ */
+static void la_test_gw_report_retry(struct kunit *test)
+{
+	struct la_tgw *t = test->priv;
+	struct la_gw_confirm sent;
+	u8 rd[LA_NONCE_LEN];
+
+	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_HELLO), 0);
+	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
+	t->up_err = -ENOBUFS;
+	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_CONFIRM), 0);
+	KUNIT_EXPECT_EQ(test, t->radio_len, LITEAUTH_ACK_LEN);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_DROP_TX), 1);
+	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 1);
+	KUNIT_EXPECT_EQ(test, t->nup, 1);
+
+	/* Still full: kept, not counted again. */
+	KUNIT_EXPECT_EQ(test, la_gw_send_reports(&t->gw), 1);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_DROP_TX), 1);
+
+	t->up_err = 0;
+	t->now += NSEC_PER_SEC;
+	KUNIT_EXPECT_EQ(test, la_gw_send_reports(&t->gw), 0);
+	KUNIT_ASSERT_EQ(test, t->nup, 2);
+	KUNIT_ASSERT_EQ(test, t->up_len, LITEAUTH_GW_CONFIRM_LEN);
+	memcpy(&sent, t->up, sizeof(sent));
+	la_expect_bytes(test, (const u8 *)&sent.confirm,
+			la_t_msg(t, LITEAUTH_MSG_CONFIRM),
+			LITEAUTH_CONFIRM_LEN, "CONFIRM inside the resent report");
+	KUNIT_EXPECT_EQ(test, la_get_be16(sent.sid), LA_SID);
+	KUNIT_EXPECT_EQ(test,
+			la_t_count(t, LITEAUTH_CNT_UP_GW_CONFIRM_RESEND), 1);
+	/* Once taken, never again. */
+	KUNIT_EXPECT_EQ(test, la_gw_send_reports(&t->gw), 0);
+	KUNIT_EXPECT_EQ(test, t->nup, 2);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_UP_GW_CONFIRM_LOST),
+			0);
+
+	/* A newer session whose report is not taken before the timeout. */
+	memset(rd, 0x77, sizeof(rd));
+	t->now += NSEC_PER_SEC;
+	KUNIT_ASSERT_EQ(test, la_t_hello(t, 8, rd, NULL), 0);
+	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
+	t->up_err = -ENOTCONN;
+	KUNIT_ASSERT_EQ(test, la_t_confirm(t, rd), 0);
+	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 1);
+	t->now += (u64)LA_PENDING_TIMEOUT_MS * NSEC_PER_MSEC;
+	KUNIT_EXPECT_EQ(test, la_gw_send_reports(&t->gw), 0);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_UP_GW_CONFIRM_LOST),
+			1);
+	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 0);
+
+	/* One replaced before the daemon took it is lost, and counted. */
+	t->up_err = 0;
+	memset(rd, 0x78, sizeof(rd));
+	KUNIT_ASSERT_EQ(test, la_t_hello(t, 9, rd, NULL), 0);
+	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
+	t->up_err = -ENOBUFS;
+	KUNIT_ASSERT_EQ(test, la_t_confirm(t, rd), 0);
+	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 1);
+	memset(rd, 0x79, sizeof(rd));
+	t->up_err = 0;
+	t->now += NSEC_PER_SEC;
+	KUNIT_ASSERT_EQ(test, la_t_hello(t, 10, rd, NULL), 0);
+	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
+	KUNIT_ASSERT_EQ(test, la_t_confirm(t, rd), 0);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_UP_GW_CONFIRM_LOST),
+			2);
+	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 0);
+	KUNIT_EXPECT_EQ(test, la_gw_send_reports(&t->gw), 0);
+}
+
 static void la_test_gw_revoke(struct kunit *test)
 {
 	struct la_tgw *t = test->priv;
@@ -874,6 +951,7 @@ static struct kunit_case la_gateway_cases[] = {
 	KUNIT_CASE(la_test_gw_bad_input),
 	KUNIT_CASE(la_test_gw_no_daemon_no_identity),
 	KUNIT_CASE(la_test_gw_revoke),
+	KUNIT_CASE(la_test_gw_report_retry),
 	{}
 };
 

@@ -39,7 +39,7 @@ static const char *const la_counter_names[__LITEAUTH_CNT_MAX] = {
 	"drop-table-full", "drop-no-handshake", "drop-duplicate",
 	"drop-not-ours", "drop-no-identity", "drop-no-daemon", "drop-tx",
 	"tx-ack", "tx-ack-resend", "drop-stale", "drop-rate-unknown",
-	"drop-late",
+	"drop-late", "up-gw-confirm-resend", "up-gw-confirm-lost",
 };
 
 static u64 la_u64(const struct nlattr *a)

@@ -123,6 +123,12 @@ enum liteauth_counter {
 	LITEAUTH_CNT_DROP_LATE,		/* GW_KEY or GW_REJECT after the
 					 * handshake timeout
 					 */
+	LITEAUTH_CNT_UP_GW_CONFIRM_RESEND, /* GW_CONFIRM relayed once the
+					    * daemon could take it
+					    */
+	LITEAUTH_CNT_UP_GW_CONFIRM_LOST, /* GW_CONFIRM the daemon did not
+					  * take within the handshake timeout
+					  */
 	__LITEAUTH_CNT_MAX,
 };
 
