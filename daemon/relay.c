@@ -3,12 +3,14 @@
  * The relay role of liteauthd (relay.h).
  */
 #include <string.h>
+#include <syslog.h>
 
 #include "relay.h"
 
 #define LA_NS		1000000000ULL
 #define LA_GIVE_UP	(30 * LA_NS)	/* a handshake's life (protocol.rst) */
 #define LA_TRIES	2		/* sends per upstream before moving on */
+#define LA_REPORT	(60 * LA_NS)	/* at most one log line a minute each */
 
 static const char *const la_names[LA_RELAY_MAX] = {
 	[LA_RELAY_UP] = "relayed-up",
@@ -18,6 +20,9 @@ static const char *const la_names[LA_RELAY_MAX] = {
 	[LA_RELAY_GAVE_UP] = "gave-up",
 	[LA_RELAY_DROP] = "dropped",
 	[LA_RELAY_EVICTED] = "evicted",
+	[LA_RELAY_UNTRACKED] = "untracked",
+	[LA_RELAY_UNMATCHED] = "unmatched",
+	[LA_RELAY_DUPLICATE] = "duplicate",
 };
 
 const char *la_relay_counter_name(enum la_relay_counter c)
@@ -34,43 +39,165 @@ void la_relay_init(struct la_relay *r, unsigned int nupstreams,
 	r->arg = arg;
 }
 
-static struct la_relay_entry *la_find(struct la_relay *r, const u8 *idd)
+static const struct la_hello *la_hello_of(const struct la_relay_entry *e)
+{
+	return &((const struct la_gw_hello *)e->msg)->hello;
+}
+
+static unsigned int la_ring(u32 n, unsigned int size)
+{
+	return n < size ? n : size;
+}
+
+/* The entry of this very HELLO (byte for byte), whatever GW_HELLO it is in. */
+static struct la_relay_entry *la_find_hello(struct la_relay *r,
+					    const struct la_hello *h)
 {
 	int i;
 
 	for (i = 0; i < LA_RELAY_PENDING_MAX; i++)
 		if (r->pending[i].used &&
-		    !memcmp(r->pending[i].idd, idd, LA_ID_LEN))
+		    !memcmp(la_hello_of(&r->pending[i]), h, sizeof(*h)))
 			return &r->pending[i];
 	return NULL;
 }
 
-/*
- * A free entry, or the oldest unanswered one (given up), or the oldest
- * answered one (evicted): an answered handshake is worth more.
- */
-static struct la_relay_entry *la_slot(struct la_relay *r)
+static bool la_has_echo(const struct la_relay_entry *e, const u8 *rg,
+			const u8 *ctx)
 {
-	struct la_relay_entry *oldest[2] = { NULL, NULL };
+	unsigned int i;
+
+	for (i = 0; i < la_ring(e->nechoes, LA_RELAY_ECHOES); i++)
+		if (!memcmp(e->echoes[i].rg, rg, LA_NONCE_LEN) &&
+		    (!ctx || !memcmp(e->echoes[i].ctx, ctx, LA_CTX_LEN)))
+			return true;
+	return false;
+}
+
+/* The entry whose GW_HELLO an answer for @idd echoes, whole. */
+static struct la_relay_entry *la_find_echo(struct la_relay *r, const u8 *idd,
+					   const struct la_echo *echo)
+{
 	int i;
 
 	for (i = 0; i < LA_RELAY_PENDING_MAX; i++) {
 		struct la_relay_entry *e = &r->pending[i];
-		struct la_relay_entry **o = &oldest[e->answered];
+		const struct la_hello *h = la_hello_of(e);
+
+		if (e->used && !memcmp(h->idd, idd, LA_ID_LEN) &&
+		    !memcmp(h->ctr, echo->ctr, LA_CTR_LEN) &&
+		    !memcmp(h->rd, echo->rd, LA_NONCE_LEN) &&
+		    la_has_echo(e, echo->rg, echo->ctx))
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Where @idd's handshake is: its latest answered HELLO, else its latest in
+ * flight, if any.
+ */
+static struct la_relay_entry *la_find_device(struct la_relay *r,
+					     const u8 *idd)
+{
+	struct la_relay_entry *best = NULL;
+	int i;
+
+	for (i = 0; i < LA_RELAY_PENDING_MAX; i++) {
+		struct la_relay_entry *e = &r->pending[i];
+
+		if (!e->used || memcmp(la_hello_of(e)->idd, idd, LA_ID_LEN))
+			continue;
+		if (!best || e->answered > best->answered ||
+		    (e->answered == best->answered &&
+		     e->started >= best->started))
+			best = e;
+	}
+	return best;
+}
+
+/*
+ * A free entry; else the oldest that is done (refused, or confirmed);
+ * else the oldest unanswered one (evicted: no more resends). Never one
+ * answered and waiting for its GW_CONFIRM: NULL when all are.
+ */
+static struct la_relay_entry *la_slot(struct la_relay *r)
+{
+	struct la_relay_entry *done = NULL, *open = NULL;
+	int i;
+
+	for (i = 0; i < LA_RELAY_PENDING_MAX; i++) {
+		struct la_relay_entry *e = &r->pending[i];
 
 		if (!e->used)
 			return e;
-		if (!*o || e->started < (*o)->started)
-			*o = e;
+		if (e->refused || e->confirmed) {
+			if (!done || e->started < done->started)
+				done = e;
+		} else if (!e->answered) {
+			if (!open || e->started < open->started)
+				open = e;
+		}
 	}
-	r->counters[oldest[0] ? LA_RELAY_GAVE_UP : LA_RELAY_EVICTED]++;
-	return oldest[0] ?: oldest[1];
+	if (done)
+		return done;
+	if (open)
+		r->counters[LA_RELAY_EVICTED]++;
+	return open;
+}
+
+static void la_add_echo(struct la_relay_entry *e, const struct la_gw_hello *h)
+{
+	unsigned int i = e->nechoes % LA_RELAY_ECHOES;
+
+	if (la_has_echo(e, h->rg, h->ctx))
+		return;
+	memcpy(e->echoes[i].rg, h->rg, LA_NONCE_LEN);
+	memcpy(e->echoes[i].ctx, h->ctx, LA_CTX_LEN);
+	e->nechoes++;
+}
+
+/* The first GW_KEY with a given Rs tells where that Rs lives. */
+static void la_add_key(struct la_relay_entry *e, const u8 *rs,
+		       unsigned int up)
+{
+	unsigned int i;
+
+	for (i = 0; i < la_ring(e->nkeys, LA_RELAY_KEYS); i++)
+		if (!memcmp(e->keys[i].rs, rs, LA_NONCE_LEN))
+			return;
+	i = e->nkeys++ % LA_RELAY_KEYS;
+	memcpy(e->keys[i].rs, rs, LA_NONCE_LEN);
+	e->keys[i].up = up;
+}
+
+/* A GW_CONFIRM goes to the server that sent the GW_KEY it confirms. */
+static unsigned int la_confirm_up(struct la_relay *r,
+				  const struct la_gw_confirm *c)
+{
+	struct la_relay_entry *e;
+	unsigned int i;
+	int n;
+
+	for (n = 0; n < LA_RELAY_PENDING_MAX; n++) {
+		e = &r->pending[n];
+		if (!e->used || !e->answered ||
+		    memcmp(la_hello_of(e)->idd, c->confirm.idd, LA_ID_LEN) ||
+		    !la_has_echo(e, c->rg, NULL))
+			continue;
+		e->confirmed = true;
+		for (i = 0; i < la_ring(e->nkeys, LA_RELAY_KEYS); i++)
+			if (!memcmp(e->keys[i].rs, c->rs, LA_NONCE_LEN))
+				return e->keys[i].up;
+		return e->up;
+	}
+	e = la_find_device(r, c->confirm.idd);
+	return e ? e->up : r->current;
 }
 
 void la_relay_from_module(struct la_relay *r, const void *msg, size_t len)
 {
 	const struct la_gw_hello *h = msg;
-	const struct la_gw_confirm *c = msg;
 	struct la_relay_entry *e;
 	unsigned int up = r->current;
 	u64 now;
@@ -81,24 +208,42 @@ void la_relay_from_module(struct la_relay *r, const void *msg, size_t len)
 		r->counters[LA_RELAY_DROP]++;
 		return;
 	}
-	/* The server this device's handshake is with, if there is one. */
-	e = la_find(r, h->type == LITEAUTH_MSG_GW_HELLO ? h->hello.idd :
-						       c->confirm.idd);
+	if (h->type == LITEAUTH_MSG_GW_CONFIRM) {
+		r->counters[LA_RELAY_UP]++;
+		r->ops->send_up(r->arg, la_confirm_up(r, msg), msg, len);
+		return;
+	}
+
+	/* The same HELLO again, in a GW_HELLO of a new Rg (the device
+	 * resent it, or someone replayed it): the same handshake, to the
+	 * same server, resent in its latest GW_HELLO at the same pace.
+	 */
+	e = la_find_hello(r, &h->hello);
+	if (e) {
+		la_add_echo(e, h);
+		memcpy(e->msg, msg, len);
+		r->counters[LA_RELAY_UP]++;
+		r->ops->send_up(r->arg, e->up, msg, len);
+		return;
+	}
+
+	/* Another HELLO, if for a device in flight, goes where it is. */
+	e = la_find_device(r, h->hello.idd);
 	if (e)
 		up = e->up;
 	r->counters[LA_RELAY_UP]++;
 	r->ops->send_up(r->arg, up, msg, len);
-	if (h->type != LITEAUTH_MSG_GW_HELLO)
-		return;
 
-	/* One GW_HELLO per device in flight: a newer one replaces it. */
+	e = la_slot(r);
+	if (!e) {
+		r->counters[LA_RELAY_UNTRACKED]++;
+		return;
+	}
 	now = r->ops->now(r->arg);
-	if (!e)
-		e = la_slot(r);
 	memset(e, 0, sizeof(*e));
 	e->used = true;
-	memcpy(e->idd, h->hello.idd, LA_ID_LEN);
 	memcpy(e->msg, msg, len);
+	la_add_echo(e, h);
 	e->up = up;
 	e->tries = 1;
 	e->sends = 1;
@@ -109,33 +254,89 @@ void la_relay_from_module(struct la_relay *r, const void *msg, size_t len)
 void la_relay_from_upstream(struct la_relay *r, unsigned int upstream,
 			    const void *msg, size_t len)
 {
-	const u8 *m = msg;
-	struct la_relay_entry *e = NULL;
+	const struct la_gw_key *k = msg;
+	const struct la_gw_reject *j = msg;
+	struct la_relay_entry *e;
 
-	if (!la_check(msg, len)) {
-		if (m[0] == LITEAUTH_MSG_GW_KEY)
-			e = la_find(r, ((const struct la_gw_key *)m)->key.idd);
-		else if (m[0] == LITEAUTH_MSG_GW_REJECT)
-			e = la_find(r, ((const struct la_gw_reject *)m)->idd);
-	}
-	if (!e || e->answered || upstream >= r->nupstreams) {
-		/* Not an answer to anything in flight: a late duplicate, or
-		 * something no server sends. The module would refuse it.
-		 */
+	if (upstream >= r->nupstreams || la_check(msg, len) ||
+	    (k->type != LITEAUTH_MSG_GW_KEY &&
+	     k->type != LITEAUTH_MSG_GW_REJECT)) {
+		/* Nothing a server sends: the module would refuse it. */
 		r->counters[LA_RELAY_DROP]++;
 		return;
 	}
-	if (m[0] == LITEAUTH_MSG_GW_KEY) {
-		/* Its GW_CONFIRM goes where the handshake is. */
-		e->answered = true;
-		e->up = upstream;
-		e->next = r->ops->now(r->arg) + LA_GIVE_UP;
+	if (k->type == LITEAUTH_MSG_GW_KEY)
+		e = la_find_echo(r, k->key.idd, &k->echo);
+	else
+		e = la_find_echo(r, j->idd, &j->echo);
+
+	if (!e) {
+		/* Late, forged, or for an entry forgotten for room: the
+		 * module tells, and nothing here changes.
+		 */
+		r->counters[LA_RELAY_UNMATCHED]++;
+	} else if (k->type == LITEAUTH_MSG_GW_KEY) {
+		if (e->answered) {
+			r->counters[LA_RELAY_DUPLICATE]++;
+		} else {
+			/* Its GW_CONFIRM goes where the handshake is. */
+			e->answered = true;
+			e->refused = false;	/* a server's GW_KEY wins */
+			e->up = upstream;
+			e->next = r->ops->now(r->arg) + LA_GIVE_UP;
+			r->current = upstream;	/* it answers: keep to it */
+		}
+		la_add_key(e, k->rs, upstream);
+	} else if (e->answered || e->refused) {
+		r->counters[LA_RELAY_DUPLICATE]++;
 	} else {
-		e->used = false;	/* refused: nothing follows */
+		/* Refused: not resent; its entry is the first to go. */
+		e->refused = true;
+		e->next = e->started + LA_GIVE_UP;
+		r->current = upstream;
 	}
-	r->current = upstream;		/* this one answers: keep to it */
 	r->counters[LA_RELAY_DOWN]++;
 	r->ops->send_down(r->arg, msg, len);
+}
+
+/* What the operator should know, at most once a minute each. */
+static void la_report(struct la_relay *r, u64 now)
+{
+	const u64 *c = r->counters, *was = r->reported;
+	bool said = false;
+
+	if (!r->ops->log || now < r->report_next)
+		return;
+	if (c[LA_RELAY_EVICTED] != was[LA_RELAY_EVICTED] ||
+	    c[LA_RELAY_UNTRACKED] != was[LA_RELAY_UNTRACKED]) {
+		r->ops->log(r->arg, LOG_WARNING,
+			    "relay: the table of %d HELLOs in flight was full: %llu unanswered HELLO(s) forgotten for room (no more resends), %llu GW_HELLO(s) sent once untracked; their answers still go to the module (a flood of HELLOs, with upstreams slow to answer?)",
+			    LA_RELAY_PENDING_MAX,
+			    (unsigned long long)(c[LA_RELAY_EVICTED] -
+						 was[LA_RELAY_EVICTED]),
+			    (unsigned long long)(c[LA_RELAY_UNTRACKED] -
+						 was[LA_RELAY_UNTRACKED]));
+		said = true;
+	}
+	if (c[LA_RELAY_GAVE_UP] != was[LA_RELAY_GAVE_UP]) {
+		r->ops->log(r->arg, LOG_WARNING,
+			    "relay: %llu GW_HELLO(s) unanswered for 30 s by any of %u upstream server(s): given up",
+			    (unsigned long long)(c[LA_RELAY_GAVE_UP] -
+						 was[LA_RELAY_GAVE_UP]),
+			    r->nupstreams);
+		said = true;
+	}
+	if (c[LA_RELAY_UNMATCHED] != was[LA_RELAY_UNMATCHED]) {
+		r->ops->log(r->arg, LOG_NOTICE,
+			    "relay: %llu answer(s) from upstream for no GW_HELLO in flight (late, forged, or forgotten for room): passed to the module, which checks them",
+			    (unsigned long long)(c[LA_RELAY_UNMATCHED] -
+						 was[LA_RELAY_UNMATCHED]));
+		said = true;
+	}
+	if (said) {
+		memcpy(r->reported, r->counters, sizeof(r->reported));
+		r->report_next = now + LA_REPORT;
+	}
 }
 
 void la_relay_tick(struct la_relay *r)
@@ -148,7 +349,7 @@ void la_relay_tick(struct la_relay *r)
 
 		if (!e->used || now < e->next)
 			continue;
-		if (e->answered) {	/* its handshake timed out */
+		if (e->answered || e->refused) {	/* its time is up */
 			e->used = false;
 			continue;
 		}
@@ -169,4 +370,5 @@ void la_relay_tick(struct la_relay *r)
 		/* 1, 2, 4, 8 s between sends, then every 8 s. */
 		e->next = now + (LA_NS << (e->sends < 4 ? e->sends - 1 : 3));
 	}
+	la_report(r, now);
 }

@@ -7,15 +7,47 @@
  * comes or the handshake's 30 seconds are up; after every two sends left
  * unanswered it moves on to the next upstream server.
  *
- * A handshake stays with one server: the relay remembers, per device,
- * which upstream a GW_HELLO went to and, for the handshake timeout after
- * it, which one answered it with GW_KEY; that device's GW_CONFIRM, and
- * its next GW_HELLO, go there. Only what no device has in flight goes to
- * the server that answered last. At most LA_RELAY_PENDING_MAX devices are
- * remembered: when full, the oldest unanswered goes first (an answered
- * one only if there is none, counted as evicted).
+ * The relay cannot check anything (it holds no key), so nothing it keeps
+ * decides whether an answer reaches the module: every well-formed GW_KEY
+ * and GW_REJECT from an upstream goes down, and the module checks its Rg
+ * and its seal or tag. What the relay keeps decides only where messages go
+ * up and when a GW_HELLO is resent.
  *
- * Transport-free, like the server: the daemon moves the bytes.
+ * It keeps one entry per HELLO in flight (its IDd, CTR, Rd and T1): the
+ * last GW_HELLO that carried it, which is what is resent, and the echoes
+ * (Rg and CTX) of the last LA_RELAY_ECHOES of them (a device resends its
+ * HELLO, and the module wraps each copy in a GW_HELLO with a new Rg). An
+ * answer belongs to an entry only if it echoes one of them whole: IDd,
+ * Rg, CTR, Rd and CTX. Rg is unique per GW_HELLO and unpredictable, so
+ * only who saw the GW_HELLO can make an answer that changes an entry, and
+ * an answer to one HELLO never changes the entry of another, even of the
+ * same device: a forged HELLO with a victim's IDd gets an entry of its
+ * own, and its GW_REJECT ends that one alone. The first answer stops the
+ * resends; a GW_KEY keeps the entry, answered, for the handshake timeout.
+ * Answers to nothing in flight (late, forged, or for an entry forgotten
+ * for room) are counted as unmatched; to an entry already answered, as
+ * duplicates; both go down all the same.
+ *
+ * A handshake stays with one server: a GW_CONFIRM goes to the upstream
+ * whose GW_KEY carried the Rs it names, for the GW_HELLO whose Rg it
+ * carries; a GW_HELLO, and a GW_CONFIRM the relay cannot place, go where
+ * the device's latest answered HELLO went, else its latest in flight;
+ * what no device has in flight goes to the server that answered last.
+ *
+ * At most LA_RELAY_PENDING_MAX entries are kept. When the table is full a
+ * new HELLO takes the oldest entry that is done (refused, or its
+ * GW_CONFIRM gone up), else the oldest unanswered one (counted as evicted:
+ * it is not resent any more, and its answer still goes down); an answered
+ * entry waiting for its GW_CONFIRM is never taken, and when all are such
+ * the GW_HELLO goes up once, untracked. So a flood of HELLOs with made-up
+ * IDs, which the module relays at its budget for unknown devices and the
+ * server refuses, takes only entries that are done while an upstream
+ * answers; with no upstream answering it can cost handshakes their
+ * resends, never their answers nor an answered handshake its server.
+ *
+ * Transport-free, like the server: the daemon moves the bytes. It reports
+ * evictions, untracked HELLOs, give-ups and unmatched answers through the
+ * optional log operation, at most once a minute each, with the counts.
  */
 #ifndef _LITEAUTH_RELAY_H
 #define _LITEAUTH_RELAY_H
@@ -24,6 +56,8 @@
 
 #define LA_RELAY_PENDING_MAX	1024
 #define LA_RELAY_UPSTREAMS_MAX	8
+#define LA_RELAY_ECHOES		4	/* GW_HELLOs remembered per HELLO */
+#define LA_RELAY_KEYS		4	/* GW_KEYs remembered per HELLO */
 
 enum la_relay_counter {
 	LA_RELAY_UP,		/* messages forwarded upstream */
@@ -31,8 +65,11 @@ enum la_relay_counter {
 	LA_RELAY_FAILOVER,	/* moves to the next upstream */
 	LA_RELAY_DOWN,		/* answers forwarded to the module */
 	LA_RELAY_GAVE_UP,	/* handshakes never answered */
-	LA_RELAY_DROP,		/* malformed, unexpected or unmatched */
-	LA_RELAY_EVICTED,	/* answered handshakes forgotten for room */
+	LA_RELAY_DROP,		/* malformed or unexpected: not forwarded */
+	LA_RELAY_EVICTED,	/* unanswered HELLOs forgotten for room */
+	LA_RELAY_UNTRACKED,	/* GW_HELLOs sent once, the table full */
+	LA_RELAY_UNMATCHED,	/* answers to nothing in flight (forwarded) */
+	LA_RELAY_DUPLICATE,	/* answers to what was answered (forwarded) */
 	LA_RELAY_MAX,
 };
 
@@ -41,17 +78,33 @@ struct la_relay_ops {
 	int (*send_up)(void *arg, unsigned int upstream, const void *msg,
 		       size_t len);
 	int (*send_down)(void *arg, const void *msg, size_t len);
+	/* Optional: a line for the operator, @prio a syslog priority. */
+	void (*log)(void *arg, int prio, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
 };
 
+/* One HELLO in flight, and where its GW_HELLOs and answers went. */
 struct la_relay_entry {
 	bool used;
-	bool answered;		/* by GW_KEY, from up; forgotten at next */
-	u8 idd[LA_ID_LEN];
-	unsigned int up;	/* the upstream it is sent to, or answered */
+	bool answered;		/* by a GW_KEY; forgotten at next */
+	bool refused;		/* by a GW_REJECT first; forgotten at next */
+	bool confirmed;		/* its GW_CONFIRM went up */
+	unsigned int up;	/* where it is sent to, or its first GW_KEY
+				 * came from
+				 */
 	u32 tries;		/* sends to that upstream */
 	u32 sends;		/* sends in all: the backoff */
 	u64 started, next;
-	u8 msg[LITEAUTH_GW_HELLO_LEN];
+	u8 msg[LITEAUTH_GW_HELLO_LEN];	/* the last GW_HELLO: resent */
+	u32 nechoes, nkeys;	/* ever added: rings of the last few */
+	struct {
+		u8 rg[LA_NONCE_LEN];
+		u8 ctx[LA_CTX_LEN];
+	} echoes[LA_RELAY_ECHOES];	/* of its GW_HELLOs */
+	struct {
+		u8 rs[LA_NONCE_LEN];
+		unsigned int up;
+	} keys[LA_RELAY_KEYS];		/* GW_KEYs for it, by Rs */
 };
 
 struct la_relay {
@@ -60,6 +113,8 @@ struct la_relay {
 	unsigned int nupstreams, current;
 	struct la_relay_entry pending[LA_RELAY_PENDING_MAX];
 	u64 counters[LA_RELAY_MAX];
+	u64 reported[LA_RELAY_MAX];	/* counters when last logged */
+	u64 report_next;		/* no log line before */
 };
 
 void la_relay_init(struct la_relay *r, unsigned int nupstreams,
@@ -69,7 +124,7 @@ void la_relay_from_module(struct la_relay *r, const void *msg, size_t len);
 /* A datagram from upstream server @upstream. */
 void la_relay_from_upstream(struct la_relay *r, unsigned int upstream,
 			    const void *msg, size_t len);
-/* Resends and gives up; call at least every second. */
+/* Resends, gives up and logs what it saw; call at least every second. */
 void la_relay_tick(struct la_relay *r);
 
 const char *la_relay_counter_name(enum la_relay_counter c);
