@@ -256,15 +256,17 @@ demo:
 
 BENCH_DEPS := $(B)/tools/liteauth $(B)/daemon/liteauthd \
 	$(B)/tools/liteauth-devsim $(B)/tests/dtls12
+# sessions.py speaks the protocol itself, on tests/vectors.py.
+BENCH_DEBS := openssl util-linux python3 python3-cryptography
 
 bench: $(BENCH_DEPS)
-	@tools/build/need-debs.sh openssl util-linux python3 >/dev/null
+	@tools/build/need-debs.sh $(BENCH_DEBS) >/dev/null
 	@python3 tests/bench/bench.py --out tests/bench/results.json
 
 # What make check runs: every benchmark, small, proving it works; no
 # figure is asserted.
 bench-quick: $(BENCH_DEPS)
-	@tools/build/need-debs.sh openssl util-linux python3 >/dev/null
+	@tools/build/need-debs.sh $(BENCH_DEBS) >/dev/null
 	@tests/run-ktap.sh bench "" python3 tests/bench/bench.py --quick \
 		--out $(B)/bench/results-quick.json
 

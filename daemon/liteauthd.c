@@ -342,16 +342,10 @@ static int la_resolve(const char *spec, const char *what,
 	return 0;
 }
 
-/*
- * Room for a burst: thousands of devices may send at once, and each small
- * datagram costs the socket far more than its size.
- */
-#define LA_RCVBUF (4 << 20)
-
 static int la_listen_on(struct la_daemon *d, const char *spec)
 {
 	struct addrinfo *ai;
-	int fd, one = 1, rcvbuf = LA_RCVBUF;
+	int fd, one = 1;
 
 	if (la_resolve(spec, "listen", &ai))
 		return -1;
@@ -359,10 +353,8 @@ static int la_listen_on(struct la_daemon *d, const char *spec)
 		    0);
 	if (fd >= 0 && ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	/* Beyond net.core.rmem_max as root; within it otherwise. */
-	if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-				  sizeof(rcvbuf)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (fd >= 0)
+		la_sock_rcvbuf(fd);
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen)) {
 		la_msg(LOG_ERR, "cannot listen on %s: %s", spec,
 		       strerror(errno));
@@ -593,7 +585,7 @@ static int la_setup_events(struct la_daemon *d)
 static int la_setup(struct la_daemon *d)
 {
 	char err[256];
-	int i;
+	int i, ret;
 
 	if (la_setup_events(d))
 		return -1;
@@ -619,9 +611,14 @@ static int la_setup(struct la_daemon *d)
 	}
 	if (la_lock(d))
 		return -1;
-	if (la_server_init(&d->srv, d->store, &d->conf.limits, &la_daemon_ops,
-			   d)) {
-		la_msg(LOG_ERR, "out of memory");
+	/* Reads the SIDs the key store holds: without them, none starts. */
+	ret = la_server_init(&d->srv, d->store, &d->conf.limits,
+			     &la_daemon_ops, d);
+	if (ret) {
+		la_msg(LOG_ERR, "cannot read the sessions of database %s: %s%s",
+		       d->conf.db, strerror(-ret),
+		       la_store_locked(ret) ?
+		       " (another process holds it locked: try again)" : "");
 		return -1;
 	}
 	for (i = 0; i < d->conf.nlisten; i++)

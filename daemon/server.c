@@ -38,6 +38,13 @@
 #define LA_SUMMARY_SLOTS (2 * LA_SRV_SUMMARY_MAX)	/* open addressing */
 #define LA_SUMMARY_RECORDS (LA_SRV_SUMMARY_MAX + 2 * LA_AUDIT_REASON_MAX)
 
+/* A SID held in its space: by a handshake, a session, or one left. */
+struct la_sidref {
+	struct la_space *sp;	/* NULL: none */
+	u16 sid;
+	bool own;		/* its bit is set for this one, not another's */
+};
+
 struct la_pending {
 	struct la_hello hello;	/* as received: repeats are these bytes */
 	u32 ctr;
@@ -48,6 +55,36 @@ struct la_pending {
 	struct la_grant grant;
 	u64 started;
 	struct la_key key;	/* the answer, alone or inside GW_KEY */
+	struct la_sidref ref;	/* grant.sid */
+	bool counted;		/* in npending: the device's handshake */
+	/* Its SID came from the cursor, at @pos: listed in its space. */
+	bool listed;
+	u32 pos;
+	struct la_pending *older, *newer;
+};
+
+/*
+ * A SID space (server.h, "SIDs"). Positions are counted in u32 and
+ * compared modulo 2^32; a SID is its position's low 16 bits.
+ */
+struct la_space {
+	struct la_space *next;
+	bool gateway;
+	u8 idg[LA_ID_LEN];
+	u8 *used;		/* a bit per SID held; NULL while none is */
+	u32 nused;
+	u32 cursor;		/* the position handed out next, if free */
+	u32 hwm;		/* handed out below it only: the store's */
+	bool marked;		/* its marks are in the store */
+	u16 life;		/* the longest life the stored marks cover */
+	/* Its listed handshakes, oldest first: lo is the oldest's. */
+	struct la_pending *oldest, *newest;
+	/* Restarts' quarantines: positions [lo, hi), until (monotonic). */
+	unsigned int nq;
+	struct {
+		u32 lo, hi;
+		u64 until;
+	} q[LA_SID_QUARANTINES];
 };
 
 struct la_session {		/* a device that proved itself */
@@ -63,14 +100,16 @@ struct la_session {		/* a device that proved itself */
 	/* The live session. */
 	bool live;
 	bool gateway;		/* established through gateway idg */
-	bool own_sid;		/* sid is marked used for it */
-	u16 sid;
+	struct la_sidref ref;	/* its SID, while live */
 	u64 expires;
 	u8 idg[LA_ID_LEN];
 	u8 rs[LA_NONCE_LEN];
 	struct la_confirm confirm;	/* direct: what established it */
 	struct la_ack ack;		/* and what answered it */
 	u64 ack_sent;
+	/* The session it left at another gateway, held until it expires. */
+	struct la_sidref left;
+	u64 left_expires;
 };
 
 struct la_srv_gw {		/* a gateway in the store */
@@ -121,6 +160,10 @@ static const char *const la_counter_names[LA_SRV_MAX] = {
 	[LA_SRV_DROP_NO_HANDSHAKE] = "drop-no-handshake",
 	[LA_SRV_DROP_STORE] = "drop-store",
 	[LA_SRV_AUDIT_OVERFLOW] = "audit-overflow",
+	[LA_SRV_SID_REUSED] = "sid-reused",
+	[LA_SRV_SID_FULL] = "sid-full",
+	[LA_SRV_SID_MARKS] = "sid-marks",
+	[LA_SRV_SID_CLASH] = "sid-clash",
 };
 
 const char *la_server_counter_name(enum la_srv_counter c)
@@ -200,30 +243,42 @@ static u64 la_now(struct la_server *s)
 	return s->ops->now(s->arg);
 }
 
-/* Authentications: one record each, written at the commit. */
-static void la_flush(struct la_server *s)
+static struct la_session *la_session_find(struct la_server *s, const u8 *idd)
+{
+	struct la_session *d;
+
+	for (d = s->sessions[la_hash(s, idd, LA_SRV_BUCKETS)]; d; d = d->next)
+		if (!memcmp(d->idd, idd, LA_ID_LEN))
+			return d;
+	return NULL;
+}
+
+/* The records waiting are in the store now. */
+static void la_flushed(struct la_server *s)
 {
 	struct la_session *d;
 	unsigned int i;
 
+	/* The store has these CTRs now: see la_server_expire(). */
+	for (i = 0; i < s->nrecords; i++) {
+		d = la_session_find(s, s->records[i].idd);
+		if (d)
+			d->stored_ctr = max(d->stored_ctr, s->records[i].ctr);
+	}
+	s->nrecords = 0;
+}
+
+/* Authentications: one record each, written at the commit. */
+static void la_flush(struct la_server *s)
+{
 	if (la_store_record(s->store, s->records, s->nrecords,
 			    s->limits.audit_keep,
 			    s->limits.audit_refusals_keep)) {
 		s->counters[LA_SRV_DROP_STORE] += s->nrecords;
+		s->nrecords = 0;
 	} else {
-		/* The store has these CTRs now: see la_server_expire(). */
-		for (i = 0; i < s->nrecords; i++) {
-			for (d = s->sessions[la_hash(s, s->records[i].idd,
-						     LA_SRV_BUCKETS)];
-			     d && memcmp(d->idd, s->records[i].idd, LA_ID_LEN);
-			     d = d->next)
-				;
-			if (d)
-				d->stored_ctr = max(d->stored_ctr,
-						    s->records[i].ctr);
-		}
+		la_flushed(s);
 	}
-	s->nrecords = 0;
 }
 
 void la_server_begin(struct la_server *s)
@@ -237,8 +292,12 @@ void la_server_commit(struct la_server *s)
 	s->deferring = false;
 }
 
-static void la_audit_auth(struct la_server *s, const u8 *idg, const u8 *idd,
-			  u32 ctr, u8 flags)
+static void la_held_of(struct la_server *s, const struct la_session *d,
+		       u64 now, struct la_held *h);
+
+/* @d authenticated through gateway @idg (or directly): its record. */
+static void la_audit_auth(struct la_server *s, const struct la_session *d,
+			  const u8 *idg, u32 ctr, u8 flags, u64 now)
 {
 	struct la_audit *a = &s->records[s->nrecords++];
 
@@ -249,7 +308,9 @@ static void la_audit_auth(struct la_server *s, const u8 *idg, const u8 *idd,
 	a->ctr = ctr;
 	if (idg)
 		memcpy(a->idg, idg, LA_ID_LEN);
-	memcpy(a->idd, idd, LA_ID_LEN);
+	memcpy(a->idd, d->idd, LA_ID_LEN);
+	a->sessions = true;
+	la_held_of(s, d, now, a->held);
 	if (!s->deferring || s->nrecords == LA_SRV_RECORDS)
 		la_flush(s);
 }
@@ -365,48 +426,6 @@ static void la_refused(struct la_server *s, enum la_srv_counter c,
 		la_summarize(s, idg, idd, reason, flags);
 }
 
-static bool la_sid_test(const struct la_server *s, u16 sid)
-{
-	return s->sid_used[sid / 8] & (1 << (sid % 8));
-}
-
-static void la_sid_set(struct la_server *s, u16 sid, bool used)
-{
-	if (used)
-		s->sid_used[sid / 8] |= 1 << (sid % 8);
-	else
-		s->sid_used[sid / 8] &= ~(1 << (sid % 8));
-}
-
-/* A SID no live session or handshake holds: random, else the next free. */
-static int la_sid_alloc(struct la_server *s, u16 *sid)
-{
-	u8 r[2];
-	u32 i;
-
-	s->ops->random(s->arg, r, sizeof(r));
-	for (i = 0; i < 65536; i++) {
-		u16 c = (r[0] << 8 | r[1]) + i;
-
-		if (!la_sid_test(s, c)) {
-			la_sid_set(s, c, true);
-			*sid = c;
-			return 0;
-		}
-	}
-	return -EBUSY;
-}
-
-static struct la_session *la_session_find(struct la_server *s, const u8 *idd)
-{
-	struct la_session *d;
-
-	for (d = s->sessions[la_hash(s, idd, LA_SRV_BUCKETS)]; d; d = d->next)
-		if (!memcmp(d->idd, idd, LA_ID_LEN))
-			return d;
-	return NULL;
-}
-
 /* Only for a device that proved itself (or its gateway vouched for). */
 static struct la_session *la_session_new(struct la_server *s, const u8 *idd,
 					 u64 now)
@@ -443,24 +462,480 @@ static int la_session_learn(struct la_session *d,
 	return 0;
 }
 
-/* Forgets @d's handshake; its SID goes back unless a session took it. */
-static void la_pending_free(struct la_server *s, struct la_session *d,
-			    bool release_sid)
+/* Whether position @a comes before @b, modulo 2^32. */
+static bool la_before(u32 a, u32 b)
 {
-	if (release_sid)
-		la_sid_set(s, d->pending->grant.sid, false);
-	memzero_explicit(d->pending, sizeof(*d->pending));
-	free(d->pending);
-	d->pending = NULL;
-	s->npending--;
+	return (int32_t)(a - b) < 0;
 }
 
-static void la_session_end(struct la_server *s, struct la_session *d)
+static struct la_space *la_space_find(struct la_server *s, bool gateway,
+				      const u8 *idg)
 {
-	if (d->live && d->own_sid)
-		la_sid_set(s, d->sid, false);
+	struct la_space *sp;
+
+	if (!gateway)
+		return s->direct;
+	for (sp = s->spaces[la_hash(s, idg, LA_SRV_GW_BUCKETS)]; sp;
+	     sp = sp->next)
+		if (!memcmp(sp->idg, idg, LA_ID_LEN))
+			return sp;
+	return NULL;
+}
+
+/*
+ * The space of gateway @idg (or the direct one), made if it is new: then
+ * its cursor starts at a random SID, or with !@draw where the caller sets.
+ */
+static struct la_space *la_space_get(struct la_server *s, bool gateway,
+				     const u8 *idg, bool draw)
+{
+	struct la_space *sp = la_space_find(s, gateway, idg);
+	u8 r[2] = { 0, 0 };
+	u32 h;
+
+	if (sp)
+		return sp;
+	sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return NULL;
+	sp->gateway = gateway;
+	if (draw)
+		s->ops->random(s->arg, r, sizeof(r));
+	sp->cursor = r[0] << 8 | r[1];
+	sp->hwm = sp->cursor;
+	if (gateway) {
+		memcpy(sp->idg, idg, LA_ID_LEN);
+		h = la_hash(s, idg, LA_SRV_GW_BUCKETS);
+		sp->next = s->spaces[h];
+		s->spaces[h] = sp;
+	} else {
+		s->direct = sp;
+	}
+	s->nspaces++;
+	return sp;
+}
+
+static bool la_sid_held(const struct la_space *sp, u16 sid)
+{
+	return sp->used && (sp->used[sid / 8] & (1 << (sid % 8)));
+}
+
+static bool la_quarantined(const struct la_space *sp, u16 sid, u64 now)
+{
+	unsigned int i;
+	u32 span;
+
+	for (i = 0; i < sp->nq; i++) {
+		span = sp->q[i].hi - sp->q[i].lo;
+		if (now < sp->q[i].until &&
+		    (span >= 65536 || (u16)(sid - sp->q[i].lo) < span))
+			return true;
+	}
+	return false;
+}
+
+/* Forgets the quarantines that are over. */
+static void la_quarantine_expire(struct la_space *sp, u64 now)
+{
+	unsigned int i = 0;
+
+	while (i < sp->nq) {
+		if (now >= sp->q[i].until)
+			sp->q[i] = sp->q[--sp->nq];
+		else
+			i++;
+	}
+}
+
+/*
+ * Holds positions [@lo, @hi) of @sp until @until; when there are too many
+ * quarantines, into the one whose span with it is the least.
+ */
+static void la_quarantine_add(struct la_space *sp, u32 lo, u32 hi,
+			      u64 until, u64 now)
+{
+	unsigned int i, best = 0;
+	u32 span, least = 0xffffffffu, l, h;
+
+	la_quarantine_expire(sp, now);
+	if (lo == hi || now >= until)
+		return;
+	if (sp->nq < LA_SID_QUARANTINES) {
+		sp->q[sp->nq].lo = lo;
+		sp->q[sp->nq].hi = hi;
+		sp->q[sp->nq++].until = until;
+		return;
+	}
+	for (i = 0; i < sp->nq; i++) {
+		l = la_before(sp->q[i].lo, lo) ? sp->q[i].lo : lo;
+		h = la_before(hi, sp->q[i].hi) ? sp->q[i].hi : hi;
+		span = h - l;
+		if (span < least) {
+			least = span;
+			best = i;
+		}
+	}
+	if (la_before(lo, sp->q[best].lo))
+		sp->q[best].lo = lo;
+	if (la_before(sp->q[best].hi, hi))
+		sp->q[best].hi = hi;
+	sp->q[best].until = max(sp->q[best].until, until);
+}
+
+static bool la_sid_free(const struct la_space *sp, u16 sid, u64 now)
+{
+	return !la_sid_held(sp, sid) && !la_quarantined(sp, sid, now);
+}
+
+/* Holds @sid in @sp: 1, or 0 if it is held already, or -ENOMEM. */
+static int la_sid_take(struct la_space *sp, u16 sid)
+{
+	if (la_sid_held(sp, sid))
+		return 0;
+	if (!sp->used) {
+		sp->used = calloc(65536 / 8, 1);
+		if (!sp->used)
+			return -ENOMEM;
+	}
+	sp->used[sid / 8] |= 1 << (sid % 8);
+	sp->nused++;
+	return 1;
+}
+
+static void la_sid_drop(struct la_space *sp, u16 sid)
+{
+	if (!la_sid_held(sp, sid))
+		return;
+	sp->used[sid / 8] &= ~(1 << (sid % 8));
+	if (!--sp->nused) {
+		free(sp->used);
+		sp->used = NULL;
+	}
+}
+
+/*
+ * Lets go of @r, one of @d's SIDs that is no longer attached: its bit goes
+ * to another of @d's in the same space with the same SID, if one shares
+ * it (a renewal's, see la_sid_alloc), else it is cleared.
+ */
+static void la_ref_put(struct la_session *d, struct la_sidref *r)
+{
+	struct la_sidref *o[3] = { &d->ref, &d->left,
+				   d->pending ? &d->pending->ref : NULL };
+	int i;
+
+	if (r->sp && r->own) {
+		for (i = 0; i < 3; i++) {
+			if (o[i] && o[i] != r && o[i]->sp == r->sp &&
+			    o[i]->sid == r->sid && !o[i]->own) {
+				o[i]->own = true;
+				break;
+			}
+		}
+		if (i == 3)
+			la_sid_drop(r->sp, r->sid);
+	}
+	r->sp = NULL;
+	r->own = false;
+}
+
+static void la_pending_list(struct la_space *sp, struct la_pending *p)
+{
+	p->listed = true;
+	p->older = sp->newest;
+	p->newer = NULL;
+	if (sp->newest)
+		sp->newest->newer = p;
+	else
+		sp->oldest = p;
+	sp->newest = p;
+}
+
+static void la_pending_unlist(struct la_pending *p)
+{
+	struct la_space *sp = p->ref.sp;
+
+	if (!p->listed)
+		return;
+	if (p->older)
+		p->older->newer = p->newer;
+	else
+		sp->oldest = p->newer;
+	if (p->newer)
+		p->newer->older = p->older;
+	else
+		sp->newest = p->older;
+	p->listed = false;
+	p->older = p->newer = NULL;
+}
+
+/* @to takes @from's place in its space's list (the same SID, shared). */
+static void la_pending_inherit(struct la_pending *from, struct la_pending *to)
+{
+	struct la_space *sp = from->ref.sp;
+
+	to->listed = true;
+	to->pos = from->pos;
+	to->older = from->older;
+	to->newer = from->newer;
+	if (to->older)
+		to->older->newer = to;
+	else
+		sp->oldest = to;
+	if (to->newer)
+		to->newer->older = to;
+	else
+		sp->newest = to;
+	from->listed = false;
+	from->older = from->newer = NULL;
+}
+
+/*
+ * Forgets @p, @d's handshake or one being made for it: its SID goes back
+ * unless another of @d's shares it.
+ */
+static void la_pending_drop(struct la_server *s, struct la_session *d,
+			    struct la_pending *p)
+{
+	struct la_sidref r = p->ref;
+
+	la_pending_unlist(p);
+	p->ref.sp = NULL;
+	if (d->pending == p)
+		d->pending = NULL;
+	if (p->counted)
+		s->npending--;
+	la_ref_put(d, &r);
+	memzero_explicit(p, sizeof(*p));
+	free(p);
+}
+
+static void la_session_end(struct la_session *d)
+{
+	struct la_sidref r = d->ref;
+
 	d->live = false;
-	d->own_sid = false;
+	d->ref.sp = NULL;
+	d->ref.own = false;
+	la_ref_put(d, &r);
+}
+
+static void la_left_end(struct la_session *d)
+{
+	struct la_sidref r = d->left;
+
+	d->left.sp = NULL;
+	d->left.own = false;
+	la_ref_put(d, &r);
+}
+
+/* Unix time, rounded up, of monotonic @t. */
+static u64 la_wall_of(u64 t, u64 now, u64 wall)
+{
+	return t > now ? wall + (t - now + LA_NS - 1) / LA_NS : wall;
+}
+
+static void la_held_set(struct la_held *h, const struct la_sidref *r,
+			u64 expires)
+{
+	h->gateway = r->sp->gateway;
+	memcpy(h->idg, r->sp->idg, LA_ID_LEN);
+	h->sid = r->sid;
+	h->expires = max(expires, 1ULL);
+}
+
+/* What @d's record says it holds (store.h, la_held). */
+static void la_held_of(struct la_server *s, const struct la_session *d,
+		       u64 now, struct la_held *h)
+{
+	u64 wall = s->ops->wall(s->arg);
+
+	memset(h, 0, LA_HELD_MAX * sizeof(*h));
+	if (d->live)
+		la_held_set(&h[0], &d->ref, la_wall_of(d->expires, now, wall));
+	if (d->left.sp)
+		la_held_set(&h[1], &d->left,
+			    la_wall_of(d->left_expires, now, wall));
+}
+
+/*
+ * A renewal takes @r, a SID @d holds in a full space: its record says so
+ * first, until a session from this handshake could end.
+ */
+static int la_sid_share(struct la_server *s, struct la_session *d,
+			const struct la_sidref *r, u64 now)
+{
+	struct la_held h[LA_HELD_MAX];
+	u64 until = s->ops->wall(s->arg) + s->limits.pending_ms / 1000 + 1 +
+		    (u64)s->limits.life * 60;
+	int i;
+
+	la_held_of(s, d, now, h);
+	for (i = 0; i < LA_HELD_MAX; i++)
+		if (h[i].expires && h[i].gateway == r->sp->gateway &&
+		    !memcmp(h[i].idg, r->sp->idg, LA_ID_LEN) &&
+		    h[i].sid == r->sid)
+			break;
+	if (i == LA_HELD_MAX)	/* its handshake's alone: a free slot */
+		i = h[0].expires ? 1 : 0;
+	la_held_set(&h[i], r, max(h[i].expires, until));
+	/* Nothing waiting to be written may undo it. */
+	la_flush(s);
+	return la_store_held(s->store, d->idd, h);
+}
+
+/* The next free SID of @sp from position @from on, in one lap. */
+static bool la_sid_next(const struct la_space *sp, u32 from, u64 now,
+			u32 *pos)
+{
+	u32 i;
+
+	for (i = 0; i < 65536; i++) {
+		u16 c = from + i;
+
+		if (sp->used && !(c % 8) && sp->used[c / 8] == 0xff) {
+			i += 7;
+			continue;
+		}
+		if (la_sid_free(sp, c, now)) {
+			*pos = from + i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Reserves the block of @sp that starts at @pos, a free SID: its marks go
+ * to the store, with the authentications waiting (so that lo may pass
+ * them), before any SID of it is handed out.
+ */
+static int la_sid_reserve(struct la_server *s, struct la_space *sp, u32 pos,
+			  u64 now)
+{
+	u32 want = min(max((65536 - sp->nused) / 64, 1U), LA_SRV_SID_BLOCK);
+	u64 wall = s->ops->wall(s->arg);
+	struct la_sid_mark m;
+	u32 end, n = 0, i;
+	int err;
+
+	for (end = pos; n < want && end - pos < 65536; end++)
+		n += la_sid_free(sp, end, now);
+	memset(&m, 0, sizeof(m));
+	m.gateway = sp->gateway;
+	memcpy(m.idg, sp->idg, LA_ID_LEN);
+	m.hwm = end;
+	m.lo = pos;
+	if (sp->oldest && la_before(sp->oldest->pos, m.lo))
+		m.lo = sp->oldest->pos;
+	m.life = s->limits.life;
+	la_quarantine_expire(sp, now);
+	for (i = 0; i < sp->nq; i++) {
+		m.q[i].lo = sp->q[i].lo;
+		m.q[i].hi = sp->q[i].hi;
+		m.q[i].until = la_wall_of(sp->q[i].until, now, wall);
+	}
+	m.nq = sp->nq;
+	err = la_store_record_mark(s->store, s->records, s->nrecords,
+				   s->limits.audit_keep,
+				   s->limits.audit_refusals_keep, &m);
+	if (err)
+		return err;
+	la_flushed(s);
+	sp->hwm = m.hwm;
+	sp->life = m.life;
+	sp->marked = true;
+	s->counters[LA_SRV_SID_MARKS]++;
+	return 0;
+}
+
+/*
+ * A SID in @sp for @p, the handshake being made for @d: the next free
+ * one, from a block reserved in the store; in a full space, one @d holds
+ * there itself, shared. -EBUSY if there is none, or the store's error.
+ */
+static int la_sid_alloc(struct la_server *s, struct la_session *d,
+			struct la_space *sp, struct la_pending *p, u64 now)
+{
+	const struct la_sidref *mine = NULL;
+	u32 pos;
+	int err;
+
+	if (la_sid_next(sp, sp->cursor, now, &pos)) {
+		if (!sp->marked || !la_before(pos, sp->hwm) ||
+		    s->limits.life > sp->life) {
+			err = la_sid_reserve(s, sp, pos, now);
+			if (err)
+				return err;
+		}
+		err = la_sid_take(sp, pos);
+		if (err < 0)
+			return err;
+		sp->cursor = pos + 1;
+		p->ref.sp = sp;
+		p->ref.sid = pos;
+		p->ref.own = true;
+		p->pos = pos;
+		la_pending_list(sp, p);
+		return 0;
+	}
+	if (d->pending && d->pending->ref.sp == sp)
+		mine = &d->pending->ref;
+	else if (d->live && d->ref.sp == sp)
+		mine = &d->ref;
+	else if (d->left.sp == sp)
+		mine = &d->left;
+	if (!mine) {
+		s->counters[LA_SRV_SID_FULL]++;
+		return -EBUSY;
+	}
+	/* A listed handshake's SID is in the marks already. */
+	if (!d->pending || mine != &d->pending->ref || !d->pending->listed) {
+		err = la_sid_share(s, d, mine, now);
+		if (err)
+			return err;
+	}
+	p->ref = *mine;
+	p->ref.own = false;
+	s->counters[LA_SRV_SID_REUSED]++;
+	return 0;
+}
+
+/*
+ * @d's session is now the one of @nref, until @expires: the one it had
+ * goes (its gateway replaces it), or, at another gateway, stays held as
+ * the one it left there, instead of the one it had left before.
+ */
+static void la_take_session(struct la_session *d, const struct la_sidref *nref,
+			    bool gateway, const u8 *idg, const u8 *rs,
+			    u64 expires)
+{
+	struct la_sidref old = d->ref, oleft = d->left;
+	bool had = d->live;
+	u64 old_expires = d->expires;
+
+	d->live = true;
+	d->ref = *nref;
+	d->gateway = gateway;
+	if (gateway)
+		memcpy(d->idg, idg, LA_ID_LEN);
+	else
+		memset(d->idg, 0, LA_ID_LEN);
+	memcpy(d->rs, rs, LA_NONCE_LEN);
+	d->expires = expires;
+	if (had && old.sp != nref->sp) {
+		d->left = old;
+		d->left_expires = old_expires;
+		la_ref_put(d, &oleft);
+		return;
+	}
+	if (had)
+		la_ref_put(d, &old);
+	if (oleft.sp == nref->sp) {
+		d->left.sp = NULL;
+		d->left.own = false;
+		la_ref_put(d, &oleft);
+	}
 }
 
 /*
@@ -530,24 +1005,29 @@ static size_t la_handshake(struct la_server *s, struct la_session *d,
 			   const struct la_principal *dev,
 			   const struct la_gwctx *gw, u64 now, u8 *reply)
 {
-	struct la_pending *p = NULL;
+	struct la_pending *p = NULL, *old = d->pending;
+	enum la_srv_counter c = LA_SRV_DROP_BUSY;
+	struct la_space *sp;
 	u8 k[LA_KEY_LEN];
 	size_t n = 0;
 	int err;
 
-	if (d->pending || s->npending < s->limits.pending_max)
+	if (old || s->npending < s->limits.pending_max)
 		p = calloc(1, sizeof(*p));
 	if (!p)
 		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0,
 				 LA_SRV_DROP_BUSY, reply);
+	sp = la_space_get(s, gw, gw ? gw->idg : NULL, true);
+	err = sp ? la_sid_alloc(s, d, sp, p, now) : -ENOMEM;
+	if (err) {
+		la_pending_drop(s, d, p);
+		if (err != -EBUSY && err != -ENOMEM)
+			c = LA_SRV_DROP_STORE;
+		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0, c, reply);
+	}
 	s->ops->random(s->arg, p->rs, LA_NONCE_LEN);
 	s->ops->random(s->arg, p->grant.sk, LA_KEY_LEN);
-	if (la_sid_alloc(s, &p->grant.sid)) {
-		memzero_explicit(p, sizeof(*p));
-		free(p);
-		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0,
-				 LA_SRV_DROP_BUSY, reply);
-	}
+	p->grant.sid = p->ref.sid;
 	p->hello = *h;
 	p->ctr = la_get_be32(h->ctr);
 	p->suite = la_suite(h);
@@ -566,16 +1046,20 @@ static size_t la_handshake(struct la_server *s, struct la_session *d,
 	if (!err)
 		n = la_reply(p, gw, reply);
 	if (!n) {
-		la_sid_set(s, p->grant.sid, false);
-		memzero_explicit(p, sizeof(*p));
-		free(p);
+		la_pending_drop(s, d, p);
 		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0,
 				 LA_SRV_DROP_BUSY, reply);
 	}
-	if (d->pending)
-		la_pending_free(s, d, true);
 	d->pending = p;
+	p->counted = true;
 	s->npending++;
+	if (old) {
+		/* Its SID, if this one shares it, stays in the marks. */
+		if (old->listed && !p->ref.own && old->ref.sp == p->ref.sp &&
+		    old->ref.sid == p->ref.sid)
+			la_pending_inherit(old, p);
+		la_pending_drop(s, d, old);
+	}
 	d->ctr = p->ctr;
 	s->counters[gw ? LA_SRV_GW_HELLO : LA_SRV_HELLO]++;
 	return n;
@@ -705,21 +1189,18 @@ static void la_established(struct la_server *s, struct la_session *d,
 			   u64 now)
 {
 	struct la_pending *p = d->pending;
+	struct la_sidref nref = p->ref;
 	char id[17];
 
-	la_session_end(s, d);
-	d->live = true;
-	d->own_sid = true;
-	d->gateway = p->gateway;
-	d->sid = p->grant.sid;
-	d->expires = now + (u64)p->grant.life * 60 * LA_NS;
-	memcpy(d->idg, p->idg, LA_ID_LEN);
-	memcpy(d->rs, p->rs, LA_NONCE_LEN);
+	la_pending_unlist(p);
+	p->ref.sp = NULL;	/* the session's now */
+	la_take_session(d, &nref, p->gateway, p->idg, p->rs,
+			now + (u64)p->grant.life * 60 * LA_NS);
 	s->counters[LA_SRV_CONFIRMED]++;
 	la_log(s, "device %s authenticated%s, session %u", la_id(d->idd, id),
 	       p->gateway ? " through a gateway" : "", p->grant.sid);
-	la_audit_auth(s, p->gateway ? p->idg : NULL, d->idd, p->ctr, 0);
-	la_pending_free(s, d, false);
+	la_audit_auth(s, d, p->gateway ? p->idg : NULL, p->ctr, 0, now);
+	la_pending_drop(s, d, p);
 }
 
 static bool la_confirm_ok(const struct la_pending *p,
@@ -945,6 +1426,7 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	u16 sid = la_get_be16(m->sid);
 	u64 now = la_now(s);
 	struct la_principal dev;
+	struct la_sidref nref = { NULL, 0, false };
 	char id[17], gid[17];
 	enum la_srv_counter c = 0;
 	u8 reason = 0;
@@ -974,22 +1456,28 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 		reason = LA_AUDIT_BUSY;
 	}
 	la_principal_wipe(&dev);
+	/* Its SID, taken (from the restart's quarantine too, if it is in). */
+	if (!c) {
+		nref.sp = la_space_get(s, true, m->idg, true);
+		ret = nref.sp ? la_sid_take(nref.sp, sid) : -ENOMEM;
+		nref.sid = sid;
+		nref.own = ret > 0;
+		if (ret < 0) {
+			c = LA_SRV_DROP_BUSY;
+			reason = LA_AUDIT_BUSY;
+		}
+	}
 	if (c)
 		goto refused;
-	d->live = true;
-	d->gateway = true;
-	d->own_sid = !la_sid_test(s, sid);
-	if (d->own_sid)
-		la_sid_set(s, sid, true);
-	d->sid = sid;
-	d->expires = now + (u64)l->life * 60 * LA_NS;
-	memcpy(d->idg, m->idg, LA_ID_LEN);
-	memcpy(d->rs, m->rs, LA_NONCE_LEN);
+	la_take_session(d, &nref, true, m->idg, m->rs,
+			now + (u64)l->life * 60 * LA_NS);
+	if (!d->ref.own)	/* not even its own from before */
+		s->counters[LA_SRV_SID_CLASH]++;
 	s->counters[LA_SRV_CONFIRMED_WORD]++;
 	la_log(s, "device %s authenticated on the word of gateway %s, session %u%s (the server no longer had its handshake)",
 	       la_id(idd, id), la_id(m->idg, gid), sid,
-	       d->own_sid ? "" : ", a SID in use here");
-	la_audit_auth(s, m->idg, idd, 0, LA_AUDIT_F_GATEWAY_WORD);
+	       d->ref.own ? "" : ", a SID another session holds here");
+	la_audit_auth(s, d, m->idg, 0, LA_AUDIT_F_GATEWAY_WORD, now);
 	return;
 
 refused:
@@ -1024,7 +1512,7 @@ static void la_gw_confirm(struct la_server *s, const struct la_gw_confirm *m)
 		}
 	} else if (d && d->live && d->gateway &&
 		   !memcmp(d->idg, m->idg, LA_ID_LEN) &&
-		   !memcmp(d->rs, m->rs, LA_NONCE_LEN) && d->sid == sid) {
+		   !memcmp(d->rs, m->rs, LA_NONCE_LEN) && d->ref.sid == sid) {
 		s->counters[LA_SRV_CONFIRM_REPEAT]++;
 	} else if (p || (d && d->live)) {
 		/* Not the handshake the server has, nor its live session. */
@@ -1076,8 +1564,9 @@ static void la_session_free(struct la_server *s, struct la_session **dp)
 
 	*dp = d->next;
 	if (d->pending)
-		la_pending_free(s, d, true);
-	la_session_end(s, d);
+		la_pending_drop(s, d, d->pending);
+	la_session_end(d);
+	la_left_end(d);
 	memzero_explicit(d, sizeof(*d));
 	free(d);
 	s->nsessions--;
@@ -1088,6 +1577,7 @@ void la_server_expire(struct la_server *s)
 	const struct la_server_limits *l = &s->limits;
 	u64 now = la_now(s);
 	struct la_session **dp, *d;
+	struct la_space *sp;
 	u32 i;
 
 	la_interval_check(s, now);
@@ -1095,11 +1585,13 @@ void la_server_expire(struct la_server *s)
 		for (dp = &s->sessions[i]; (d = *dp);) {
 			if (d->pending && now - d->pending->started >=
 					  (u64)l->pending_ms * LA_MS)
-				la_pending_free(s, d, true);
+				la_pending_drop(s, d, d->pending);
 			if (d->live && now >= d->expires)
-				la_session_end(s, d);
+				la_session_end(d);
+			if (d->left.sp && now >= d->left_expires)
+				la_left_end(d);
 			/* Nothing here the store does not hold. */
-			if (!d->pending && !d->live &&
+			if (!d->pending && !d->live && !d->left.sp &&
 			    d->ctr <= d->stored_ctr &&
 			    la_bucket_full(&d->bucket, now, l->rate_device,
 					   l->burst_device))
@@ -1108,6 +1600,11 @@ void la_server_expire(struct la_server *s)
 				dp = &d->next;
 		}
 	}
+	for (i = 0; i < LA_SRV_GW_BUCKETS; i++)
+		for (sp = s->spaces[i]; sp; sp = sp->next)
+			la_quarantine_expire(sp, now);
+	if (s->direct)
+		la_quarantine_expire(s->direct, now);
 }
 
 static int la_gw_load_one(void *arg, const struct la_principal *p)
@@ -1150,6 +1647,21 @@ static void la_gw_load(struct la_server *s)
 		}
 }
 
+enum la_sid_state la_server_sid(struct la_server *s, bool gateway,
+				const u8 *idg, u16 sid, u32 *held)
+{
+	struct la_space *sp = la_space_find(s, gateway, idg);
+
+	if (held)
+		*held = sp ? sp->nused : 0;
+	if (!sp)
+		return LA_SID_FREE;
+	if (la_sid_held(sp, sid))
+		return LA_SID_HELD;
+	return la_quarantined(sp, sid, la_now(s)) ? LA_SID_QUARANTINED :
+						    LA_SID_FREE;
+}
+
 void la_server_resync(struct la_server *s)
 {
 	struct la_principal dev;
@@ -1174,7 +1686,7 @@ void la_server_resync(struct la_server *s)
 			memzero_explicit(k, sizeof(k));
 			if (changed) {
 				if (d->pending)
-					la_pending_free(s, d, true);
+					la_pending_drop(s, d, d->pending);
 				d->k_valid = false;
 				memzero_explicit(d->k_hello,
 						 sizeof(d->k_hello));
@@ -1187,11 +1699,133 @@ void la_server_resync(struct la_server *s)
 	la_gw_load(s);
 }
 
+/* A space's marks from the store: it starts past them, quarantined. */
+static int la_mark_load_one(void *arg, const struct la_sid_mark *m)
+{
+	/* No quarantine lasts longer: a mark saying so is held to it. */
+	const u64 longest = 65535ULL * 60 + 3600;
+	struct la_server *s = arg;
+	struct la_space *sp = la_space_get(s, m->gateway, m->idg, false);
+	u64 now = la_now(s), wall = s->ops->wall(s->arg);
+	unsigned int i;
+
+	if (!sp)
+		return -ENOMEM;
+	sp->cursor = m->hwm;
+	sp->hwm = m->hwm;
+	sp->marked = true;
+	sp->life = m->life;
+	for (i = 0; i < m->nq; i++)
+		if (m->q[i].until > wall)
+			la_quarantine_add(sp, m->q[i].lo, m->q[i].hi,
+					  now + min(m->q[i].until - wall,
+						    longest) * LA_NS, now);
+	la_quarantine_add(sp, m->lo, m->hwm,
+			  now + (u64)s->limits.pending_ms * LA_MS +
+			  (u64)m->life * 60 * LA_NS, now);
+	return 0;
+}
+
+struct la_restore {
+	struct la_server *s;
+	u64 now, wall;
+	u32 devices;
+};
+
+/* A device's record: the SIDs it holds that have not expired. */
+static int la_restore_one(void *arg, const struct la_principal *p)
+{
+	/* No session lives longer: a record saying so is held to it. */
+	const u64 longest = 65535ULL * 60 + 3600;
+	struct la_restore *r = arg;
+	struct la_server *s = r->s;
+	struct la_session *d = NULL;
+	struct la_sidref ref;
+	u64 expires;
+	int i, ret;
+
+	for (i = 0; i < LA_HELD_MAX; i++) {
+		const struct la_held *h = &p->held[i];
+
+		if (h->expires <= r->wall)
+			continue;
+		ref.sp = la_space_get(s, h->gateway, h->idg, true);
+		if (!ref.sp)
+			return -ENOMEM;
+		if (!d) {
+			d = la_session_find(s, p->id) ?:
+			    la_session_new(s, p->id, r->now);
+			if (!d)
+				return -ENOMEM;
+			d->ctr = max(d->ctr, p->ctr);
+			d->stored_ctr = p->ctr;
+			r->devices++;
+		}
+		ret = la_sid_take(ref.sp, h->sid);
+		if (ret < 0)
+			return ret;
+		ref.sid = h->sid;
+		ref.own = ret;
+		if (!ref.own)
+			s->counters[LA_SRV_SID_CLASH]++;
+		expires = r->now + min(h->expires - r->wall, longest) * LA_NS;
+		/* Its Rs and CONFIRM are not kept: a GW_CONFIRM of it is no
+		 * repeat, and one of another handshake is dropped as such.
+		 */
+		if (!i && !d->live) {
+			d->live = true;
+			d->ref = ref;
+			d->gateway = h->gateway;
+			memcpy(d->idg, h->idg, LA_ID_LEN);
+			d->expires = expires;
+		} else if (!d->left.sp) {
+			d->left = ref;
+			d->left_expires = expires;
+		} else {
+			la_ref_put(d, &ref);
+			continue;
+		}
+		s->restored++;
+	}
+	return 0;
+}
+
+/*
+ * The SIDs the store says are held: the spaces' marks, then every
+ * device's record, walked again from scratch if another process's lock
+ * broke the walk off.
+ */
+static int la_restore(struct la_server *s)
+{
+	struct la_restore r = { s, la_now(s), s->ops->wall(s->arg), 0 };
+	int ret, tries;
+	u32 i;
+
+	ret = la_store_sid_list(s->store, la_mark_load_one, s);
+	for (tries = 0; !ret && tries < 10; tries++) {
+		ret = la_store_list(s->store, LA_DEVICE, la_restore_one, &r);
+		if (ret != -EAGAIN)
+			break;
+		for (i = 0; i < LA_SRV_BUCKETS; i++)
+			while (s->sessions[i])
+				la_session_free(s, &s->sessions[i]);
+		s->restored = 0;
+		r.devices = 0;
+	}
+	if (ret)
+		return ret;
+	la_log(s, "%u live SIDs of %u devices in %u spaces held from the key store, in %llu ms",
+	       s->restored, r.devices, s->nspaces,
+	       (unsigned long long)((la_now(s) - r.now) / LA_MS));
+	return 0;
+}
+
 int la_server_init(struct la_server *s, struct la_store *store,
 		   const struct la_server_limits *limits,
 		   const struct la_server_ops *ops, void *arg)
 {
 	u64 now = ops->now(arg);
+	int ret;
 
 	memset(s, 0, sizeof(*s));
 	s->store = store;
@@ -1200,10 +1834,11 @@ int la_server_init(struct la_server *s, struct la_store *store,
 	s->arg = arg;
 	s->sessions = calloc(LA_SRV_BUCKETS, sizeof(*s->sessions));
 	s->gateways = calloc(LA_SRV_GW_BUCKETS, sizeof(*s->gateways));
+	s->spaces = calloc(LA_SRV_GW_BUCKETS, sizeof(*s->spaces));
 	s->summaries = calloc(LA_SUMMARY_SLOTS, sizeof(*s->summaries));
 	s->summary_records = calloc(LA_SUMMARY_RECORDS,
 				    sizeof(*s->summary_records));
-	if (!s->sessions || !s->gateways || !s->summaries ||
+	if (!s->sessions || !s->gateways || !s->spaces || !s->summaries ||
 	    !s->summary_records) {
 		la_server_destroy(s);
 		return -ENOMEM;
@@ -1218,11 +1853,22 @@ int la_server_init(struct la_server *s, struct la_store *store,
 	s->interval_start = now;
 	s->interval_wall = ops->wall(arg);
 	la_gw_load(s);
-	return 0;
+	ret = la_restore(s);
+	if (ret)
+		la_server_destroy(s);
+	return ret;
+}
+
+static void la_space_free(struct la_server *s, struct la_space *sp)
+{
+	free(sp->used);
+	free(sp);
+	s->nspaces--;
 }
 
 void la_server_destroy(struct la_server *s)
 {
+	struct la_space *sp;
 	u32 i;
 
 	/* Nothing recorded is lost. */
@@ -1236,6 +1882,17 @@ void la_server_destroy(struct la_server *s)
 	for (i = 0; s->gateways && i < LA_SRV_GW_BUCKETS; i++)
 		while (s->gateways[i])
 			la_gw_free(s, s->gateways[i]);
+	for (i = 0; s->spaces && i < LA_SRV_GW_BUCKETS; i++)
+		while (s->spaces[i]) {
+			sp = s->spaces[i];
+			s->spaces[i] = sp->next;
+			la_space_free(s, sp);
+		}
+	if (s->direct)
+		la_space_free(s, s->direct);
+	s->direct = NULL;
+	free(s->spaces);
+	s->spaces = NULL;
 	free(s->sessions);
 	free(s->gateways);
 	free(s->summaries);

@@ -35,6 +35,10 @@
  *   LA_SRV_SUMMARY_MAX + LA_AUDIT_REASON_MAX * 2 refusal records, and
  *   logs at most two lines per counter.
  *
+ * - SID spaces (nspaces): one per gateway that held a SID since the
+ *   store was made, and one for direct devices; each 8 KB (a bit per
+ *   SID) while it holds any SID, 64 bytes else. See "SIDs" below.
+ *
  * Every key-store read that a message which proved nothing can cause is
  * paid for first from a budget that no proven device or gateway needs:
  * rate_unknown for devices the server holds no state for (one budget for
@@ -44,6 +48,61 @@
  * rate_global caps all HELLOs that read the store. A HELLO naming a device
  * the server holds is checked in memory (stale, then T1) and spends
  * nothing until it verifies; then the device's own budget.
+ *
+ * SIDs. A SID names a session at whoever holds it (its gateway, or the
+ * server for a direct device), so it is unique per space: one space per
+ * IDg, and one for direct devices. Each holds 65536 SIDs, and there is no
+ * limit across spaces. A SID is held in its space by a handshake in
+ * progress (from its KEY), by a live session (until it expires), and by
+ * the session a device left at a gateway when it authenticated elsewhere
+ * (until that expires: nothing tells that gateway; one such per device).
+ * SIDs are handed out in order from a cursor, skipping held ones, so one
+ * set free comes back only after every other free SID of its space was
+ * handed out once.
+ *
+ * A renewal in a full space (no SID free): the device's HELLO takes a SID
+ * it holds itself in that space (its handshake's, its session's, or the
+ * one it left there), since its gateway replaces the device's session
+ * with the new one at CONFIRM. Before its KEY goes out, the device's
+ * record is updated so that the SID stays held, across a restart too,
+ * until a session from it could end (counted sid-reused). Any other HELLO
+ * then is refused as busy (REASON 5; counted sid-full).
+ *
+ * Restarts. Each authentication records the device's held SIDs (its
+ * session's IDg, SID and expiry, in Unix time, and the one it left) with
+ * its record (store.h, la_held). la_server_init() walks the devices and
+ * holds each SID not yet expired, as a device state with its session.
+ * Its Rs is not kept, so a GW_CONFIRM that names the device is dropped
+ * (drop-no-handshake), not taken on the gateway's word, even that of a
+ * handshake lost in a crash: the quarantine below holds that SID. What no
+ * record tells is what was handed out just before a crash: the SID of a
+ * GW_KEY whose handshake was in progress (its gateway may have made it a
+ * session since), or of an authentication not yet written. So SIDs are
+ * handed out from blocks reserved in the store first (struct la_sid_mark,
+ * written in one transaction with the authentications waiting): at or
+ * past the space's mark hwm no SID was handed out, and every one that
+ * may be held without a record lies in [lo, hwm), lo being the position
+ * of its oldest handshake in progress. A block holds up to
+ * LA_SRV_SID_BLOCK free SIDs, fewer in a space nearly full (a
+ * sixty-fourth of the free ones, at least one), so that a crash costs
+ * little. After a restart, a space starts at hwm, and holds [lo, hwm) for
+ * pending_ms and the longest life granted from it (the restart's
+ * quarantine): a handshake answered before the crash could become a
+ * session at its gateway within the handshake timeout, and live that
+ * long. A space's marks keep its quarantines still running, so that they
+ * hold across another crash (LA_SID_QUARANTINES of them at most, merged
+ * beyond). A GW_CONFIRM of one of them, on its gateway's word, takes its
+ * SID for its session. So no SID is handed out while a session the
+ * server recorded, or answered before a restart, may hold it in its
+ * space, as long as the gateways' handshake timeout is no longer than
+ * pending_ms and the wall clock does not jump forward across a restart.
+ *
+ * What the server cannot know of is not covered beyond the order of the
+ * cursor: a session whose GW_CONFIRM was lost (it is not acknowledged:
+ * protocol.rst, "Known limits"), one that an attacker makes at a gateway
+ * with a CONFIRM it captured before, the session a device left at a
+ * gateway before the last one it left, and, after a restart, those of a
+ * device deleted from the store.
  */
 #ifndef _LITEAUTH_SERVER_H
 #define _LITEAUTH_SERVER_H
@@ -76,6 +135,10 @@ enum la_srv_counter {
 	LA_SRV_DROP_NO_HANDSHAKE, /* CONFIRM without a KEY before it */
 	LA_SRV_DROP_STORE,	/* the key store failed */
 	LA_SRV_AUDIT_OVERFLOW,	/* refusals summed without their IDs */
+	LA_SRV_SID_REUSED,	/* a renewal took a SID of its own: full */
+	LA_SRV_SID_FULL,	/* of drop-busy: no SID free in the space */
+	LA_SRV_SID_MARKS,	/* blocks of SIDs reserved in the store */
+	LA_SRV_SID_CLASH,	/* a session on a SID another one holds */
 	LA_SRV_MAX,
 };
 
@@ -107,6 +170,7 @@ struct la_server_ops {
 
 struct la_pending;
 struct la_session;
+struct la_space;
 struct la_srv_gw;
 struct la_summary;
 
@@ -118,6 +182,8 @@ struct la_summary;
 #define LA_SRV_ACK_RESEND_MS 500
 /* How long a proven gateway's key and state are trusted without a read. */
 #define LA_SRV_GW_RECHECK_MS 1000
+/* Free SIDs a block reserves in a space, at most. */
+#define LA_SRV_SID_BLOCK 256U
 
 struct la_server {
 	struct la_store *store;
@@ -126,10 +192,12 @@ struct la_server {
 	void *arg;
 	struct la_bucket global, unknown, gateway;
 	u32 hash_seed;
-	u32 npending, nsessions, ngateways;
+	u32 npending, nsessions, ngateways, nspaces;
 	struct la_session **sessions;	/* LA_SRV_BUCKETS chains */
 	struct la_srv_gw **gateways;	/* LA_SRV_GW_BUCKETS chains */
-	u8 sid_used[65536 / 8];
+	struct la_space **spaces;	/* of gateways: LA_SRV_GW_BUCKETS */
+	struct la_space *direct;	/* of direct devices */
+	u32 restored;		/* live SIDs held from the store at init */
 	u64 counters[LA_SRV_MAX];
 	/* Authentications not yet in the store. */
 	bool deferring;
@@ -146,6 +214,11 @@ struct la_server {
 	u64 suppressed[LA_SRV_MAX];
 };
 
+/*
+ * Loads the gateways, the SID spaces' marks and the SIDs the devices'
+ * records hold. 0, -ENOMEM, or the store's error: a server that cannot
+ * read them must not run, or it could hand out SIDs still live.
+ */
 int la_server_init(struct la_server *s, struct la_store *store,
 		   const struct la_server_limits *limits,
 		   const struct la_server_ops *ops, void *arg);
@@ -167,7 +240,8 @@ size_t la_server_handle(struct la_server *s, const void *msg, size_t len,
  * authentications the server records are kept, and written to the store
  * in one transaction at the commit (or when LA_SRV_RECORDS are waiting),
  * so that a burst of handshakes costs one write to the disk, not one
- * each. Outside them, each is written at once. The daemon brackets each
+ * each, or before a block of SIDs is reserved, in its transaction.
+ * Outside them, each is written at once. The daemon brackets each
  * wakeup of its event loop. A record that cannot be written counts as
  * drop-store. Refusals are written as summaries at the end of each audit
  * interval (by la_server_expire(), or the next refusal after it), and at
@@ -191,6 +265,21 @@ void la_server_expire(struct la_server *s);
  * store read per device state; the daemon calls it on SIGHUP.
  */
 void la_server_resync(struct la_server *s);
+
+/* What a SID is in its space (server.h, "SIDs"). */
+enum la_sid_state {
+	LA_SID_FREE,
+	LA_SID_HELD,		/* by a handshake or a session */
+	LA_SID_QUARANTINED,	/* by a restart's quarantine, and nothing else */
+};
+
+/*
+ * @sid in the space of gateway @idg (@gateway) or of the direct devices,
+ * and how many SIDs that space holds (0 if it has none). For tests and
+ * diagnostics.
+ */
+enum la_sid_state la_server_sid(struct la_server *s, bool gateway,
+				const u8 *idg, u16 sid, u32 *held);
 
 const char *la_server_counter_name(enum la_srv_counter c);
 

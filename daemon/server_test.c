@@ -155,7 +155,12 @@ static int la_srv_test_init(struct kunit *test)
 	la_principal_wipe(&p);
 	t->now = 5 * NS;
 	t->limits = la_ts_limits;
-	return la_server_init(&t->srv, t->store, &t->limits, &la_ts_ops, t);
+	if (la_server_init(&t->srv, t->store, &t->limits, &la_ts_ops, t))
+		return -1;
+	/* What the tests count starts after the line init logs. */
+	t->nlog = 0;
+	t->log[0] = '\0';
+	return 0;
 }
 
 static void la_srv_test_exit(struct kunit *test)
@@ -527,16 +532,27 @@ static void la_test_srv_gw_confirm_restart(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p.ctr, 0);	/* its CTR is unknown here */
 	la_principal_wipe(&p);
 
-	/* Its SID is taken for the session's life. */
+	/* Its SID is taken in its gateway's space for the session's life;
+	 * the direct devices' space is another one, where it is free.
+	 */
 	t->sid = LA_SID;
 	la_ts_vhello(&h, LA_CTR + 1, 0x42);
 	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, reply), LITEAUTH_KEY_LEN);
 	{
+		struct la_gw_hello gh;
 		struct la_confirm c;
 		struct la_grant g;
 
 		KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, reply, &c,
 						    &g), 0);
+		KUNIT_EXPECT_EQ(test, g.sid, LA_SID);
+		la_ts_vhello(&h, LA_CTR + 2, 0x43);
+		la_ts_gw_hello(&gh, t->v.kg, t->v.idg, t->v.rg, &h);
+		KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply),
+				LITEAUTH_GW_KEY_LEN);
+		KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h,
+						    &((struct la_gw_key *)
+						      reply)->key, &c, &g), 0);
 		KUNIT_EXPECT_NE(test, g.sid, LA_SID);
 		memzero_explicit(&g, sizeof(g));
 	}
@@ -727,7 +743,9 @@ static void la_test_srv_stale(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_ts_handle(&old, reply), 0);
 	KUNIT_EXPECT_EQ(test, la_ts_handle(&h, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 2);
-	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+	/* Its session is held from the store, its CTR with it. */
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 1);
+	KUNIT_EXPECT_EQ(test, t->srv.restored, 1);
 	la_ts_vhello(&fresh, 14, 0x23);
 	KUNIT_EXPECT_EQ(test, la_ts_handle(&fresh, reply), LITEAUTH_KEY_LEN);
 	memzero_explicit(&g, sizeof(g));
@@ -879,7 +897,8 @@ static void la_test_srv_flood(struct kunit *test)
 	la_ts_interval();
 	la_ts_audit(&audit);
 	KUNIT_EXPECT_EQ(test, audit.refused - 50, LA_SRV_SUMMARY_MAX + 1);
-	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+	/* The device's session, held from the store; nothing else. */
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 1);
 	memzero_explicit(&g, sizeof(g));
 }
 
@@ -1014,13 +1033,15 @@ static void la_test_srv_limits(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply),
 			LITEAUTH_GW_REJECT_LEN);
 	KUNIT_EXPECT_EQ(test, r->reason, LITEAUTH_REJECT_RATE_LIMITED);
-	/* One handshake per device: each new CTR replaced the last. */
+	/* One handshake per device: each new CTR replaced the last, and
+	 * took the next SID (they are handed out in order).
+	 */
 	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
 	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
-	KUNIT_EXPECT_EQ(test, g.sid, LA_SID);
+	KUNIT_EXPECT_EQ(test, g.sid, LA_SID + 4);
 	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
 
-	/* A second device while the first holds SID 0x2a: another SID. */
+	/* A second device while the first holds SID 0x2e: the next. */
 	memcpy(id2, t->v.idd, LA_ID_LEN);
 	id2[7] ^= 0xff;
 	la_ts_principal(&p, id2, t->v.kd, true);
@@ -1028,7 +1049,7 @@ static void la_test_srv_limits(struct kunit *test)
 	la_ts_hello(&h2, t->v.kd, id2, 1, t->v.rd);
 	KUNIT_ASSERT_EQ(test, la_ts_handle(&h2, key), LITEAUTH_KEY_LEN);
 	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h2, key, &c, &g), 0);
-	KUNIT_EXPECT_EQ(test, g.sid, LA_SID + 1);
+	KUNIT_EXPECT_EQ(test, g.sid, LA_SID + 5);
 	KUNIT_EXPECT_EQ(test, t->srv.npending, 1);
 	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 2);
 
@@ -1139,6 +1160,687 @@ static void la_test_srv_resync(struct kunit *test)
 	memzero_explicit(&g, sizeof(g));
 }
 
+/* Device @n of the SID tests: ID 00 13 .. n, the vectors' key. */
+static void la_ts_dev(struct la_principal *p, u8 kind, u32 n)
+{
+	memset(p, 0, sizeof(*p));
+	p->id[1] = kind;
+	la_put_be32(p->id + 4, n);
+	memcpy(p->key, la_ts.v.kd, LA_KEY_LEN);
+	p->suite = S;
+	p->enabled = true;
+}
+
+/* Devices 0 .. @n - 1 of the SID tests, in the store; their IDs in @ids. */
+static void la_ts_devs(struct kunit *test, u8 (*ids)[LA_ID_LEN], int n)
+{
+	struct la_principal p;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		la_ts_dev(&p, 0x13, i);
+		memcpy(ids[i], p.id, LA_ID_LEN);
+		KUNIT_ASSERT_EQ(test, la_store_add(la_ts.store, LA_DEVICE, &p),
+				0);
+	}
+	la_principal_wipe(&p);
+}
+
+/*
+ * One handshake of device @idd (the vectors' key) with @ctr, through
+ * gateway @idg (the vectors' key) or, with @idg NULL, directly; its SID
+ * in *@sid. With @confirm, confirmed too. 0, or the step that failed:
+ * 1 no KEY, 2 it does not open, 3 not confirmed.
+ */
+static int la_ts_auth(const u8 *idd, u32 ctr, const u8 *idg, bool confirm,
+		      u16 *sid)
+{
+	u8 reply[LITEAUTH_MSG_MAX_LEN], rd[LA_NONCE_LEN], rg[LA_NONCE_LEN];
+	const u8 *kd = la_ts.v.kd, *kg = la_ts.v.kg;
+	u64 confirmed = la_ts.srv.counters[LA_SRV_CONFIRMED];
+	const struct la_key *key = (const struct la_key *)reply;
+	struct la_gw_confirm gc;
+	struct la_gw_hello gh;
+	struct la_confirm c;
+	struct la_hello h;
+	struct la_grant g;
+	int ret = 0;
+
+	memcpy(rd, idd + 4, 4);
+	la_put_be32(rd + 4, ctr);
+	memcpy(rg, rd, LA_NONCE_LEN);
+	rg[0] ^= 0xa5;
+	la_ts_hello(&h, kd, idd, ctr, rd);
+	if (idg) {
+		la_ts_gw_hello(&gh, kg, idg, rg, &h);
+		if (la_ts_handle(&gh, reply) != LITEAUTH_GW_KEY_LEN)
+			return 1;
+		key = &((const struct la_gw_key *)reply)->key;
+	} else if (la_ts_handle(&h, reply) != LITEAUTH_KEY_LEN) {
+		return 1;
+	}
+	if (la_ts_confirm(kd, &h, key, &c, &g))
+		return 2;
+	*sid = g.sid;
+	if (confirm && idg) {
+		la_ts_gw_confirm(&gc, kg, idg, rg, key->rs, g.sid, &c);
+		la_ts_handle(&gc, reply);
+	} else if (confirm) {
+		la_ts_handle(&c, reply);
+	}
+	if (confirm && la_ts.srv.counters[LA_SRV_CONFIRMED] != confirmed + 1)
+		ret = 3;
+	memzero_explicit(&g, sizeof(g));
+	return ret;
+}
+
+/* The GW_CONFIRM la_ts_auth would have sent for that handshake. */
+static void la_ts_auth_confirm(const u8 *idd, u32 ctr, const u8 *idg,
+			       u16 sid)
+{
+	u8 reply[LITEAUTH_MSG_MAX_LEN], rd[LA_NONCE_LEN], rg[LA_NONCE_LEN];
+	struct la_gw_confirm gc;
+	struct la_confirm c;
+	struct la_hello h;
+	struct la_key key;
+	struct la_grant g;
+	u8 k[LA_KEY_LEN];
+
+	memcpy(rd, idd + 4, 4);
+	la_put_be32(rd + 4, ctr);
+	memcpy(rg, rd, LA_NONCE_LEN);
+	rg[0] ^= 0xa5;
+	la_ts_hello(&h, la_ts.v.kd, idd, ctr, rd);
+	/* The server's KEY: Rs and SK are the "CSPRNG"'s. */
+	memset(&g, 0, sizeof(g));
+	memcpy(g.sk, la_ts.v.sk, LA_KEY_LEN);
+	g.sid = sid;
+	g.life = la_ts.limits.life;
+	la_derive(S, LA_K_KEY, la_ts.v.kd, idd, rd, la_ts.v.rs, k);
+	la_key_build(&key, S, k, idd, rd, la_ts.v.rs, &g);
+	la_ts_confirm(la_ts.v.kd, &h, &key, &c, &g);
+	la_ts_gw_confirm(&gc, la_ts.v.kg, idg, rg, la_ts.v.rs, sid, &c);
+	la_ts_handle(&gc, reply);
+	memzero_explicit(k, sizeof(k));
+	memzero_explicit(&g, sizeof(g));
+}
+
+/* A crash: what waits to be written is lost, the server starts again. */
+static int la_ts_crash(void)
+{
+	la_ts.srv.nrecords = 0;
+	return la_ts_restart(&la_ts.limits);
+}
+
+static enum la_sid_state la_ts_sid(const u8 *idg, u16 sid)
+{
+	return la_server_sid(&la_ts.srv, idg, idg, sid, NULL);
+}
+
+static u32 la_ts_held(const u8 *idg)
+{
+	u32 n;
+
+	la_server_sid(&la_ts.srv, idg, idg, 0, &n);
+	return n;
+}
+
+/*
+ * One SID space per gateway and one for direct devices: the same SID in
+ * each at once. A device's SIDs go to its record. One that authenticates
+ * at another gateway leaves its session there held until it expires;
+ * back where it was, the one it left is replaced and goes.
+ */
+static void la_test_srv_sid_spaces(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 a[LA_ID_LEN], b[LA_ID_LEN], dev[4][LA_ID_LEN];
+	struct la_principal p;
+	u64 wall0, t0;
+	u16 sid;
+
+	memcpy(a, t->v.idg, LA_ID_LEN);
+	memcpy(b, a, LA_ID_LEN);
+	b[7] ^= 0x40;
+	la_ts_principal(&p, b, t->v.kg, true);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_GATEWAY, &p), 0);
+	la_ts_devs(test, dev, 4);
+	t->sid = 100;
+	t0 = t->now;
+	wall0 = la_ts_wall(t);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 1, a, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 100);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 1, b, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 100);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[2], 1, NULL, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 100);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 100), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(b, 100), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(NULL, 100), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_held(a) + la_ts_held(b) +
+			la_ts_held(NULL), 3);
+	KUNIT_EXPECT_EQ(test, t->srv.nspaces, 3);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[0], &p),
+			0);
+	KUNIT_EXPECT_TRUE(test, p.held[0].gateway);
+	la_expect_bytes(test, p.held[0].idg, a, LA_ID_LEN, "held IDg");
+	KUNIT_EXPECT_EQ(test, p.held[0].sid, 100);
+	KUNIT_EXPECT_EQ(test, p.held[0].expires, wall0 + LA_LIFE * 60);
+	KUNIT_EXPECT_EQ(test, p.held[1].expires, 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[2], &p),
+			0);
+	KUNIT_EXPECT_FALSE(test, p.held[0].gateway);
+
+	/* Device 0 at gateway B: its session at A stays held. */
+	t->now += 10 * NS;
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 2, b, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 101);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 100), LA_SID_HELD);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[0], &p),
+			0);
+	la_expect_bytes(test, p.held[0].idg, b, LA_ID_LEN, "now at B");
+	KUNIT_EXPECT_EQ(test, p.held[0].sid, 101);
+	la_expect_bytes(test, p.held[1].idg, a, LA_ID_LEN, "left at A");
+	KUNIT_EXPECT_EQ(test, p.held[1].sid, 100);
+	KUNIT_EXPECT_EQ(test, p.held[1].expires, wall0 + LA_LIFE * 60);
+
+	/* Device 1 from B to A and back: at B, its new session replaces
+	 * the one it left there, at A the one it had stays held.
+	 */
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 2, a, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 101);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(b, 100), LA_SID_HELD);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 3, b, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 102);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(b, 100), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 101), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_held(b), 2);
+
+	/* LIFE after device 0's first session: the one it left at A is
+	 * over, its session at B (10 s younger) is not.
+	 */
+	t->now = t0 + (u64)LA_LIFE * 60 * NS + NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 100), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(b, 101), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(NULL, 100), LA_SID_FREE);
+	/* A fifth free SID in order: A's cursor does not go back. */
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[3], 1, a, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 102);
+	la_principal_wipe(&p);
+}
+
+/*
+ * What was handed out just before a crash is held after it: a session
+ * confirmed and written, one confirmed but not yet written, two GW_KEYs
+ * whose handshakes were in progress. The cursor starts past the block
+ * reserved, whose SIDs are held for pending_ms and LIFE, across a second
+ * crash too; a GW_CONFIRM on the gateway's word takes its SID from it.
+ */
+static void la_test_srv_sid_crash(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 dev[6][LA_ID_LEN];
+	const u8 *a = t->v.idg;
+	struct la_principal p;
+	u16 sid[6], x;
+	u64 r1;
+	int i;
+
+	la_ts_devs(test, dev, 6);
+	/* Across the wrap of the 16 bits. */
+	t->sid = 65530;
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 1, a, true, &sid[1]), 0);
+	la_server_begin(&t->srv);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[2], 1, a, true, &sid[2]), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[3], 1, a, false, &sid[3]), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[4], 1, a, false, &sid[4]), 0);
+	KUNIT_EXPECT_EQ(test, sid[1], 65530);
+	KUNIT_EXPECT_EQ(test, sid[4], 65533);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_MARKS], 1);
+
+	t->now += NS;
+	KUNIT_ASSERT_EQ(test, la_ts_crash(), 0);
+	r1 = t->now;
+	KUNIT_EXPECT_EQ(test, t->srv.restored, 1);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[2], &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 0);	/* lost in the crash */
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[1]), LA_SID_HELD);
+	for (i = 2; i <= 4; i++)
+		KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[i]),
+				LA_SID_QUARANTINED);
+	/* The whole block: 256 free SIDs from 65530 on. */
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 65535), LA_SID_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 249), LA_SID_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 250), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(NULL, sid[2]), LA_SID_FREE);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[5], 1, a, true, &sid[5]), 0);
+	KUNIT_EXPECT_EQ(test, sid[5], 250);
+
+	/* Device 1's session was held from the store: a GW_CONFIRM of
+	 * another of its handshakes is dropped, not taken on the word.
+	 */
+	la_ts_auth_confirm(dev[1], 2, a, 300);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 0);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 300), LA_SID_FREE);
+
+	/* Device 3's gateway made its GW_KEY a session: on its word. */
+	la_ts_auth_confirm(dev[3], 1, a, sid[3]);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_CLASH], 0);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[3]), LA_SID_HELD);
+
+	/* A second crash: the first one's quarantine holds still, and
+	 * this one's holds what was reserved since.
+	 */
+	t->now += 10 * NS;
+	KUNIT_ASSERT_EQ(test, la_ts_crash(), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.restored, 3);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[1]), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[3]), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[5]), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[2]), LA_SID_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[4]), LA_SID_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 251), LA_SID_QUARANTINED);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 1, a, false, &x), 0);
+	KUNIT_EXPECT_EQ(test, x, 506);
+
+	/* pending_ms and LIFE after the first restart: its quarantine is
+	 * over (and the sessions from before it), not the second's.
+	 */
+	t->now = r1 + (u64)t->limits.pending_ms * MS +
+		 (u64)LA_LIFE * 60 * NS + 2 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[2]), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[4]), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[1]), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 251), LA_SID_QUARANTINED);
+	t->now += 10 * NS;
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 251), LA_SID_FREE);
+	la_principal_wipe(&p);
+}
+
+/*
+ * Ten crashes in a row, each with a GW_KEY out: every one's SID is held
+ * after the last, though a space's marks keep eight quarantines at most
+ * (merged beyond).
+ */
+static void la_test_srv_sid_crashes(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	const u8 *a = t->v.idg;
+	struct la_principal p;
+	u16 sid[10];
+	int i, held = 0;
+
+	la_ts_dev(&p, 0x13, 0);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &p), 0);
+	t->sid = 1000;
+	for (i = 0; i < 10; i++) {
+		/* The HELLO of a new CTR each time: fresh after a crash. */
+		KUNIT_ASSERT_EQ(test, la_ts_auth(p.id, 1 + i, a, false,
+						 &sid[i]), 0);
+		KUNIT_EXPECT_EQ(test, sid[i], 1000 + 256 * i);
+		t->now += NS;
+		KUNIT_ASSERT_EQ(test, la_ts_crash(), 0);
+	}
+	for (i = 0; i < 10; i++)
+		held += la_ts_sid(a, sid[i]) == LA_SID_QUARANTINED;
+	KUNIT_EXPECT_EQ(test, held, 10);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 999), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 1000 + 2560), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 1000 + 2559), LA_SID_QUARANTINED);
+	la_principal_wipe(&p);
+}
+
+/*
+ * A restart's quarantine lasts pending_ms and the longest LIFE granted
+ * from the block, as it was then: a LIFE made longer by a reload reserves
+ * the block again, and a LIFE made shorter at the restart does not cut
+ * the quarantine short.
+ */
+static void la_test_srv_sid_life(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	struct la_server_limits lim = t->limits;
+	const u8 *a = t->v.idg;
+	u8 dev[2][LA_ID_LEN];
+	u64 r1, after;
+	u16 sid[2];
+
+	la_ts_devs(test, dev, 2);
+	t->sid = 2000;
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 1, a, false, &sid[0]), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_MARKS], 1);
+	/* A reload doubles LIFE: the next SID's block is reserved again. */
+	t->srv.limits.life = 2 * LA_LIFE;
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 1, a, false, &sid[1]), 0);
+	KUNIT_EXPECT_EQ(test, sid[1], sid[0] + 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_MARKS], 2);
+
+	/* A crash, and a start with a LIFE of ten minutes. */
+	t->now += NS;
+	t->srv.nrecords = 0;
+	lim.life = 10;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&lim), 0);
+	r1 = t->now;
+	after = r1 + (u64)lim.pending_ms * MS + 2 * NS;
+	t->now = after + 10ULL * 60 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[0]), LA_SID_QUARANTINED);
+	t->now = after + (u64)LA_LIFE * 60 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[0]), LA_SID_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[1]), LA_SID_QUARANTINED);
+	t->now = after + 2ULL * LA_LIFE * 60 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[0]), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[1]), LA_SID_FREE);
+}
+
+struct la_ts_full {
+	u64 wall;
+	const u8 *idg;
+};
+
+/* Device i of 65536, holding SID i at gateway A for an hour, CTR 5. */
+static void la_ts_full_get(void *arg, size_t i, struct la_principal *p)
+{
+	const struct la_ts_full *f = arg;
+
+	la_ts_dev(p, 0x14, i);
+	p->ctr = 5;
+	p->held[0].gateway = true;
+	memcpy(p->held[0].idg, f->idg, LA_ID_LEN);
+	p->held[0].sid = i;
+	p->held[0].expires = f->wall + (i == 8 ? 20 : i == 9 ? 30 :
+					i == 10 ? 40 : i == 11 ? 42 :
+					i == 12 ? 42 : 3600);
+}
+
+static void la_ts_full_taken(void *arg, size_t i)
+{
+}
+
+/*
+ * A full space: 65536 sessions at gateway A, held from the store. A new
+ * device is refused there as busy, not elsewhere; a renewal takes its
+ * own SID, which stays held when its old session ends during the
+ * handshake, and, recorded first, across a crash. A block (of one SID,
+ * in a space so full) is reserved with the authentications waiting.
+ */
+static void la_test_srv_sid_full(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], b[LA_ID_LEN];
+	const u8 *a = t->v.idg;
+	const struct la_gw_reject *rj = (const void *)reply;
+	struct la_ts_full f = { la_ts_wall(t), a };
+	struct la_principal p, n;
+	struct la_gw_hello gh;
+	struct la_hello h;
+	size_t done;
+	u16 sid;
+
+	KUNIT_ASSERT_EQ(test, la_store_add_many(t->store, LA_DEVICE, 65536,
+						la_ts_full_get,
+						la_ts_full_taken, &f, &done),
+			0);
+	la_ts_dev(&n, 0x15, 0);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &n), 0);
+	memcpy(b, a, LA_ID_LEN);
+	b[7] ^= 0x40;
+	la_ts_principal(&p, b, t->v.kg, true);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_GATEWAY, &p), 0);
+	t->sid = 0;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.restored, 65536);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 65536);
+	KUNIT_EXPECT_EQ(test, la_ts_held(a), 65536);
+
+	/* A new device at A: busy. Directly, or at B: another space. */
+	la_ts_hello(&h, t->v.kd, n.id, 1, t->v.rd);
+	la_ts_gw_hello(&gh, t->v.kg, a, t->v.rg, &h);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&gh, reply),
+			LITEAUTH_GW_REJECT_LEN);
+	KUNIT_EXPECT_EQ(test, rj->reason, LITEAUTH_REJECT_SERVER_BUSY);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_FULL], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_BUSY], 1);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(n.id, 2, NULL, false, &sid), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(n.id, 3, b, false, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 0);
+
+	/* Renewals at A: their own SIDs. */
+	la_ts_dev(&p, 0x14, 7);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(p.id, 6, a, false, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 7);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_REUSED], 1);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, p.id, &p), 0);
+	KUNIT_EXPECT_GE(test, p.held[0].expires,
+			la_ts_wall(t) + t->limits.pending_ms / 1000 +
+			LA_LIFE * 60);
+	la_ts_auth_confirm(p.id, 6, a, 7);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 1);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 7), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_held(a), 65536);
+
+	/* Device 8's session ends during its renewal: its SID stays. */
+	la_ts_dev(&p, 0x14, 8);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(p.id, 6, a, false, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 8);
+	t->now += 25 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 8), LA_SID_HELD);
+	la_ts_auth_confirm(p.id, 6, a, 8);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 2);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 8), LA_SID_HELD);
+
+	/* Device 9's ends: the one free SID, and the next device's. */
+	t->now += 10 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 9), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_held(a), 65535);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(n.id, 4, a, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 9);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_FULL], 1);
+
+	/* Device 10 renews, its session ends, the server crashes before
+	 * the CONFIRM: its record still holds the SID. Meanwhile SIDs 11
+	 * and 12 are set free and taken in one wakeup, one confirmed, one
+	 * in progress at the crash.
+	 */
+	la_ts_dev(&p, 0x14, 10);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(p.id, 6, a, false, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 10);
+	t->now += 10 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_held(a), 65534);
+	la_server_begin(&t->srv);
+	la_ts_dev(&n, 0x15, 1);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &n), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(n.id, 1, a, true, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 11);
+	la_ts_dev(&n, 0x15, 2);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_DEVICE, &n), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(n.id, 1, a, false, &sid), 0);
+	KUNIT_EXPECT_EQ(test, sid, 12);
+	KUNIT_ASSERT_EQ(test, la_ts_crash(), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 10), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 11), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 12), LA_SID_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, la_ts_held(a), 65535);
+	la_principal_wipe(&p);
+	la_principal_wipe(&n);
+}
+
+#define LA_TS_FLEET 70000
+
+struct la_ts_fleet {
+	u8 where;		/* 0 gateway A, 1 gateway B, 2 direct */
+	u8 state;		/* 0 nothing, 1 live, 2 lost in the crash */
+	u16 sid;
+	u32 ctr;
+};
+
+static void la_ts_fleet_get(void *arg, size_t i, struct la_principal *p)
+{
+	la_ts_dev(p, 0x16, i);
+}
+
+/*
+ * 70,000 sessions at once, over two gateways and directly, a crash in
+ * the middle with handshakes in progress and authentications not yet
+ * written. Every SID is unique in its space among the live sessions, and
+ * none handed out before the crash without a record is handed out after.
+ */
+static void la_test_srv_sid_fleet(struct kunit *test)
+{
+	const u32 n = LA_TS_FLEET, half = n / 2;
+	struct la_tsrv *t = &la_ts;
+	struct la_server_limits l = la_ts_limits;
+	u8 gw[2][LA_ID_LEN], *seen[3], *window[3];
+	struct la_ts_fleet *m = calloc(n, sizeof(*m));
+	struct la_sid_mark mark;
+	struct la_principal p;
+	u32 i, j, live = 0, lost = 0, restored = 0, bad = 0;
+	size_t done;
+	int ret;
+
+	KUNIT_ASSERT_TRUE(test, m != NULL);
+	for (i = 0; i < 3; i++) {
+		seen[i] = calloc(65536, 1);
+		window[i] = calloc(65536, 1);
+		KUNIT_ASSERT_TRUE(test, seen[i] && window[i]);
+	}
+	memcpy(gw[0], t->v.idg, LA_ID_LEN);
+	memcpy(gw[1], gw[0], LA_ID_LEN);
+	gw[1][7] ^= 0x40;
+	la_ts_principal(&p, gw[1], t->v.kg, true);
+	KUNIT_ASSERT_EQ(test, la_store_add(t->store, LA_GATEWAY, &p), 0);
+	KUNIT_ASSERT_EQ(test, la_store_add_many(t->store, LA_DEVICE, n,
+						la_ts_fleet_get,
+						la_ts_full_taken, NULL, &done),
+			0);
+	/* Gateway A's cursor, as if it had gone round a few times already:
+	 * its SIDs cross the wrap of the 16 bits.
+	 */
+	memset(&mark, 0, sizeof(mark));
+	mark.gateway = true;
+	memcpy(mark.idg, gw[0], LA_ID_LEN);
+	mark.hwm = mark.lo = 5 * 65536 - n / 4;
+	mark.life = LA_LIFE;
+	KUNIT_ASSERT_EQ(test, la_store_record_mark(t->store, NULL, 0, 0, 0,
+						   &mark), 0);
+	l.rate_device = l.rate_global = l.rate_unknown = l.rate_gateway = 0;
+	l.pending_max = 1000;
+	t->sid = 0;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&l), 0);
+
+	for (i = 0; i < n; i++) {
+		m[i].where = i % 41 == 0 ? 2 : i % 2;
+		m[i].ctr = 1;
+	}
+	/* The first half, confirmed and written, in batches. */
+	for (i = 0; i < half; i++) {
+		if (i % 256 == 0)
+			la_server_begin(&t->srv);
+		la_ts_dev(&p, 0x16, i);
+		ret = la_ts_auth(p.id, m[i].ctr, m[i].where < 2 ?
+				 gw[m[i].where] : NULL, true, &m[i].sid);
+		if (ret) {
+			KUNIT_FAIL(test, "device %u: step %d", i, ret);
+			break;
+		}
+		m[i].state = 1;
+		if (i % 256 == 255 || i == half - 1)
+			la_server_commit(&t->srv);
+	}
+	/* Then 300 more confirmed in one wakeup, and 40 GW_KEYs of
+	 * handshakes in progress: a crash. Of the 300, those before the
+	 * last block reserved were written with it; the others are lost.
+	 */
+	la_server_begin(&t->srv);
+	for (j = 0; j < 340 && !bad; j++, i++) {
+		la_ts_dev(&p, 0x16, i);
+		ret = la_ts_auth(p.id, m[i].ctr, m[i].where < 2 ?
+				 gw[m[i].where] : NULL, j < 300, &m[i].sid);
+		bad += ret != 0;
+		m[i].state = 2;
+	}
+	KUNIT_ASSERT_EQ(test, bad, 0);
+	KUNIT_ASSERT_EQ(test, la_ts_crash(), 0);
+	for (i = 0; i < half + 340; i++) {
+		if (m[i].state == 2) {
+			la_ts_dev(&p, 0x16, i);
+			KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE,
+							   p.id, &p), 0);
+			if (p.auth_count)
+				m[i].state = 1;
+			else
+				window[m[i].where][m[i].sid] = 1;
+		}
+		restored += m[i].state == 1;
+	}
+	KUNIT_EXPECT_EQ(test, t->srv.restored, restored);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
+
+	/* The rest, and those lost, again with their next CTR. */
+	for (i = half, j = 0; i < n; i++, j++) {
+		if (j % 256 == 0)
+			la_server_begin(&t->srv);
+		/* Renewed if written, done again if lost. */
+		if (i < half + 340)
+			m[i].ctr++;
+		lost += m[i].state == 2;
+		la_ts_dev(&p, 0x16, i);
+		ret = la_ts_auth(p.id, m[i].ctr, m[i].where < 2 ?
+				 gw[m[i].where] : NULL, true, &m[i].sid);
+		if (ret) {
+			KUNIT_FAIL(test, "device %u after the crash: step %d",
+				   i, ret);
+			break;
+		}
+		m[i].state = 1;
+		/* Nothing from before the crash without a record. */
+		bad += window[m[i].where][m[i].sid];
+		if (j % 256 == 255 || i == n - 1)
+			la_server_commit(&t->srv);
+	}
+	/* The 40 in progress, and some of the 300, were not written. */
+	KUNIT_EXPECT_GE(test, lost, 41);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+
+	/* All live at once; unique in their spaces; held there. */
+	for (i = 0; i < n; i++) {
+		if (m[i].state != 1)
+			continue;
+		live++;
+		bad += seen[m[i].where][m[i].sid]++ != 0;
+		bad += la_ts_sid(m[i].where < 2 ? gw[m[i].where] : NULL,
+				 m[i].sid) != LA_SID_HELD;
+	}
+	KUNIT_EXPECT_EQ(test, live, n);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, n);
+	KUNIT_EXPECT_EQ(test, la_ts_held(gw[0]) + la_ts_held(gw[1]) +
+			la_ts_held(NULL), n);
+	KUNIT_EXPECT_GE(test, la_ts_held(gw[0]), n / 3);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_CLASH], 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_FULL], 0);
+	/* A's SIDs went round the wrap of the 16 bits. */
+	for (i = 0, j = 0; i < 1000; i++)
+		j += seen[0][i] && seen[0][65535 - i];
+	KUNIT_EXPECT_GE(test, j, 100);
+	for (i = 0; i < 3; i++) {
+		free(seen[i]);
+		free(window[i]);
+	}
+	free(m);
+	la_principal_wipe(&p);
+}
+
 static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_direct),
 	KUNIT_CASE(la_test_srv_group_commit),
@@ -1153,6 +1855,12 @@ static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_limits),
 	KUNIT_CASE(la_test_srv_unknown_budget),
 	KUNIT_CASE(la_test_srv_resync),
+	KUNIT_CASE(la_test_srv_sid_spaces),
+	KUNIT_CASE(la_test_srv_sid_crash),
+	KUNIT_CASE(la_test_srv_sid_crashes),
+	KUNIT_CASE(la_test_srv_sid_life),
+	KUNIT_CASE(la_test_srv_sid_full),
+	KUNIT_CASE(la_test_srv_sid_fleet),
 	{}
 };
 

@@ -24,15 +24,27 @@
 #include "store.h"
 
 /*
- * Principal records: version 2 (written) adds the device's CTR to version
- * 1 (still read, with CTR 0). Audit records: version 2 adds flags, count
- * and CTR to version 1 (still read, with count 1).
+ * Principal records: version 3 (written) adds the device's held SIDs to
+ * version 2, which added its CTR to version 1 (both still read, with none
+ * held and, for version 1, CTR 0). Audit records: version 2 adds flags,
+ * count and CTR to version 1 (still read, with count 1). SID marks:
+ * version 1.
  */
 #define LA_REC_V1	1
 #define LA_REC_V1_FIXED	45	/* version .. name length */
-#define LA_REC_VERSION	2
-#define LA_REC_FIXED	49	/* version .. name length: la_rec_put */
+#define LA_REC_V2	2
+#define LA_REC_V2_FIXED	49
+#define LA_REC_VERSION	3
+#define LA_HELD_LEN	19	/* flags, IDg, SID, expires */
+#define LA_REC_HELD	48	/* where the held SIDs start */
+#define LA_REC_FIXED	(LA_REC_HELD + LA_HELD_MAX * LA_HELD_LEN + 1)
 #define LA_REC_MAX	(LA_REC_FIXED + LA_NAME_MAX)
+#define LA_HELD_F_GATEWAY 0x01
+#define LA_MARK_VERSION	1
+#define LA_MARK_FIXED	12	/* version, hwm, lo, life, nq */
+#define LA_MARK_Q_LEN	16	/* lo, hi, until */
+#define LA_MARK_MAX	(LA_MARK_FIXED + LA_SID_QUARANTINES * LA_MARK_Q_LEN)
+#define LA_MARK_KEY_LEN	(1 + LA_ID_LEN)	/* gateway or not, IDg */
 #define LA_AUDIT_V1_LEN	27
 #define LA_AUDIT_VERSION 2
 #define LA_AUDIT_LEN	36
@@ -48,6 +60,7 @@ struct la_store {
 	DB *db[2];		/* by enum la_kind */
 	DB *audit;		/* authentications (and version 1 refusals) */
 	DB *refusals;		/* summaries of refusals */
+	DB *marks;		/* SID spaces' marks */
 };
 
 static const char *const la_db_files[2] = {
@@ -116,6 +129,7 @@ static u64 la_get64(const u8 *p)
 static size_t la_rec_put(u8 *r, const struct la_principal *p)
 {
 	size_t n = strnlen(p->name, LA_NAME_MAX);
+	int i;
 
 	r[0] = LA_REC_VERSION;
 	r[1] = 0;
@@ -126,22 +140,34 @@ static size_t la_rec_put(u8 *r, const struct la_principal *p)
 	la_put64(r + 28, p->last_auth);
 	la_put64(r + 36, p->auth_count);
 	la_put_be32(r + 44, p->ctr);
-	r[48] = n;
+	for (i = 0; i < LA_HELD_MAX; i++) {
+		const struct la_held *h = &p->held[i];
+		u8 *q = r + LA_REC_HELD + i * LA_HELD_LEN;
+
+		q[0] = h->gateway ? LA_HELD_F_GATEWAY : 0;
+		memcpy(q + 1, h->idg, LA_ID_LEN);
+		la_put_be16(q + 9, h->sid);
+		la_put64(q + 11, h->expires);
+	}
+	r[LA_REC_FIXED - 1] = n;
 	memcpy(r + LA_REC_FIXED, p->name, n);
 	return LA_REC_FIXED + n;
 }
 
-/* Either version; every length is checked before anything is read. */
+/* Any version; every length is checked before anything is read. */
 static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 		      size_t len)
 {
 	size_t fixed;
 	u8 idc[LA_ID_LEN];
+	int i;
 
 	if (len < 1)
 		return -EBADMSG;
 	if (r[0] == LA_REC_V1)
 		fixed = LA_REC_V1_FIXED;
+	else if (r[0] == LA_REC_V2)
+		fixed = LA_REC_V2_FIXED;
 	else if (r[0] == LA_REC_VERSION)
 		fixed = LA_REC_FIXED;
 	else
@@ -149,6 +175,9 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 	if (len < fixed || r[3] > 1 || r[fixed - 1] > LA_NAME_MAX ||
 	    len != fixed + (size_t)r[fixed - 1])
 		return -EBADMSG;
+	for (i = 0; r[0] == LA_REC_VERSION && i < LA_HELD_MAX; i++)
+		if (r[LA_REC_HELD + i * LA_HELD_LEN] & ~LA_HELD_F_GATEWAY)
+			return -EBADMSG;
 	memcpy(idc, id, LA_ID_LEN);	/* @id may be @p->id */
 	memset(p, 0, sizeof(*p));
 	memcpy(p->id, idc, LA_ID_LEN);
@@ -158,8 +187,17 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 	p->created = la_get64(r + 20);
 	p->last_auth = la_get64(r + 28);
 	p->auth_count = la_get64(r + 36);
-	if (r[0] == LA_REC_VERSION)
+	if (r[0] != LA_REC_V1)
 		p->ctr = la_get_be32(r + 44);
+	for (i = 0; r[0] == LA_REC_VERSION && i < LA_HELD_MAX; i++) {
+		const u8 *q = r + LA_REC_HELD + i * LA_HELD_LEN;
+		struct la_held *h = &p->held[i];
+
+		h->gateway = q[0] & LA_HELD_F_GATEWAY;
+		memcpy(h->idg, q + 1, LA_ID_LEN);
+		h->sid = la_get_be16(q + 9);
+		h->expires = la_get64(q + 11);
+	}
 	memcpy(p->name, r + fixed, r[fixed - 1]);
 	return 0;
 }
@@ -221,6 +259,8 @@ void la_store_close(struct la_store *st)
 
 	if (!st)
 		return;
+	if (st->marks)
+		st->marks->close(st->marks, 0);
 	if (st->refusals)
 		st->refusals->close(st->refusals, 0);
 	if (st->audit)
@@ -316,9 +356,12 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 				 create);
 	if (!ret)
 		ret = la_db_open(st, &st->audit, "audit.db", DB_BTREE, create);
-	/* Newer than the others: made when a store without it is opened. */
+	/* Newer than the others: made when a store without them is opened. */
 	if (!ret)
 		ret = la_db_open(st, &st->refusals, "refusals.db", DB_BTREE,
+				 DB_CREATE);
+	if (!ret)
+		ret = la_db_open(st, &st->marks, "sids.db", DB_BTREE,
 				 DB_CREATE);
 	if (ret) {
 		la_err(err, errlen,
@@ -613,23 +656,54 @@ int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id)
 	return la_txn(st, la_del_fn, &a);
 }
 
-/* Device @idd authenticated at @now with @ctr: its record moves. */
-static int la_authenticated(struct la_store *st, DB_TXN *txn, const u8 *idd,
-			    u64 now, u32 ctr)
+/* Device @a->idd authenticated: its record moves. */
+static int la_authenticated(struct la_store *st, DB_TXN *txn,
+			    const struct la_audit *a)
 {
 	struct la_principal p;
 	struct la_put_args put = { LA_DEVICE, &p, true };
 	int ret;
 
-	ret = la_get(st, txn, LA_DEVICE, idd, &p, DB_RMW);
+	ret = la_get(st, txn, LA_DEVICE, a->idd, &p, DB_RMW);
 	if (!ret) {
-		p.last_auth = now;
+		p.last_auth = a->time;
 		p.auth_count++;
-		p.ctr = max(p.ctr, ctr);
+		p.ctr = max(p.ctr, a->ctr);
+		if (a->sessions)
+			memcpy(p.held, a->held, sizeof(p.held));
 		ret = la_put_fn(st, txn, &put);
 	}
 	la_principal_wipe(&p);
 	return ret;
+}
+
+struct la_held_args {
+	const u8 *idd;
+	const struct la_held *held;
+};
+
+static int la_held_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_held_args *h = arg;
+	struct la_principal p;
+	struct la_put_args put = { LA_DEVICE, &p, true };
+	int ret;
+
+	ret = la_get(st, txn, LA_DEVICE, h->idd, &p, DB_RMW);
+	if (!ret) {
+		memcpy(p.held, h->held, sizeof(p.held));
+		ret = la_put_fn(st, txn, &put);
+	}
+	la_principal_wipe(&p);
+	return ret;
+}
+
+int la_store_held(struct la_store *st, const u8 *idd,
+		  const struct la_held *held)
+{
+	struct la_held_args h = { idd, held };
+
+	return la_txn(st, la_held_fn, &h);
 }
 
 struct la_walk_args {
@@ -804,10 +878,45 @@ static int la_audit_append(DB *db, DB_TXN *txn, struct la_audit *a,
 	return ret == DB_NOTFOUND ? 0 : la_db_errno(ret);
 }
 
+static void la_mark_key(u8 *k, const struct la_sid_mark *m)
+{
+	k[0] = m->gateway;
+	if (m->gateway)
+		memcpy(k + 1, m->idg, LA_ID_LEN);
+	else
+		memset(k + 1, 0, LA_ID_LEN);
+}
+
+static int la_mark_put(struct la_store *st, DB_TXN *txn,
+		       const struct la_sid_mark *m)
+{
+	u8 k[LA_MARK_KEY_LEN], rec[LA_MARK_MAX];
+	unsigned int i, nq = min(m->nq, LA_SID_QUARANTINES);
+	DBT key, data;
+
+	la_mark_key(k, m);
+	rec[0] = LA_MARK_VERSION;
+	la_put_be32(rec + 1, m->hwm);
+	la_put_be32(rec + 5, m->lo);
+	la_put_be16(rec + 9, m->life);
+	rec[11] = nq;
+	for (i = 0; i < nq; i++) {
+		u8 *q = rec + LA_MARK_FIXED + i * LA_MARK_Q_LEN;
+
+		la_put_be32(q, m->q[i].lo);
+		la_put_be32(q + 4, m->q[i].hi);
+		la_put64(q + 8, m->q[i].until);
+	}
+	la_dbt(&key, k, sizeof(k));
+	la_dbt(&data, rec, LA_MARK_FIXED + nq * LA_MARK_Q_LEN);
+	return la_db_errno(st->marks->put(st->marks, txn, &key, &data, 0));
+}
+
 struct la_record_args {
 	struct la_audit *a;
 	unsigned int n;
 	u64 keep, keep_refusals;
+	const struct la_sid_mark *mark;
 };
 
 static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
@@ -819,8 +928,7 @@ static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	for (i = 0; i < r->n && !ret; i++) {
 		if (r->a[i].result)
 			continue;
-		ret = la_authenticated(st, txn, r->a[i].idd, r->a[i].time,
-				       r->a[i].ctr);
+		ret = la_authenticated(st, txn, &r->a[i]);
 		if (ret == -ENOENT)	/* deleted since: no count */
 			ret = 0;
 	}
@@ -830,15 +938,69 @@ static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	if (!ret)
 		ret = la_audit_append(st->refusals, txn, r->a, r->n, true,
 				      r->keep_refusals);
+	if (!ret && r->mark)
+		ret = la_mark_put(st, txn, r->mark);
 	return ret;
 }
 
 int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
 		    u64 keep, u64 keep_refusals)
 {
-	struct la_record_args r = { a, n, keep, keep_refusals };
+	struct la_record_args r = { a, n, keep, keep_refusals, NULL };
 
 	return n ? la_txn(st, la_record_fn, &r) : 0;
+}
+
+int la_store_record_mark(struct la_store *st, struct la_audit *a,
+			 unsigned int n, u64 keep, u64 keep_refusals,
+			 const struct la_sid_mark *m)
+{
+	struct la_record_args r = { a, n, keep, keep_refusals, m };
+
+	return la_txn(st, la_record_fn, &r);
+}
+
+struct la_mark_list_args {
+	int (*fn)(void *arg, const struct la_sid_mark *m);
+	void *arg;
+};
+
+static int la_mark_one(void *arg, const DBT *key, const DBT *data)
+{
+	struct la_mark_list_args *a = arg;
+	const u8 *k = key->data, *r = data->data;
+	struct la_sid_mark m;
+	unsigned int i;
+
+	if (key->size != LA_MARK_KEY_LEN || k[0] > 1 ||
+	    data->size < LA_MARK_FIXED || r[0] != LA_MARK_VERSION ||
+	    r[11] > LA_SID_QUARANTINES ||
+	    data->size != LA_MARK_FIXED + r[11] * (u32)LA_MARK_Q_LEN)
+		return -EBADMSG;
+	memset(&m, 0, sizeof(m));
+	m.gateway = k[0];
+	memcpy(m.idg, k + 1, LA_ID_LEN);
+	m.hwm = la_get_be32(r + 1);
+	m.lo = la_get_be32(r + 5);
+	m.life = la_get_be16(r + 9);
+	m.nq = r[11];
+	for (i = 0; i < m.nq; i++) {
+		const u8 *q = r + LA_MARK_FIXED + i * LA_MARK_Q_LEN;
+
+		m.q[i].lo = la_get_be32(q);
+		m.q[i].hi = la_get_be32(q + 4);
+		m.q[i].until = la_get64(q + 8);
+	}
+	return a->fn(a->arg, &m);
+}
+
+int la_store_sid_list(struct la_store *st,
+		      int (*fn)(void *arg, const struct la_sid_mark *m),
+		      void *arg)
+{
+	struct la_mark_list_args a = { fn, arg };
+
+	return la_walk(st, st->marks, la_mark_one, &a);
 }
 
 struct la_audit_list_args {

@@ -3,8 +3,9 @@
  * The key store of the security management server: a transactional
  * Berkeley DB environment in one directory, encrypted with AES under a
  * passphrase read from a root-only file, holding the devices and gateways
- * (ID -> pre-shared key and metadata) and an audit log: authentications
- * in one table, summaries of refusals in another.
+ * (ID -> pre-shared key and metadata, and for devices the SIDs they hold),
+ * the allocation marks of the server's SID spaces, and an audit log:
+ * authentications in one table, summaries of refusals in another.
  *
  * The daemon and the liteauth tool open the same environment at once:
  * Berkeley DB's locking and transactions keep them apart, and
@@ -32,6 +33,21 @@ enum la_kind {
 	LA_GATEWAY,
 };
 
+/*
+ * A SID a device holds (server.h, "SIDs"): a session at gateway @idg, or
+ * directly at the server, by @sid, until @expires. Kept with the device's
+ * record so that a restarted server issues no SID still live.
+ */
+struct la_held {
+	bool gateway;		/* at gateway @idg; else direct */
+	u8 idg[LA_ID_LEN];	/* all zero when direct */
+	u16 sid;
+	u64 expires;		/* Unix time, seconds; 0: none */
+};
+
+/* A device's held SIDs: its last session, and the one it left elsewhere. */
+#define LA_HELD_MAX	2
+
 /* A device or a gateway, as the store keeps it. Holds a key: wipe it. */
 struct la_principal {
 	u8 id[LA_ID_LEN];
@@ -49,6 +65,13 @@ struct la_principal {
 	 * it existed. Gateways: 0.
 	 */
 	u32 ctr;
+	/*
+	 * Devices: [0] the last session the server recorded, [1] the one
+	 * before it if that was at another gateway (which holds it until it
+	 * expires). None in records written before they existed. Gateways:
+	 * none.
+	 */
+	struct la_held held[LA_HELD_MAX];
 };
 
 /* Why something was refused: GW_REJECT's REASONs, and the server's own. */
@@ -99,6 +122,12 @@ struct la_audit {
 	u8 flags;		/* enum la_audit_flags */
 	u32 count;		/* events summed up; 1: an authentication */
 	u32 ctr;		/* authentications: the handshake's CTR, or 0 */
+	/*
+	 * Authentications with @sessions: the device's held SIDs once it is
+	 * recorded, which its record takes. Not kept in the audit log.
+	 */
+	bool sessions;
+	struct la_held held[LA_HELD_MAX];
 };
 
 struct la_store;
@@ -168,15 +197,60 @@ int la_store_list(struct la_store *st, enum la_kind kind,
  * The server's records of @n handshakes, in one transaction (one write to
  * the disk for many, the daemon's group commit). Authentications (result
  * 0) are appended to the audit log, where at most @keep records are kept
- * (0: all), and move the device's last_auth (to their time), auth_count
- * and ctr (to the larger of the stored one and theirs), unless it was
- * deleted meanwhile. Refusals go to a table of their own, where at most
- * @keep_refusals are kept (0: all), so that no number of refusals ever
- * evicts an authentication. Each gets its seq (and, for refusals,
- * LA_AUDIT_F_SUMMARY). 0, or the error that left them all unwritten.
+ * (0: all), and move the device's last_auth (to their time), auth_count,
+ * ctr (to the larger of the stored one and theirs) and, with @sessions
+ * set, its held SIDs (to theirs; one device's records are applied in
+ * order), unless it was deleted meanwhile. Refusals go to a table of
+ * their own, where at most @keep_refusals are kept (0: all), so that no
+ * number of refusals ever evicts an authentication. Each gets its seq
+ * (and, for refusals, LA_AUDIT_F_SUMMARY). 0, or the error that left
+ * them all unwritten.
  */
 int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
 		    u64 keep, u64 keep_refusals);
+
+/* Quarantines a SID space's marks keep, at most. */
+#define LA_SID_QUARANTINES 8U
+
+/*
+ * The allocation marks of one SID space (server.h, "SIDs"): a gateway's,
+ * or the direct devices' one. Positions count SIDs handed out (a SID is
+ * its position modulo 65536): none at or beyond @hwm was, and every one
+ * that may be held without a record of it lies in [@lo, @hwm). @life is
+ * the longest session lifetime granted from them, in minutes. @q are the
+ * quarantines of earlier restarts still running: positions [lo, hi) held
+ * until @until.
+ */
+struct la_sid_mark {
+	bool gateway;
+	u8 idg[LA_ID_LEN];	/* all zero for the direct space */
+	u32 hwm, lo;
+	u16 life;
+	u8 nq;
+	struct {
+		u32 lo, hi;
+		u64 until;	/* Unix time, seconds */
+	} q[LA_SID_QUARANTINES];
+};
+
+/*
+ * la_store_record, and in the same transaction (before any SID of it is
+ * handed out) @m, which replaces its space's marks. Waits for the disk.
+ */
+int la_store_record_mark(struct la_store *st, struct la_audit *a,
+			 unsigned int n, u64 keep, u64 keep_refusals,
+			 const struct la_sid_mark *m);
+/* Calls @fn for the marks of every SID space; stops at its first non-0. */
+int la_store_sid_list(struct la_store *st,
+		      int (*fn)(void *arg, const struct la_sid_mark *m),
+		      void *arg);
+/*
+ * Replaces only the held SIDs of device @idd's record; -ENOENT if there
+ * is none. Waits for the disk.
+ */
+int la_store_held(struct la_store *st, const u8 *idd,
+		  const struct la_held *held);
+
 /*
  * Both tables, oldest first (by time; at equal times, authentications
  * first), each in the order of its seq. Records written before refusals

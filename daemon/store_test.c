@@ -200,7 +200,8 @@ static void la_test_store_errors(struct kunit *test)
 static void la_test_store_at_rest(struct kunit *test)
 {
 	static const char *const files[] = { "devices.db", "gateways.db",
-					      "audit.db", "refusals.db" };
+					      "audit.db", "refusals.db",
+					      "sids.db" };
 	struct la_principal p;
 	struct la_store *st = la_open(test, LA_STORE_CREATE);
 	char path[160], err[256];
@@ -502,6 +503,33 @@ static void la_test_store_old_records(struct kunit *test)
 	la_device(&q, 4, "");
 	KUNIT_ASSERT_EQ(test, la_raw_put("devices.db", q.id, LA_ID_LEN, rec,
 					 47), 0);
+	/* Version 2 (CTR, no held SIDs): 49 bytes, then the name. */
+	rec[0] = 2;
+	memmove(rec + 49, rec + 45, 3);
+	rec[48] = 3;
+	rec[44] = rec[45] = rec[46] = 0;
+	rec[47] = 9;
+	la_device(&q, 5, "old");
+	KUNIT_ASSERT_EQ(test, la_raw_put("devices.db", q.id, LA_ID_LEN, rec,
+					 52), 0);
+	/* Version 3 with flags no version knows in a held SID: damaged. */
+	{
+		u8 v3[87 + 3];
+
+		memset(v3, 0, sizeof(v3));
+		memcpy(v3, rec, 48);
+		v3[0] = 3;
+		v3[48] = 0x80;
+		v3[86] = 3;
+		memcpy(v3 + 87, "old", 3);
+		la_device(&q, 6, "");
+		KUNIT_ASSERT_EQ(test, la_raw_put("devices.db", q.id, LA_ID_LEN,
+						 v3, sizeof(v3)), 0);
+		v3[48] = 0x01;	/* at a gateway: fine */
+		la_device(&q, 7, "");
+		KUNIT_ASSERT_EQ(test, la_raw_put("devices.db", q.id, LA_ID_LEN,
+						 v3, sizeof(v3)), 0);
+	}
 	/* Version 1 audit records: a refusal (reason 6), an authentication. */
 	memset(rec, 0, sizeof(rec));
 	rec[0] = 1;
@@ -522,6 +550,18 @@ static void la_test_store_old_records(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q.ctr, 0);
 	la_device(&q, 4, "");
 	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, q.id, &q), -EBADMSG);
+	la_device(&q, 5, "");
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, q.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.ctr, 9);
+	KUNIT_EXPECT_EQ(test, q.held[0].expires, 0);
+	KUNIT_EXPECT_EQ(test, q.held[1].expires, 0);
+	KUNIT_EXPECT_EQ(test, strcmp(q.name, "old"), 0);
+	la_device(&q, 6, "");
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, q.id, &q), -EBADMSG);
+	la_device(&q, 7, "");
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, q.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, q.held[0].gateway);
+	la_device(&q, 3, "");
 
 	/* Authenticated now: written again as version 2, with its CTR. */
 	memset(&a, 0, sizeof(a));
@@ -560,6 +600,147 @@ static void la_test_store_old_records(struct kunit *test)
 	la_store_close(st);
 	la_principal_wipe(&p);
 	la_principal_wipe(&q);
+}
+
+/*
+ * A device's held SIDs (version 3): written and read back as they are,
+ * moved by an authentication that carries them and by la_store_held,
+ * left alone by one that does not.
+ */
+static void la_test_store_held(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_held h[LA_HELD_MAX];
+	struct la_principal p, q;
+	struct la_audit a;
+
+	la_device(&p, 1, "held");
+	p.held[0].gateway = true;
+	memset(p.held[0].idg, 0xb8, LA_ID_LEN);
+	p.held[0].sid = 0xfffe;
+	p.held[0].expires = 1800000000;
+	p.held[1].sid = 7;	/* direct */
+	p.held[1].expires = 1800000001;
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+
+	/* An authentication without them: count and CTR, held unchanged. */
+	a = la_auth(1800000100, 3);	/* device 1 */
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 1);
+	KUNIT_EXPECT_TRUE(test, !memcmp(q.held, p.held, sizeof(p.held)));
+
+	/* Two in one transaction, with them: the last one's stay. */
+	{
+		struct la_audit two[2] = { a, a };
+
+		two[0].sessions = two[1].sessions = true;
+		two[0].held[0].sid = 1;
+		two[0].held[0].expires = 1800000200;
+		two[1].held[0].sid = 2;
+		two[1].held[0].expires = 1800000300;
+		KUNIT_ASSERT_EQ(test, la_store_record(st, two, 2, 0, 0), 0);
+	}
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 3);
+	KUNIT_EXPECT_EQ(test, q.held[0].sid, 2);
+	KUNIT_EXPECT_EQ(test, q.held[0].expires, 1800000300);
+	KUNIT_EXPECT_FALSE(test, q.held[0].gateway);
+	KUNIT_EXPECT_EQ(test, q.held[1].expires, 0);
+
+	/* la_store_held: only them. */
+	memcpy(h, p.held, sizeof(h));
+	KUNIT_ASSERT_EQ(test, la_store_held(st, p.id, h), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(q.held, p.held, sizeof(p.held)));
+	KUNIT_EXPECT_EQ(test, q.auth_count, 3);
+	KUNIT_EXPECT_EQ(test, q.ctr, 3);
+	KUNIT_EXPECT_EQ(test, strcmp(q.name, "held"), 0);
+	la_device(&q, 2, "");
+	KUNIT_EXPECT_EQ(test, la_store_held(st, q.id, h), -ENOENT);
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
+}
+
+struct la_marks {
+	int n;
+	struct la_sid_mark m[4];
+};
+
+static int la_mark_collect(void *arg, const struct la_sid_mark *m)
+{
+	struct la_marks *ms = arg;
+
+	if (ms->n < 4)
+		ms->m[ms->n] = *m;
+	ms->n++;
+	return 0;
+}
+
+/*
+ * SID spaces' marks: one record a space (the direct one apart from a
+ * gateway's, even one whose IDg is all zero), replaced, written with the
+ * authentications in one transaction, kept across a reopen; a damaged
+ * one is refused.
+ */
+static void la_test_store_marks(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_sid_mark m, g;
+	struct la_marks ms = { 0 };
+	struct la_principal p, q;
+	struct la_audit a;
+	u8 k[9] = { 1 }, bad[12] = { 1 };
+
+	memset(&m, 0, sizeof(m));
+	m.hwm = 0xffffff00;
+	m.lo = 0xfffffe00;
+	m.life = 1440;
+	KUNIT_ASSERT_EQ(test, la_store_record_mark(st, NULL, 0, 0, 0, &m), 0);
+	g = m;
+	g.gateway = true;	/* IDg all zero: not the direct space */
+	g.hwm = 5;
+	g.lo = 5;
+	g.nq = LA_SID_QUARANTINES;
+	g.q[0].lo = 1;
+	g.q[0].hi = 2;
+	g.q[0].until = 1800000000;
+	g.q[7].until = 99;
+	KUNIT_ASSERT_EQ(test, la_store_record_mark(st, NULL, 0, 0, 0, &g), 0);
+	/* With an authentication: both, in one transaction. */
+	la_device(&p, 1, "");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	a = la_auth(1800000000, 0);	/* device 1 */
+	m.hwm = 0x100;		/* past the wrap of 2^32 */
+	KUNIT_ASSERT_EQ(test, la_store_record_mark(st, &a, 1, 0, 0, &m), 0);
+	KUNIT_EXPECT_EQ(test, a.seq, 1);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 1);
+	la_store_close(st);
+
+	st = la_open(test, 0);
+	KUNIT_ASSERT_EQ(test, la_store_sid_list(st, la_mark_collect, &ms), 0);
+	KUNIT_ASSERT_EQ(test, ms.n, 2);
+	/* The direct space's key sorts first. */
+	KUNIT_EXPECT_TRUE(test, !memcmp(&ms.m[0], &m, sizeof(m)));
+	KUNIT_EXPECT_TRUE(test, !memcmp(&ms.m[1], &g, sizeof(g)));
+	la_store_close(st);
+
+	/* A mark whose length is not its quarantines': refused. */
+	bad[0] = 1;
+	bad[11] = 1;
+	KUNIT_ASSERT_EQ(test, la_raw_put("sids.db", k, sizeof(k), bad,
+					 sizeof(bad)), 0);
+	st = la_open(test, 0);
+	ms.n = 0;
+	KUNIT_EXPECT_EQ(test, la_store_sid_list(st, la_mark_collect, &ms),
+			-EBADMSG);
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
 }
 
 /* Devices 5000 + i, as la_store_add_many asks for them; what was taken. */
@@ -645,6 +826,8 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_refusals_keep),
 	KUNIT_CASE(la_test_store_old_records),
 	KUNIT_CASE(la_test_store_add_many),
+	KUNIT_CASE(la_test_store_held),
+	KUNIT_CASE(la_test_store_marks),
 	{}
 };
 

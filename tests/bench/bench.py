@@ -24,6 +24,8 @@
 #              monitor interface (radio.py); from the frames captured, what
 #              one channel carries (line_rate)
 #   device     the device library for a Cortex-M0+ (tests/device/m0plus.sh)
+#   sessions   SIDs unique per gateway with more than 65,536 live sessions,
+#              across two SIGKILLs of liteauthd (sessions.py)
 
 import argparse
 import json
@@ -33,7 +35,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,6 +42,7 @@ TOP = os.path.dirname(os.path.dirname(HERE))
 B = os.path.join(TOP, 'build')
 sys.path.insert(0, HERE)
 from capture import DEVICE_TYPES, UdpCapture, handshakes, uapi  # noqa: E402
+from keystore import KeyStore  # noqa: E402
 
 P = argparse.ArgumentParser()
 P.add_argument('--quick', action='store_true',
@@ -65,10 +67,12 @@ DTLS12 = os.path.join(B, 'tests', 'dtls12')
 
 # The goals a run must meet, whatever the machine: no message on the
 # radio above 46 bytes (protocol.rst: one frame per message, KEY the
-# largest), and a direct handshake of at most 0.3 times the bytes of DTLS
-# 1.2 PSK without its cookie exchange, both measured in this run.
+# largest), a direct handshake of at most 0.3 times the bytes of DTLS 1.2
+# PSK without its cookie exchange, the device library within 4 KB of
+# flash, and no SID handed out while a live session holds it at its
+# gateway (sessions.py), all measured in this run.
 GOALS = {'largest_radio_payload': 46, 'bytes_ratio_vs_dtls12': 0.3,
-         'device_flash_bytes': 4096}
+         'device_flash_bytes': 4096, 'sid_reissued_while_live': 0}
 TYPES, SIZES = uapi()   # {type: name}, {name: bytes}
 # Who sends each of the device's messages: the device, or whoever answers
 # it (the server, directly; the gateway on the radio).
@@ -117,23 +121,11 @@ def devsim_summary(line):
             for k, v in m.groupdict().items()}
 
 
-class Store:
+class Store(KeyStore):
     """A fresh key store in a temporary directory."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='liteauth-bench-')
-        self.db = os.path.join(self.dir, 'db')
-        self.passfile = os.path.join(self.dir, 'pass')
-        self.master = os.path.join(self.dir, 'master')
-        old = os.umask(0o077)
-        for f in (self.passfile, self.master):
-            with open(f, 'w') as fh:
-                fh.write(run(LITEAUTH, 'genkey').stdout)
-        os.umask(old)
-
-    def tool(self, *args, **kw):
-        return run(LITEAUTH, '--db', self.db, '--passphrase-file',
-                   self.passfile, *args, **kw)
+        super().__init__('liteauth-bench-')
 
     def import_devices(self, count, first=FIRST):
         """Imports devsim's devices; returns (seconds, ok, detail)."""
@@ -144,14 +136,34 @@ class Store:
         return time.monotonic() - t0, r.returncode == 0, r.stderr
 
     def daemon(self, cpu=None, config='/dev/null'):
+        """liteauthd, once it serves: it reads every device's record
+        first (the SIDs they hold), which takes a while in a large
+        store."""
         cmd = [LITEAUTHD, '--db', self.db, '--passphrase-file',
                self.passfile, '--listen', f'127.0.0.1:{PORT}',
                '--no-netlink', '--config', config, '--foreground']
         if cpu is not None:
             cmd = ['taskset', '-c', str(cpu)] + cmd
-        d = subprocess.Popen(cmd, stderr=subprocess.DEVNULL)
-        time.sleep(0.5)
+        log = os.path.join(self.dir, 'liteauthd.log')
+        with open(log, 'w') as fh:
+            d = subprocess.Popen(cmd, stderr=fh)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 120 and d.poll() is None:
+            with open(log) as fh:
+                if 'serving database' in fh.read():
+                    break
+            time.sleep(0.01)
         return d
+
+    def snapshot(self):
+        """Keeps the store as it is now (no daemon running), for
+        restore()."""
+        shutil.copytree(self.db, self.db + '.snapshot')
+
+    def restore(self):
+        """The store as snapshot() kept it: no session recorded since."""
+        shutil.rmtree(self.db)
+        shutil.copytree(self.db + '.snapshot', self.db)
 
     def devsim(self, count, first, concurrency, cpu=None):
         """Runs liteauth-devsim; (exit status, closing line). The devices'
@@ -166,8 +178,6 @@ class Store:
         r = run(*cmd)
         return r.returncode, (r.stdout.strip().splitlines() or [''])[-1]
 
-    def close(self):
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def bench_store_and_server():
@@ -183,6 +193,9 @@ def bench_store_and_server():
             R['db_provision_per_s'] = round(DEVICES / secs)
             R['db_bytes_per_device'] = round(size / DEVICES, 1)
             NOTES['db'] = f'{DEVICES} devices, {secs:.1f} s, {size} bytes'
+
+        # Each run of the server starts from this store, with no session.
+        st.snapshot()
 
         # The direct handshake on the wire: ten devices one at a time.
         d = st.daemon()
@@ -227,10 +240,13 @@ def bench_store_and_server():
         conf = os.path.join(st.dir, 'bench.conf')
         with open(conf, 'w') as f:
             f.write('rate-global = 0\nrate-unknown = 0\n')
-        # A daemon per run: live sessions take a SID each, and there are
-        # 65535 (the server refuses more, as busy, until some expire).
+        # A daemon per run, on the store as imported: live sessions take
+        # a SID each, the direct devices have 65,536, and the store keeps
+        # them across a restart (the server refuses more, as busy, until
+        # some expire), while RUNS * HANDSHAKES is more.
         rates, lines, confirms, gave_up = [], [], [], []
         for i in range(RUNS):
+            st.restore()
             d = st.daemon(cpu=0, config=conf)
             first = FIRST + 1000 + i * (DEVICES - 1000) // RUNS
             rc, line = st.devsim(HANDSHAKES, first, CONCURRENCY, cpu=1)
@@ -399,6 +415,40 @@ def bench_device():
             R.update(json.load(f))
 
 
+def bench_sessions():
+    """sessions.py, which checks what it measures and says so in its own
+    KTAP line; its figures go to sessions.json beside results.json."""
+    out = os.path.join(B, 'bench', 'sessions.json')
+    if os.path.exists(out):
+        os.unlink(out)
+    cmd = ['/usr/bin/python3', os.path.join(HERE, 'sessions.py'),
+           '--out', out]
+    if ARGS.quick:
+        cmd.append('--quick')
+    r = run(*cmd)
+    try:
+        with open(out) as f:
+            fig = json.load(f)
+    except (OSError, ValueError):
+        fig = {}
+    lines = r.stdout.strip().splitlines()
+    ok = r.returncode == 0 and fig.get('ok') is True
+    what = (lines[0].split(' - bench: ', 1)[-1] if lines
+            else 'sessions.py printed nothing')
+    ktap(ok, what, r.stdout + r.stderr)
+    if not fig.get('restarts'):
+        return
+    R['sessions_live'] = fig['live_sessions']
+    R['sessions_gateways'] = fig['gateways']
+    R['sid_reissued_while_live'] = fig['reissued_while_live']
+    R['sessions_restart_serving_s'] = max(x['serving_s']
+                                          for x in fig['restarts'])
+    R['sessions_restart_sids_held'] = max(x['sids_held']
+                                          for x in fig['restarts'])
+    R['sessions_confirmed_gateway_word'] = fig['confirmed_gateway_word']
+    NOTES['sessions'] = fig
+
+
 def main():
     os.makedirs(os.path.join(B, 'bench'), exist_ok=True)
     t0 = time.time()
@@ -406,6 +456,7 @@ def main():
     bench_store_and_server()
     bench_dtls()
     bench_kernel()
+    bench_sessions()
 
     def ratio(a, b):
         if R.get(a) and R.get(b):
@@ -430,7 +481,9 @@ def main():
             'kernel_bytes_per_session', 'device_flash_bytes',
             'device_flash_bytes_objects', 'device_ram_bytes',
             'device_flash_bytes_with_aes', 'db_provision_per_s',
-            'db_bytes_per_device']
+            'db_bytes_per_device', 'sessions_live',
+            'sid_reissued_while_live', 'sessions_restart_serving_s',
+            'sessions_restart_sids_held']
     missing = [k for k in want if not isinstance(R.get(k), (int, float))]
     ktap(not missing, 'every figure was measured', f'missing: {missing}')
     # What the captures must agree on, whatever the machine.
@@ -455,6 +508,9 @@ def main():
          f'{R.get("handshake_bytes_direct")} / '
          f'{R.get("dtls12_psk_handshake_bytes")} = '
          f'{R.get("bytes_ratio_vs_dtls12")}')
+    ktap(met.get('sid_reissued_while_live', False),
+         'no SID handed out while a live session holds it at its gateway',
+         f'reissued: {R.get("sid_reissued_while_live")}')
 
     doc = {'quick': ARGS.quick, 'date': time.strftime('%Y-%m-%dT%H:%M:%SZ',
                                                       time.gmtime()),
@@ -514,6 +570,10 @@ def table():
          None, None),
         ('store: devices/s, bytes/device', 'db_provision_per_s',
          'db_bytes_per_device', None),
+        ('sessions: live, SIDs reissued live', 'sessions_live',
+         'sid_reissued_while_live', None),
+        ('restart: s to serve, SIDs held', 'sessions_restart_serving_s',
+         'sessions_restart_sids_held', None),
     ]
     print(f'# {"":38} {"liteauth":>12} {"peer":>12} {"ratio":>10}')
     for label, a, b, c in rows:

@@ -256,21 +256,35 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Every input starts from the same store: the devices' CTRs back to 0. */
+/*
+ * Every input starts from the same store: the devices' CTRs back to 0,
+ * no SID held by any record, and every SID space's marks at 0 (the
+ * gateways', the disabled one's too, then the direct devices').
+ */
 static void store_reset(void)
 {
 	struct la_principal p;
+	struct la_sid_mark m;
 	unsigned int i;
 
 	for (i = 0; i < NDEV; i++) {
 		if (la_store_get(store, LA_DEVICE, dev_id[i], &p))
 			abort();
-		if (p.ctr) {
+		if (p.ctr || p.held[0].expires || p.held[1].expires) {
 			p.ctr = 0;
+			memset(p.held, 0, sizeof(p.held));
 			if (la_store_update(store, LA_DEVICE, &p))
 				abort();
 		}
 		la_principal_wipe(&p);
+	}
+	for (i = 0; i <= NGW + 1; i++) {
+		memset(&m, 0, sizeof(m));
+		m.gateway = i <= NGW;
+		if (m.gateway)
+			memcpy(m.idg, gw_id[i], LA_ID_LEN);
+		if (la_store_record_mark(store, NULL, 0, 0, 0, &m))
+			abort();
 	}
 }
 
