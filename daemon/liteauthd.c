@@ -78,14 +78,11 @@ struct la_daemon {
 
 static bool la_use_syslog;
 
-static void la_msg(int prio, const char *fmt, ...)
+static void la_vmsg(int prio, const char *fmt, va_list ap)
 {
 	char buf[512];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (la_use_syslog) {
 		syslog(prio, "%s", buf);
 	} else {
@@ -95,6 +92,26 @@ static void la_msg(int prio, const char *fmt, ...)
 		fprintf(stderr, "liteauthd[%ld.%03ld]: %s\n", (long)ts.tv_sec,
 			ts.tv_nsec / 1000000, buf);
 	}
+}
+
+static void la_msg(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	la_vmsg(prio, fmt, ap);
+	va_end(ap);
+}
+
+/* The relay's lines for the operator. */
+static void la_relay_log(void *arg, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)arg;
+	va_start(ap, fmt);
+	la_vmsg(prio, fmt, ap);
+	va_end(ap);
 }
 
 static u64 la_mono(void *arg)
@@ -434,6 +451,7 @@ static const struct la_relay_ops la_daemon_relay_ops = {
 	.now = la_mono,
 	.send_up = la_relay_up,
 	.send_down = la_relay_down,
+	.log = la_relay_log,
 };
 
 /* What upstream server @i answered. */

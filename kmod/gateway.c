@@ -707,6 +707,7 @@ static int la_rx_gw_key(struct la_gw *gw, const struct la_gw_key *m, u64 now,
 				m->echo.rd, m->rs, k_conf);
 	if (err) {
 		memzero_explicit(&grant, sizeof(grant));
+		memzero_explicit(k_conf, sizeof(k_conf));
 		NL_SET_ERR_MSG(extack, "GW_KEY does not verify for this handshake");
 		return -la_err_counters[err];
 	}
