@@ -418,6 +418,17 @@ check(rc == 0 and k1 is not None and k1[0] == 0x32,
       'a re-keyed device starts over at CTR 1 (after SIGHUP)', err)
 check(udp_key(hello) is None, 'and its old HELLO replayed gets nothing')
 
+# Re-keyed with the key it has: nothing changes, its CTR 1 stays used.
+rc, _, err = la('device', 'rekey', ID1, '--key-stdin', stdin=kn + '\n')
+d.send_signal(signal.SIGHUP)
+time.sleep(1)
+h1b = subprocess.run([LAPROTO, 'hello', kn, ID1, '00000001', 'ab' * 8],
+                     capture_output=True, text=True).stdout.strip()
+check(rc == 0 and 'already has this key: nothing changed' in err and
+      len(h1b) == 60 and udp_key(h1b) is None,
+      'rekey with the same key keeps the CTRs used: CTR 1 again is stale',
+      err)
+
 # Bad command lines get a clear error and status 2, before any traffic.
 for args, msg in ((['--count', '1x'], "--count wants a number from 1 to"),
                   (['--loss', '101'], "--loss wants a number from 0 to 100"),

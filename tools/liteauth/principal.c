@@ -232,7 +232,14 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			struct la_principal old;
 
 			ret = la_store_get(st, kind, p.id, &old);
-			if (!ret) {
+			if (!ret && !crypto_memneq(old.key, p.key,
+						   LA_KEY_LEN)) {
+				/* The same key: its used CTRs stay used, or
+				 * every HELLO ever captured would be fresh.
+				 */
+				fprintf(stderr, "liteauth: %s %s already has this key: nothing changed\n",
+					what, idtext);
+			} else if (!ret) {
 				/* A new key: the device starts over at CTR 0
 				 * (a running liteauthd learns it on SIGHUP).
 				 */
