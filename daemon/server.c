@@ -110,6 +110,8 @@ struct la_session {		/* a device that proved itself */
 	/* The session it left at another gateway, held until it expires. */
 	struct la_sidref left;
 	u64 left_expires;
+	/* A GW_CONFIRM was taken on its gateway's word for it (once a run). */
+	bool word;
 };
 
 struct la_srv_gw {		/* a gateway in the store */
@@ -1413,10 +1415,18 @@ static size_t la_gw_hello(struct la_server *s, const struct la_gw_hello *m,
 	return n;
 }
 
+bool la_server_word_open(const struct la_server *s)
+{
+	return s->ops->now(s->arg) - s->started <
+	       (u64)s->limits.pending_ms * LA_MS;
+}
+
 /*
  * A GW_CONFIRM, verified, of a handshake the server does not have: it
- * restarted since its GW_KEY. The session is recorded on the gateway's
- * word, unless the device holds a live session or a handshake here.
+ * restarted since its GW_KEY, within la_server_word_open(). The session
+ * is recorded on the gateway's word, unless the device holds a live
+ * session or a handshake here, or one was taken so for it already in this
+ * run (la_gw_confirm).
  */
 static void la_on_word(struct la_server *s, struct la_session *d,
 		       const struct la_gw_confirm *m, struct la_gwctx *gw)
@@ -1471,6 +1481,7 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 		goto refused;
 	la_take_session(d, &nref, true, m->idg, m->rs,
 			now + (u64)l->life * 60 * LA_NS);
+	d->word = true;
 	if (!d->ref.own)	/* not even its own from before */
 		s->counters[LA_SRV_SID_CLASH]++;
 	s->counters[LA_SRV_CONFIRMED_WORD]++;
@@ -1520,6 +1531,18 @@ static void la_gw_confirm(struct la_server *s, const struct la_gw_confirm *m)
 		la_note(s, LA_SRV_DROP_NO_HANDSHAKE,
 			"device %s: GW_CONFIRM of another handshake",
 			la_id(idd, id));
+	} else if (!la_server_word_open(s) || (d && d->word)) {
+		/*
+		 * No handshake of a run before this one can wait at its
+		 * gateway any more, or its word was taken for this device
+		 * already: a replay, or a handshake this run let go.
+		 */
+		s->counters[LA_SRV_DROP_NO_HANDSHAKE]++;
+		la_note(s, LA_SRV_DROP_NO_HANDSHAKE,
+			"device %s: GW_CONFIRM of no handshake this server has, %s",
+			la_id(idd, id),
+			d && d->word ? "its gateway's word taken once already" :
+			"too long after the start to take its gateway's word");
 	} else {
 		la_on_word(s, d, m, &gw);
 	}
@@ -1590,8 +1613,11 @@ void la_server_expire(struct la_server *s)
 				la_session_end(d);
 			if (d->left.sp && now >= d->left_expires)
 				la_left_end(d);
-			/* Nothing here the store does not hold. */
+			/* Nothing here the store does not hold (nor that
+			 * it took a gateway's word, while it could again).
+			 */
 			if (!d->pending && !d->live && !d->left.sp &&
+			    (!d->word || !la_server_word_open(s)) &&
 			    d->ctr <= d->stored_ctr &&
 			    la_bucket_full(&d->bucket, now, l->rate_device,
 					   l->burst_device))
@@ -1856,6 +1882,8 @@ int la_server_init(struct la_server *s, struct la_store *store,
 	ret = la_restore(s);
 	if (ret)
 		la_server_destroy(s);
+	else
+		s->started = la_now(s);
 	return ret;
 }
 

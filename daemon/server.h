@@ -19,8 +19,9 @@
  *   its K_hello (so that a HELLO that names it is checked without reading
  *   the store, and a forged one costs one MAC), its handshake in progress
  *   and its live session. It is forgotten once it holds nothing the store
- *   does not: no handshake, no live session, a full budget, and a CTR the
- *   store has.
+ *   does not: no handshake, no live session nor one left at a gateway, a
+ *   full budget, a CTR the store has, and, within pending_ms of the
+ *   start, no GW_CONFIRM taken on its gateway's word.
  * - Handshakes in progress (npending): one per device state, at most
  *   pending_max, each forgotten after pending_ms.
  * - Gateways (ngateways): every enabled gateway of the store, loaded at
@@ -74,16 +75,18 @@
  * holds each SID not yet expired, as a device state with its session.
  * Its Rs is not kept, so a GW_CONFIRM that names the device is dropped
  * (drop-no-handshake), not taken on the gateway's word, even that of a
- * handshake lost in a crash: the quarantine below holds that SID. What no
- * record tells is what was handed out just before a crash: the SID of a
- * GW_KEY whose handshake was in progress (its gateway may have made it a
- * session since), or of an authentication not yet written. So SIDs are
- * handed out from blocks reserved in the store first (struct la_sid_mark,
- * written in one transaction with the authentications waiting): at or
- * past the space's mark hwm no SID was handed out, and every one that
- * may be held without a record lies in [lo, hwm), lo being the position
- * of its oldest handshake in progress. A block holds up to
- * LA_SRV_SID_BLOCK free SIDs, fewer in a space nearly full (a
+ * handshake lost in a crash: the quarantine below holds that SID. A
+ * GW_CONFIRM of a device without one is taken on its gateway's word only
+ * within pending_ms of the start, once per device (la_server_word_open()).
+ * What no record tells is what was handed out just before a crash: the
+ * SID of a GW_KEY whose handshake was in progress (its gateway may have
+ * made it a session since), or of an authentication not yet written. So
+ * SIDs are handed out from blocks reserved in the store first (struct
+ * la_sid_mark, written in one transaction with the authentications
+ * waiting): at or past the space's mark hwm no SID was handed out, and
+ * every one that may be held without a record lies in [lo, hwm), lo
+ * being the position of its oldest handshake in progress. A block holds
+ * up to LA_SRV_SID_BLOCK free SIDs, fewer in a space nearly full (a
  * sixty-fourth of the free ones, at least one), so that a crash costs
  * little. After a restart, a space starts at hwm, and holds [lo, hwm) for
  * pending_ms and the longest life granted from it (the restart's
@@ -198,6 +201,12 @@ struct la_server {
 	struct la_space **spaces;	/* of gateways: LA_SRV_GW_BUCKETS */
 	struct la_space *direct;	/* of direct devices */
 	u32 restored;		/* live SIDs held from the store at init */
+	/*
+	 * When it began to serve (the end of la_server_init()): GW_CONFIRMs
+	 * of handshakes it does not have are taken on their gateway's word
+	 * only within pending_ms of it (la_server_word_open()).
+	 */
+	u64 started;
 	u64 counters[LA_SRV_MAX];
 	/* Authentications not yet in the store. */
 	bool deferring;
@@ -265,6 +274,15 @@ void la_server_expire(struct la_server *s);
  * store read per device state; the daemon calls it on SIGHUP.
  */
 void la_server_resync(struct la_server *s);
+
+/*
+ * Whether a GW_CONFIRM of a handshake the server does not have may still
+ * be taken on its gateway's word: within pending_ms of its start, when a
+ * handshake answered before it started may still be waiting at its
+ * gateway. Later, such a GW_CONFIRM can only be a replay, or of a
+ * handshake the server let go: it is dropped (drop-no-handshake).
+ */
+bool la_server_word_open(const struct la_server *s);
 
 /* What a SID is in its space (server.h, "SIDs"). */
 enum la_sid_state {

@@ -1540,6 +1540,83 @@ static void la_test_srv_sid_life(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[1]), LA_SID_FREE);
 }
 
+/*
+ * A GW_CONFIRM of a handshake the server does not have is taken on its
+ * gateway's word only within pending_ms of the server's start, and once
+ * per device: replayed later, or again, it records nothing, no session,
+ * no audit row, no count in the device's record.
+ */
+static void la_test_srv_gw_confirm_replay(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], dev[2][LA_ID_LEN];
+	struct la_server_limits lim = la_ts_limits;
+	const u8 *a = t->v.idg;
+	struct la_ts_audit audit;
+	struct la_principal p;
+
+	la_ts_devs(test, dev, 2);
+	/* An hour after the start: without a restart, or long after one. */
+	t->now += 3600 * NS;
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
+	t->now += (u64)la_ts_limits.pending_ms * MS;
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_FREE);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(t->log, "too long after the start"),
+			      "%s", t->log);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 0);
+
+	/* Right after a start it is: once. Sessions of a minute, so that
+	 * the one it makes is over while the window is still open.
+	 */
+	lim.life = 1;
+	lim.pending_ms = 300000;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&lim), 0);
+	t->now += 1000 * MS;
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_HELD);
+	t->now += 61 * NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_FREE);
+	/* Replayed, with the session over: nothing. */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	/* Nor one of another handshake (another Rg) of that device. */
+	la_ts_auth_confirm(t->v.idd, 9, a, 300);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 300), LA_SID_FREE);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(t->log, "taken once already"),
+			      "%s", t->log);
+	/* Another device's, within the window: on its gateway's word. */
+	la_ts_auth_confirm(dev[0], 1, a, 301);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 2);
+	/* And after it, a third's: nothing. */
+	t->now += (u64)lim.pending_ms * MS;
+	la_ts_auth_confirm(dev[1], 1, a, 302);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 2);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 3);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 302), LA_SID_FREE);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 2);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 1);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[1], &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 0);
+	la_principal_wipe(&p);
+}
+
 struct la_ts_full {
 	u64 wall;
 	const u8 *idg;
@@ -1846,6 +1923,7 @@ static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_group_commit),
 	KUNIT_CASE(la_test_srv_gateway),
 	KUNIT_CASE(la_test_srv_gw_confirm_restart),
+	KUNIT_CASE(la_test_srv_gw_confirm_replay),
 	KUNIT_CASE(la_test_srv_unknown),
 	KUNIT_CASE(la_test_srv_refusals),
 	KUNIT_CASE(la_test_srv_stale),

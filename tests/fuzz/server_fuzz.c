@@ -21,6 +21,8 @@
  *   the server holds nothing of) the budget of unknown devices says no;
  * - a device that has its KEY gets a verifying ACK for its CONFIRM, and
  *   its gateway's GW_CONFIRM is counted, whatever came between;
+ * - a GW_CONFIRM of no handshake the server has is taken on its gateway's
+ *   word only within pending_ms of the server's start, once per device;
  * - npending is the model's count of handshakes in progress, nsessions at
  *   most the devices that proved themselves, ngateways the store's
  *   enabled gateways, which never pay for a lookup.
@@ -49,6 +51,7 @@
 #define NGW 2		/* genuine gateways; [NGW] is a disabled one */
 #define DIRECT NGW	/* "via" of a direct message */
 #define STEPS 64
+#define START (1000 * NS)	/* the clock when the server starts */
 #define HIST STEPS	/* every genuine message sent, for replays */
 
 static const struct la_server_limits limits = {
@@ -108,6 +111,7 @@ struct mdev {
 	u64 l_ack_at, l_expires;
 	u8 l_rs[LA_NONCE_LEN];
 	u16 l_sid;
+	bool worded;			/* recorded on a gateway's word */
 	struct la_bucket bucket;	/* its budget, as the server's */
 };
 
@@ -560,7 +564,11 @@ static void on_gw_confirm(u8 i, u8 via, const struct la_gw_confirm *gc,
 	} else if (m->pending || m->live) {
 		expect(D(DROP_NO_HANDSHAKE) == 1 && !D(CONFIRMED_WORD));
 	} else if (D(CONFIRMED_WORD)) {
-		/* The server holds nothing of it: on the gateway's word. */
+		/* The server holds nothing of it: on the gateway's word, only
+		 * within pending_ms of its start, and once.
+		 */
+		expect(F.now - START < limits.pending_ms * MS && !m->worded);
+		m->worded = true;
 		m->proven = true;
 		m->live = true;
 		m->l_via = via;
@@ -949,7 +957,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 
 	store_reset();
 	memset(&F, 0, sizeof(F));
-	F.now = 1000 * NS;
+	F.now = START;
 	if (la_server_init(&F.srv, store, &limits, &ops, NULL))
 		abort();
 	for (i = 0; i < NDEV; i++)
@@ -979,7 +987,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	auths = F.srv.counters[LA_SRV_CONFIRMED] +
 		F.srv.counters[LA_SRV_CONFIRMED_WORD];
 	expect(F.nlog <= auths + 2 * LA_SRV_MAX *
-	       ((F.now - 1000 * NS) / (limits.audit_interval * NS) + 2));
+	       ((F.now - START) / (limits.audit_interval * NS) + 2));
 	la_server_destroy(&F.srv);
 	memzero_explicit(&F, sizeof(F));
 	return 0;
