@@ -359,6 +359,14 @@ static int la_resolve(const char *spec, const char *what,
 	return 0;
 }
 
+/* A receive buffer smaller than asked for: bursts may be lost. */
+static void la_rcvbuf_check(int got, const char *what)
+{
+	if (got < LA_RCVBUF)
+		la_msg(LOG_WARNING, "%s: a receive buffer of %d KiB, not %d KiB (that takes CAP_NET_ADMIN, or net.core.rmem_max raised): a burst may overflow it",
+		       what, got < 0 ? 0 : got >> 10, LA_RCVBUF >> 10);
+}
+
 static int la_listen_on(struct la_daemon *d, const char *spec)
 {
 	struct addrinfo *ai;
@@ -371,7 +379,7 @@ static int la_listen_on(struct la_daemon *d, const char *spec)
 	if (fd >= 0 && ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (fd >= 0)
-		la_sock_rcvbuf(fd);
+		la_rcvbuf_check(la_sock_rcvbuf(fd), spec);
 	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen)) {
 		la_msg(LOG_ERR, "cannot listen on %s: %s", spec,
 		       strerror(errno));
@@ -559,22 +567,47 @@ static int la_lock(struct la_daemon *d)
 	return 0;
 }
 
-/* The relay role: the module's messages to upstream servers and back. */
-static int la_setup_relay(struct la_daemon *d)
+/* A failed netlink receive: one line a minute at most, with a count. */
+static void la_nl_failed(int err, u64 now)
+{
+	static u64 next;
+	static unsigned long quiet;
+
+	if (now < next) {
+		quiet++;
+		return;
+	}
+	if (quiet)
+		la_msg(LOG_WARNING, "netlink: %lu more receive failures in the last minute",
+		       quiet);
+	la_msg(LOG_WARNING, "netlink: receive failed: %s", la_nl_strerror(err));
+	quiet = 0;
+	next = now + 60ULL * 1000000000ULL;
+}
+
+/* The link to liteauth.ko, in the epoll set. */
+static int la_open_netlink(struct la_daemon *d)
 {
 	char err[256];
 
+	if (la_nl_open(&d->nl, la_from_module, d, err, sizeof(err))) {
+		la_msg(LOG_ERR, "%s", err);
+		return -1;
+	}
+	la_rcvbuf_check(la_nl_rcvbuf(d->nl), "netlink");
+	return la_epoll_add(d, la_nl_fd(d->nl));
+}
+
+/* The relay role: the module's messages to upstream servers and back. */
+static int la_setup_relay(struct la_daemon *d)
+{
 	if (d->conf.no_netlink || !d->conf.nupstream || d->conf.nlisten) {
 		la_msg(LOG_ERR, "the relay role carries liteauth.ko's messages to --upstream servers: it needs netlink, at least one --upstream and no --listen");
 		return -1;
 	}
 	if (la_upstreams(d))
 		return -1;
-	if (la_nl_open(&d->nl, la_from_module, d, err, sizeof(err))) {
-		la_msg(LOG_ERR, "%s", err);
-		return -1;
-	}
-	return la_epoll_add(d, la_nl_fd(d->nl));
+	return la_open_netlink(d);
 }
 
 static int la_setup_events(struct la_daemon *d)
@@ -643,14 +676,8 @@ static int la_setup(struct la_daemon *d)
 		if (la_listen_on(d, d->conf.listen[i]) ||
 		    la_epoll_add(d, d->socks[d->nsocks - 1]))
 			return -1;
-	if (!d->conf.no_netlink) {
-		if (la_nl_open(&d->nl, la_from_module, d, err, sizeof(err))) {
-			la_msg(LOG_ERR, "%s", err);
-			return -1;
-		}
-		if (la_epoll_add(d, la_nl_fd(d->nl)))
-			return -1;
-	}
+	if (!d->conf.no_netlink)
+		return la_open_netlink(d);
 	return 0;
 }
 
@@ -796,8 +823,10 @@ int main(int argc, char **argv)
 				    la_store_checkpoint(d.store))
 					la_msg(LOG_WARNING, "key store checkpoint failed");
 			} else if (d.nl && fd == la_nl_fd(d.nl)) {
-				if (la_nl_receive(d.nl) < 0)
-					la_msg(LOG_WARNING, "netlink: receive failed");
+				int ret = la_nl_receive(d.nl);
+
+				if (ret < 0)
+					la_nl_failed(ret, la_mono(NULL));
 			} else if (d.relaying) {
 				int u;
 

@@ -21,6 +21,7 @@
 struct la_nl {
 	struct nl_sock *sock;
 	int family;
+	int rcvbuf;
 	la_nl_handler handler;
 	void *arg;
 };
@@ -59,12 +60,17 @@ static int la_nl_ntf(struct nl_msg *msg, void *data)
 	return NL_OK;
 }
 
-void la_sock_rcvbuf(int fd)
+int la_sock_rcvbuf(int fd)
 {
 	int bytes = LA_RCVBUF;
+	socklen_t len = sizeof(bytes);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
+	/* Linux reports twice what was asked: room for its bookkeeping. */
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, &len))
+		return -1;
+	return bytes / 2;
 }
 
 int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
@@ -89,7 +95,7 @@ int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 	/* libnl's default (32 KiB) holds a few dozen GW_HELLOs: a flood of
 	 * them would crowd out the GW_CONFIRMs the module relays.
 	 */
-	la_sock_rcvbuf(nl_socket_get_fd(nl->sock));
+	nl->rcvbuf = la_sock_rcvbuf(nl_socket_get_fd(nl->sock));
 	nl->family = genl_ctrl_resolve(nl->sock, LITEAUTH_GENL_NAME);
 	if (nl->family < 0) {
 		snprintf(err, errlen,
@@ -135,6 +141,19 @@ err_free:
 int la_nl_fd(struct la_nl *nl)
 {
 	return nl_socket_get_fd(nl->sock);
+}
+
+int la_nl_rcvbuf(struct la_nl *nl)
+{
+	return nl->rcvbuf;
+}
+
+const char *la_nl_strerror(int err)
+{
+	/* libnl says "Out of memory" for the kernel's ENOBUFS. */
+	if (err == -NLE_NOMEM)
+		return "out of memory, or the socket overflowed: messages from the module were lost (its counters say which)";
+	return nl_geterror(err);
 }
 
 int la_nl_receive(struct la_nl *nl)

@@ -57,7 +57,8 @@ struct la_device {
 	/* The server's report of the session, kept until the daemon took
 	 * it: a full socket or a restarting daemon must not lose it.
 	 */
-	bool report_due;
+	struct list_head report_node;	/* on gw->reports while due */
+	u64 report_until;		/* when the server forgets it */
 	struct la_gw_confirm report;
 };
 
@@ -184,6 +185,7 @@ static struct la_device *la_dev_get(struct la_gw *gw, const u8 *idd, u64 now)
 	if (!d)
 		return NULL;
 	memcpy(d->idd, idd, LA_ID_LEN);
+	INIT_LIST_HEAD(&d->report_node);
 	la_bucket_init(&d->bucket, now, gw->limits.rate_device,
 		       gw->limits.burst_device);
 	hash_add(gw->devices, &d->node, la_hash(idd));
@@ -191,20 +193,46 @@ static struct la_device *la_dev_get(struct la_gw *gw, const u8 *idd, u64 now)
 	return d;
 }
 
+/* How often reports the daemon did not take are offered again. */
+#define LA_REPORT_RETRY_MS	100
+#define LA_REPORTS_BATCH	16
+
+static bool la_report_due(const struct la_device *d)
+{
+	return !list_empty(&d->report_node);
+}
+
+static void la_report_queue(struct la_gw *gw, struct la_device *d)
+{
+	lockdep_assert_held(&gw->lock);
+	list_add_tail(&d->report_node, &gw->reports);
+	/* The first one due brings the gc forward; later ones wait for it. */
+	if (!gw->reports_due++ && gw->running)
+		mod_delayed_work(system_wq, &gw->gc,
+				 msecs_to_jiffies(LA_REPORT_RETRY_MS));
+}
+
 static void la_report_done(struct la_gw *gw, struct la_device *d)
 {
 	lockdep_assert_held(&gw->lock);
-	if (d->report_due) {
-		d->report_due = false;
+	if (la_report_due(d)) {
+		list_del_init(&d->report_node);
 		gw->reports_due--;
+	}
+}
+
+/* A report that will never reach the server: counted. */
+static void la_report_lost(struct la_gw *gw, struct la_device *d)
+{
+	if (la_report_due(d)) {
+		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
+		la_report_done(gw, d);
 	}
 }
 
 static void la_dev_free(struct la_gw *gw, struct la_device *d)
 {
-	if (d->report_due)
-		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
-	la_report_done(gw, d);
+	la_report_lost(gw, d);
 	hash_del(&d->node);
 	gw->ndevices--;
 	kfree_sensitive(d);
@@ -226,6 +254,8 @@ static void la_session_end(struct la_gw *gw, struct la_device *d, u8 reason)
 		[LITEAUTH_DOWN_REPLACED] = LITEAUTH_CNT_SESSION_REPLACED,
 	};
 
+	/* The server learns of no session the gateway no longer holds. */
+	la_report_lost(gw, d);
 	la_event(gw, LITEAUTH_EVENT_SESSION_DOWN, reason, d,
 		 d->session_addr.ifindex);
 	if (reason < ARRAY_SIZE(counters) && counters[reason])
@@ -522,10 +552,8 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 
 	if (d->established)
 		la_session_end(gw, d, LITEAUTH_DOWN_REPLACED);
-	if (d->report_due)	/* the last one never reached the server */
-		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
-	la_report_done(gw, d);
 	d->report = gwc;
+	d->report_until = d->started + la_timeout_ns(gw);
 	d->established = true;
 	d->sid = d->grant.sid;
 	memcpy(d->sk, d->grant.sk, LA_KEY_LEN);
@@ -546,18 +574,6 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 	return 0;
 }
 
-/* How often reports the daemon did not take are offered again. */
-#define LA_REPORT_RETRY_MS	100
-#define LA_REPORTS_BATCH	16
-
-static void la_report_retry_soon(struct la_gw *gw)
-{
-	lockdep_assert_held(&gw->lock);
-	if (gw->running)
-		mod_delayed_work(system_wq, &gw->gc,
-				 msecs_to_jiffies(LA_REPORT_RETRY_MS));
-}
-
 /*
  * The GW_CONFIRM in @out did not reach the daemon (its socket full, or
  * no daemon): keep it for la_gw_send_reports, if its session is still
@@ -571,10 +587,9 @@ static void la_report_keep(struct la_gw *gw, const struct la_out *out,
 
 	spin_lock_bh(&gw->lock);
 	d = la_dev_find(gw, gwc->confirm.idd);
-	if (d && !d->report_due && !memcmp(&d->report, gwc, sizeof(*gwc))) {
-		d->report_due = true;
-		if (!gw->reports_due++)
-			la_report_retry_soon(gw);
+	if (d && d->established && !la_report_due(d) &&
+	    !memcmp(&d->report, gwc, sizeof(*gwc)) && now < d->report_until) {
+		la_report_queue(gw, d);
 	} else {
 		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
 	}
@@ -585,21 +600,18 @@ unsigned int la_gw_send_reports(struct la_gw *gw)
 {
 	struct la_gw_confirm *batch;
 	u64 now = gw->ops->now(gw);
-	struct la_device *d;
+	struct la_device *d, *tmp;
 	unsigned int n = 0, sent, left;
-	int bkt, err = 0;
+	int err = 0;
 
 	if (!READ_ONCE(gw->reports_due))
 		return 0;
 	batch = kmalloc_array(LA_REPORTS_BATCH, sizeof(*batch), GFP_KERNEL);
 	spin_lock_bh(&gw->lock);
-	hash_for_each(gw->devices, bkt, d, node) {
-		if (!d->report_due)
-			continue;
+	list_for_each_entry_safe(d, tmp, &gw->reports, report_node) {
 		/* The server forgets a handshake after its timeout too. */
-		if (now - d->since >= la_timeout_ns(gw)) {
-			la_report_done(gw, d);
-			la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
+		if (now >= d->report_until) {
+			la_report_lost(gw, d);
 			continue;
 		}
 		if (batch && n < LA_REPORTS_BATCH) {
@@ -619,10 +631,9 @@ unsigned int la_gw_send_reports(struct la_gw *gw)
 	spin_lock_bh(&gw->lock);
 	for (; sent < n; sent++) {
 		d = la_dev_find(gw, batch[sent].confirm.idd);
-		if (d && !d->report_due &&
+		if (d && d->established && !la_report_due(d) &&
 		    !memcmp(&d->report, &batch[sent], sizeof(*batch))) {
-			d->report_due = true;
-			gw->reports_due++;
+			la_report_queue(gw, d);
 		} else {
 			la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
 		}
@@ -956,8 +967,9 @@ static void la_gc_work(struct work_struct *work)
 	unsigned int due;
 
 	la_gw_gc(gw);
-	due = la_gw_send_reports(gw);
+	la_gw_send_reports(gw);
 	spin_lock_bh(&gw->lock);
+	due = gw->reports_due;	/* with any queued meanwhile */
 	if (gw->running)
 		mod_delayed_work(system_wq, &gw->gc,
 				 msecs_to_jiffies(due ? LA_REPORT_RETRY_MS :
@@ -1038,6 +1050,7 @@ void la_gw_init(struct la_gw *gw, const struct la_gw_ops *ops, void *priv)
 	gw->priv = priv;
 	spin_lock_init(&gw->lock);
 	hash_init(gw->devices);
+	INIT_LIST_HEAD(&gw->reports);
 	gw->generation = 1;	/* dumps need it non-zero */
 	gw->limits = defaults;
 	for (i = 0; i < __LITEAUTH_CNT_MAX; i++)

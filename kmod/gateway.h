@@ -105,7 +105,8 @@ struct la_gw {
 		struct la_bucket unknown;	/* devices it does not */
 	} ifaces[LA_IFACES_MAX];
 
-	u32 reports_due;		/* devices with report_due set */
+	struct list_head reports;	/* devices with a report due */
+	u32 reports_due;		/* how many */
 	bool running;			/* gc may be armed */
 
 	atomic64_t counters[__LITEAUTH_CNT_MAX];
@@ -123,8 +124,9 @@ void la_gw_gc(struct la_gw *gw);
 
 /*
  * Offers the daemon again the GW_CONFIRMs it did not take (at most a
- * batch), until the handshake timeout after each session began; those it
- * did not take by then are counted lost. Returns how many are still due.
+ * batch), until the handshake timeout after each handshake began (when
+ * the server forgets it too), and while the session lasts; those it did
+ * not take by then are counted lost. Returns how many are still due.
  * The gc runs it every LA_REPORT_RETRY_MS while any is due.
  */
 unsigned int la_gw_send_reports(struct la_gw *gw);

@@ -821,13 +821,15 @@ static void la_test_gw_no_daemon_no_identity(struct kunit *test)
  * The daemon could not take the GW_CONFIRM (its socket full, or it was
  * restarting): the device still gets its ACK, and the report is offered
  * again until the daemon takes it, once; a report never taken is counted
- * lost at the handshake timeout, and so is one a newer session replaced.
+ * lost at the handshake timeout, and so is one of a session replaced or
+ * revoked.
  */
 static void la_test_gw_report_retry(struct kunit *test)
 {
 	struct la_tgw *t = test->priv;
 	struct la_gw_confirm sent;
 	u8 rd[LA_NONCE_LEN];
+	int n;
 
 	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_HELLO), 0);
 	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
@@ -892,6 +894,25 @@ static void la_test_gw_report_retry(struct kunit *test)
 			2);
 	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 0);
 	KUNIT_EXPECT_EQ(test, la_gw_send_reports(&t->gw), 0);
+
+	/* A session revoked before its report went: the server never hears
+	 * of a session the gateway no longer holds.
+	 */
+	memset(rd, 0x7a, sizeof(rd));
+	t->now += NSEC_PER_SEC;
+	KUNIT_ASSERT_EQ(test, la_t_hello(t, 11, rd, NULL), 0);
+	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
+	t->up_err = -ENOBUFS;
+	KUNIT_ASSERT_EQ(test, la_t_confirm(t, rd), 0);
+	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 1);
+	KUNIT_EXPECT_EQ(test, la_gw_revoke(&t->gw, t->v.idd), 1);
+	KUNIT_EXPECT_EQ(test, t->gw.reports_due, 0);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_UP_GW_CONFIRM_LOST),
+			3);
+	t->up_err = 0;
+	n = t->nup;
+	KUNIT_EXPECT_EQ(test, la_gw_send_reports(&t->gw), 0);
+	KUNIT_EXPECT_EQ(test, t->nup, n);
 }
 
 static void la_test_gw_revoke(struct kunit *test)

@@ -26,10 +26,11 @@
  *                   that tests can answer one the gateway never sent)
  *   laproto store-add DB PASSFILE device|gateway ID KEY
  *                   (provisions the daemon's key store, creating it)
- *   laproto store-hold DB PASSFILE SECONDS
+ *   laproto store-hold DB PASSFILE SECONDS (or until stdin closes)
  *                   (write-locks the device table for that long, as a
  *                   stuck process would; prints "held" once it has)
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -344,7 +345,17 @@ static int cmd_store_hold(char **a)
 	}
 	printf("held\n");
 	fflush(stdout);
-	sleep(atoi(a[2]));
+	/* Until SECONDS pass or stdin closes, whichever comes first. */
+	{
+		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+
+		while (poll(&pfd, 1, atoi(a[2]) * 1000) == 1) {
+			char c;
+
+			if (read(STDIN_FILENO, &c, 1) <= 0)
+				break;
+		}
+	}
 	txn->abort(txn);
 	db->close(db, 0);
 	env->close(env, 0);
