@@ -11,6 +11,8 @@
 #define LA_GIVE_UP	(30 * LA_NS)	/* a handshake's life (protocol.rst) */
 #define LA_TRIES	2		/* sends per upstream before moving on */
 #define LA_REPORT	(60 * LA_NS)	/* at most one log line a minute each */
+/* The budget of unmatched answers, as ratelimit.h counts: a minute. */
+#define LA_UNMATCHED_RATE	(60 * LA_RELAY_UNMATCHED_PER_S)
 
 static const char *const la_names[LA_RELAY_MAX] = {
 	[LA_RELAY_UP] = "relayed-up",
@@ -23,6 +25,7 @@ static const char *const la_names[LA_RELAY_MAX] = {
 	[LA_RELAY_UNTRACKED] = "untracked",
 	[LA_RELAY_UNMATCHED] = "unmatched",
 	[LA_RELAY_DUPLICATE] = "duplicate",
+	[LA_RELAY_UNMATCHED_LIMITED] = "unmatched-limited",
 };
 
 const char *la_relay_counter_name(enum la_relay_counter c)
@@ -37,6 +40,9 @@ void la_relay_init(struct la_relay *r, unsigned int nupstreams,
 	r->nupstreams = nupstreams;
 	r->ops = ops;
 	r->arg = arg;
+	/* Full from the start (its credit is capped: stamp 0 adds none). */
+	la_bucket_init(&r->unmatched, 0, LA_UNMATCHED_RATE,
+		       LA_RELAY_UNMATCHED_BURST);
 }
 
 static const struct la_hello *la_hello_of(const struct la_relay_entry *e)
@@ -272,9 +278,16 @@ void la_relay_from_upstream(struct la_relay *r, unsigned int upstream,
 
 	if (!e) {
 		/* Late, forged, or for an entry forgotten for room: the
-		 * module tells, and nothing here changes.
+		 * module tells, and nothing here changes. Within a budget:
+		 * anyone who spoofs an upstream can make these (relay.h).
 		 */
 		r->counters[LA_RELAY_UNMATCHED]++;
+		if (!la_bucket_take(&r->unmatched, r->ops->now(r->arg),
+				    LA_UNMATCHED_RATE,
+				    LA_RELAY_UNMATCHED_BURST)) {
+			r->counters[LA_RELAY_UNMATCHED_LIMITED]++;
+			return;
+		}
 	} else if (k->type == LITEAUTH_MSG_GW_KEY) {
 		if (e->answered) {
 			r->counters[LA_RELAY_DUPLICATE]++;
@@ -310,7 +323,7 @@ static void la_report(struct la_relay *r, u64 now)
 	if (c[LA_RELAY_EVICTED] != was[LA_RELAY_EVICTED] ||
 	    c[LA_RELAY_UNTRACKED] != was[LA_RELAY_UNTRACKED]) {
 		r->ops->log(r->arg, LOG_WARNING,
-			    "relay: the table of %d HELLOs in flight was full: %llu unanswered HELLO(s) forgotten for room (no more resends), %llu GW_HELLO(s) sent once untracked; their answers still go to the module (a flood of HELLOs, with upstreams slow to answer?)",
+			    "relay: the table of %d HELLOs in flight was full: %llu unanswered HELLO(s) forgotten for room (no more resends), %llu GW_HELLO(s) sent once untracked; their answers still go to the module, within the budget of unmatched ones (a flood of HELLOs, with upstreams slow to answer?)",
 			    LA_RELAY_PENDING_MAX,
 			    (unsigned long long)(c[LA_RELAY_EVICTED] -
 						 was[LA_RELAY_EVICTED]),
@@ -326,7 +339,17 @@ static void la_report(struct la_relay *r, u64 now)
 			    r->nupstreams);
 		said = true;
 	}
-	if (c[LA_RELAY_UNMATCHED] != was[LA_RELAY_UNMATCHED]) {
+	if (c[LA_RELAY_UNMATCHED_LIMITED] != was[LA_RELAY_UNMATCHED_LIMITED]) {
+		r->ops->log(r->arg, LOG_WARNING,
+			    "relay: %llu answer(s) from upstream for no GW_HELLO in flight (late, forged, or forgotten for room), %llu of them over the budget of %d a second (burst %d) and not passed to the module: forged answers from a spoofed upstream address?",
+			    (unsigned long long)(c[LA_RELAY_UNMATCHED] -
+						 was[LA_RELAY_UNMATCHED]),
+			    (unsigned long long)
+			    (c[LA_RELAY_UNMATCHED_LIMITED] -
+			     was[LA_RELAY_UNMATCHED_LIMITED]),
+			    LA_RELAY_UNMATCHED_PER_S, LA_RELAY_UNMATCHED_BURST);
+		said = true;
+	} else if (c[LA_RELAY_UNMATCHED] != was[LA_RELAY_UNMATCHED]) {
 		r->ops->log(r->arg, LOG_NOTICE,
 			    "relay: %llu answer(s) from upstream for no GW_HELLO in flight (late, forged, or forgotten for room): passed to the module, which checks them",
 			    (unsigned long long)(c[LA_RELAY_UNMATCHED] -

@@ -9,9 +9,10 @@
  *
  * The relay cannot check anything (it holds no key), so nothing it keeps
  * decides whether an answer reaches the module: every well-formed GW_KEY
- * and GW_REJECT from an upstream goes down, and the module checks its Rg
- * and its seal or tag. What the relay keeps decides only where messages go
- * up and when a GW_HELLO is resent.
+ * and GW_REJECT from an upstream goes down (those that match nothing in
+ * it, within a budget: below), and the module checks its Rg and its seal
+ * or tag. What the relay keeps decides only where messages go up and when
+ * a GW_HELLO is resent.
  *
  * It keeps one entry per HELLO in flight (its IDd, CTR, Rd and T1): the
  * last GW_HELLO that carried it, which is what is resent, and the echoes
@@ -26,13 +27,42 @@
  * resends; a GW_KEY keeps the entry, answered, for the handshake timeout.
  * Answers to nothing in flight (late, forged, or for an entry forgotten
  * for room) are counted as unmatched; to an entry already answered, as
- * duplicates; both go down all the same.
+ * duplicates; both go down all the same, the unmatched within a budget.
+ *
+ * That budget: answers that match no entry go down at most
+ * LA_RELAY_UNMATCHED_PER_S a second, LA_RELAY_UNMATCHED_BURST at once,
+ * from all upstreams together; those over it are counted
+ * (unmatched-limited) and not forwarded. Anyone who can spoof an
+ * upstream's address can spray the relay's UDP port with answers of
+ * made-up Rg, and each one forwarded costs the module a CMAC under its
+ * gateway's lock and, refused, a netlink error back into the socket that
+ * carries its GW_HELLOs and GW_CONFIRMs up. Matched answers (and
+ * duplicates, which echo a GW_HELLO whole) are never charged: only who
+ * saw the GW_HELLO can make one, and the module's own budgets bound how
+ * many GW_HELLOs there are. What the budget can cost is a genuine answer
+ * to nothing in flight (for a HELLO given up, forgotten for room or sent
+ * untracked, or sent before the relay restarted) while a flood lasts; the
+ * device's next HELLO gets through as a matched one.
  *
  * A handshake stays with one server: a GW_CONFIRM goes to the upstream
  * whose GW_KEY carried the Rs it names, for the GW_HELLO whose Rg it
  * carries; a GW_HELLO, and a GW_CONFIRM the relay cannot place, go where
  * the device's latest answered HELLO went, else its latest in flight;
  * what no device has in flight goes to the server that answered last.
+ *
+ * The table lives in memory only. After the relay restarts it is empty,
+ * so a GW_CONFIRM the module offers again (it keeps one its daemon's
+ * socket did not take, while the session lasts and the server still
+ * holds the handshake: pending-timeout-ms after it began) goes to the
+ * server that answered last in this run, else to the first upstream:
+ * after a failover, maybe not the server that sent the GW_KEY.
+ * That one then keeps the handshake until it times out and has no record
+ * of the session until the next one, as when a GW_CONFIRM is lost on the
+ * way up; a wrong server refuses it, unless it started within its
+ * pending-timeout-ms and takes it on the gateway's word. Sending such a
+ * GW_CONFIRM to every upstream instead would not be sound: each one that
+ * started so recently would record, on that word, a session it never
+ * granted, and audit it. Nothing in a GW_CONFIRM names its server.
  *
  * At most LA_RELAY_PENDING_MAX entries are kept. When the table is full a
  * new HELLO takes the oldest entry that is done (refused, or its
@@ -46,18 +76,23 @@
  * resends, never their answers nor an answered handshake its server.
  *
  * Transport-free, like the server: the daemon moves the bytes. It reports
- * evictions, untracked HELLOs, give-ups and unmatched answers through the
- * optional log operation, at most once a minute each, with the counts.
+ * evictions, untracked HELLOs, give-ups and unmatched answers (and how
+ * many of them went over the budget) through the optional log operation,
+ * from la_relay_tick() and at most once a minute, with the counts.
  */
 #ifndef _LITEAUTH_RELAY_H
 #define _LITEAUTH_RELAY_H
 
 #include "proto.h"
+#include "ratelimit.h"
 
 #define LA_RELAY_PENDING_MAX	1024
 #define LA_RELAY_UPSTREAMS_MAX	8
 #define LA_RELAY_ECHOES		4	/* GW_HELLOs remembered per HELLO */
 #define LA_RELAY_KEYS		4	/* GW_KEYs remembered per HELLO */
+/* Answers to nothing in flight forwarded to the module: a second, at once. */
+#define LA_RELAY_UNMATCHED_PER_S	100
+#define LA_RELAY_UNMATCHED_BURST	200
 
 enum la_relay_counter {
 	LA_RELAY_UP,		/* messages forwarded upstream */
@@ -68,8 +103,11 @@ enum la_relay_counter {
 	LA_RELAY_DROP,		/* malformed or unexpected: not forwarded */
 	LA_RELAY_EVICTED,	/* unanswered HELLOs forgotten for room */
 	LA_RELAY_UNTRACKED,	/* GW_HELLOs sent once, the table full */
-	LA_RELAY_UNMATCHED,	/* answers to nothing in flight (forwarded) */
+	LA_RELAY_UNMATCHED,	/* answers to nothing in flight */
 	LA_RELAY_DUPLICATE,	/* answers to what was answered (forwarded) */
+	LA_RELAY_UNMATCHED_LIMITED,	/* of the unmatched, over the budget:
+					 * not forwarded
+					 */
 	LA_RELAY_MAX,
 };
 
@@ -112,6 +150,7 @@ struct la_relay {
 	void *arg;
 	unsigned int nupstreams, current;
 	struct la_relay_entry pending[LA_RELAY_PENDING_MAX];
+	struct la_bucket unmatched;	/* the budget of unmatched answers */
 	u64 counters[LA_RELAY_MAX];
 	u64 reported[LA_RELAY_MAX];	/* counters when last logged */
 	u64 report_next;		/* no log line before */

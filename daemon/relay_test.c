@@ -4,7 +4,8 @@
  * clock the test moves: forwarding both ways, resending the same GW_HELLO
  * with backoff, failing over to the next upstream, giving up; answers
  * matched to the GW_HELLO they echo, never to a device (forged HELLOs
- * with a victim's IDd, forged answers); the table under a flood.
+ * with a victim's IDd, forged answers); the table under a flood; forged
+ * answers to nothing in flight within their budget.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -726,6 +727,142 @@ static void la_test_relay_full_of_answered(struct kunit *test)
 	la_tr_expect_confirm(test, m, 0, 1);
 }
 
+/*
+ * An answer of @type from upstream @up for made-up HELLO @i, which no
+ * GW_HELLO the relay sent carries (a spoofer spraying the relay's port);
+ * whether it went down.
+ */
+static bool la_tr_forged(u8 type, unsigned int up, int i)
+{
+	u8 h[LITEAUTH_GW_HELLO_LEN];
+	int was = la_tr.down;
+
+	la_tr_madeup(h, i);
+	la_tr_answer_from(up, type, h, 0);
+	return la_tr.down == was + 1;
+}
+
+/*
+ * A flood of forged answers, all at once and to both upstreams' account:
+ * LA_RELAY_UNMATCHED_BURST go down, the rest are counted and dropped; the
+ * genuine GW_KEY in the middle of it goes down all the same (and a
+ * duplicate of it), stops the resends and places the GW_CONFIRM. The
+ * budget refills at LA_RELAY_UNMATCHED_PER_S, and the operator is told.
+ */
+static void la_test_relay_unmatched_flood(struct kunit *test)
+{
+	u8 real[LITEAUTH_GW_HELLO_LEN], key[LITEAUTH_GW_KEY_LEN];
+	int i, n = 3 * LA_RELAY_UNMATCHED_BURST, passed = 0, down;
+	char want[160];
+
+	la_tr_hello(real, 1, 0, 0);
+	la_relay_from_module(&la_tr.r, real, sizeof(real));
+	la_tr_answer(key, LITEAUTH_MSG_GW_KEY, real, 0x40);
+	for (i = 0; i < n; i++) {
+		if (i == n / 2) {
+			down = la_tr.down;
+			la_relay_from_upstream(&la_tr.r, 1, key, sizeof(key));
+			KUNIT_EXPECT_EQ(test, la_tr.down, down + 1);
+			la_expect_bytes(test, la_tr.last_down, key,
+					sizeof(key), "the GW_KEY, in the flood");
+		}
+		passed += la_tr_forged(i & 1 ? LITEAUTH_MSG_GW_REJECT :
+				       LITEAUTH_MSG_GW_KEY, i & 2 ? 1 : 0, i);
+	}
+	KUNIT_EXPECT_EQ(test, passed, LA_RELAY_UNMATCHED_BURST);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_UNMATCHED], n);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_UNMATCHED_LIMITED],
+			n - LA_RELAY_UNMATCHED_BURST);
+	/* Matched, a duplicate is not charged either. */
+	la_relay_from_upstream(&la_tr.r, 0, key, sizeof(key));
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_DUPLICATE], 1);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_DOWN],
+			LA_RELAY_UNMATCHED_BURST + 2);
+	KUNIT_EXPECT_EQ(test, la_tr.down, LA_RELAY_UNMATCHED_BURST + 2);
+	KUNIT_EXPECT_FALSE(test, la_tr_forged(LITEAUTH_MSG_GW_KEY, 0, n));
+
+	/* Answered: no more resends; the GW_CONFIRM goes to upstream 1. */
+	la_tr_tick(1);
+	KUNIT_EXPECT_EQ(test, la_tr.up[0] + la_tr.up[1], 1);
+	la_tr_expect_confirm(test, real, 0x40, 1);
+	KUNIT_EXPECT_EQ(test, la_tr.logs, 1);
+	KUNIT_EXPECT_EQ(test, la_tr.log_prio, LOG_WARNING);
+	snprintf(want, sizeof(want),
+		 "%d answer(s) from upstream for no GW_HELLO in flight", n + 1);
+	KUNIT_EXPECT_TRUE(test, strstr(la_tr.log, want));
+	snprintf(want, sizeof(want),
+		 "%d of them over the budget of %d a second (burst %d)",
+		 n + 1 - LA_RELAY_UNMATCHED_BURST, LA_RELAY_UNMATCHED_PER_S,
+		 LA_RELAY_UNMATCHED_BURST);
+	KUNIT_EXPECT_TRUE(test, strstr(la_tr.log, want));
+
+	/* A second later, a second's budget and no more. */
+	for (i = passed = 0; i < 2 * LA_RELAY_UNMATCHED_PER_S; i++)
+		passed += la_tr_forged(LITEAUTH_MSG_GW_REJECT, i & 1, i);
+	KUNIT_EXPECT_EQ(test, passed, LA_RELAY_UNMATCHED_PER_S);
+	/* After a quiet spell, a late genuine answer goes down again. */
+	la_tr.now += 2 * NS;
+	KUNIT_EXPECT_TRUE(test, la_tr_forged(LITEAUTH_MSG_GW_KEY, 0, 0));
+	/* Within the minute: nothing more is said. */
+	la_tr_tick(1);
+	KUNIT_EXPECT_EQ(test, la_tr.logs, 1);
+}
+
+/*
+ * A flood of forged answers for 10 s at 1000 a second, ticked every
+ * second, while a device a second starts a handshake: the unmatched go
+ * down at most LA_RELAY_UNMATCHED_PER_S a second once the burst is
+ * spent, every genuine GW_KEY goes down and places its GW_CONFIRM, and
+ * the operator hears once.
+ */
+static void la_test_relay_unmatched_sustained(struct kunit *test)
+{
+	u8 h[LITEAUTH_GW_HELLO_LEN], key[LITEAUTH_GW_KEY_LEN];
+	int ms, s = 0, in_s = 0, passed = 0, down;
+	const int secs = 10;
+
+	for (ms = 0; ms < secs * 1000; ms++) {
+		la_tr.now += NS / 1000;
+		if (ms % 1000 == 500) {
+			la_tr_hello(h, 1 + s, 0, 0);
+			la_relay_from_module(&la_tr.r, h, sizeof(h));
+		} else if (ms % 1000 == 600) {
+			la_tr_answer(key, LITEAUTH_MSG_GW_KEY, h, s);
+			down = la_tr.down;
+			la_relay_from_upstream(&la_tr.r, s & 1, key,
+					       sizeof(key));
+			KUNIT_EXPECT_EQ(test, la_tr.down, down + 1);
+			la_expect_bytes(test, la_tr.last_down, key,
+					sizeof(key), "a GW_KEY, in the flood");
+			la_tr_expect_confirm(test, h, s, s & 1);
+		}
+		in_s += la_tr_forged(ms & 1 ? LITEAUTH_MSG_GW_REJECT :
+				     LITEAUTH_MSG_GW_KEY, ms & 2 ? 1 : 0, ms);
+		if (ms % 1000 == 999) {
+			/* The first second spends the burst too. */
+			KUNIT_EXPECT_LE(test, in_s, LA_RELAY_UNMATCHED_PER_S +
+					(s ? 1 : LA_RELAY_UNMATCHED_BURST));
+			KUNIT_EXPECT_GE(test, in_s,
+					LA_RELAY_UNMATCHED_PER_S - 1);
+			passed += in_s;
+			in_s = 0;
+			s++;
+			la_relay_tick(&la_tr.r);
+		}
+	}
+	KUNIT_EXPECT_LE(test, passed, LA_RELAY_UNMATCHED_BURST +
+			secs * LA_RELAY_UNMATCHED_PER_S);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_UNMATCHED],
+			secs * 1000);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_UNMATCHED_LIMITED],
+			secs * 1000 - passed);
+	KUNIT_EXPECT_EQ(test, la_tr.down, passed + secs);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_DUPLICATE], 0);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_RESENT], 0);
+	KUNIT_EXPECT_EQ(test, la_tr.logs, 1);
+	KUNIT_EXPECT_EQ(test, la_tr.log_prio, LOG_WARNING);
+}
+
 static struct kunit_case la_relay_cases[] = {
 	KUNIT_CASE(la_test_relay_both_ways),
 	KUNIT_CASE(la_test_relay_resend_failover),
@@ -739,6 +876,8 @@ static struct kunit_case la_relay_cases[] = {
 	KUNIT_CASE(la_test_relay_flood),
 	KUNIT_CASE(la_test_relay_flood_refused),
 	KUNIT_CASE(la_test_relay_full_of_answered),
+	KUNIT_CASE(la_test_relay_unmatched_flood),
+	KUNIT_CASE(la_test_relay_unmatched_sustained),
 	{}
 };
 
