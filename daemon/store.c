@@ -433,22 +433,22 @@ struct la_put_args {
 	enum la_kind kind;
 	const struct la_principal *p;
 	bool replace;
+	bool check;		/* replacing: -ENOENT if it is not there */
 };
 
 static int la_put_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_put_args *a = arg;
-	u8 id[LA_ID_LEN], rec[LA_REC_MAX], old[LA_REC_MAX];
+	u8 id[LA_ID_LEN], rec[LA_REC_MAX];
 	DB *db = st->db[a->kind];
 	DBT key, data;
 	int ret;
 
 	memcpy(id, a->p->id, LA_ID_LEN);
 	la_dbt(&key, id, LA_ID_LEN);
-	if (a->replace) {
-		la_dbt(&data, old, sizeof(old));
-		ret = la_db_errno(db->get(db, txn, &key, &data, DB_RMW));
-		memzero_explicit(old, sizeof(old));
+	/* la_store_update: only whether it is there; @p replaces it. */
+	if (a->replace && a->check) {
+		ret = la_db_errno(db->exists(db, txn, &key, DB_RMW));
 		if (ret)
 			return ret;
 	}
@@ -461,7 +461,7 @@ static int la_put_fn(struct la_store *st, DB_TXN *txn, void *arg)
 int la_store_add(struct la_store *st, enum la_kind kind,
 		 const struct la_principal *p)
 {
-	struct la_put_args a = { kind, p, false };
+	struct la_put_args a = { kind, p, false, false };
 
 	return la_txn(st, la_put_fn, &a);
 }
@@ -469,7 +469,7 @@ int la_store_add(struct la_store *st, enum la_kind kind,
 int la_store_update(struct la_store *st, enum la_kind kind,
 		    const struct la_principal *p)
 {
-	struct la_put_args a = { kind, p, true };
+	struct la_put_args a = { kind, p, true, true };
 
 	return la_txn(st, la_put_fn, &a);
 }
@@ -486,7 +486,7 @@ struct la_many_args {
 static int la_many_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_many_args *a = arg;
-	struct la_put_args put = { a->kind, NULL, false };
+	struct la_put_args put = { a->kind, NULL, false, false };
 	DB *db = st->db[a->kind];
 	struct la_principal p;
 	size_t i;
@@ -633,6 +633,46 @@ bool la_store_locked(int err)
 	return err == -EBUSY || err == -EDEADLK || err == -EAGAIN;
 }
 
+struct la_modify_args {
+	enum la_kind kind;
+	const u8 *id;
+	int (*fn)(void *arg, struct la_principal *p);
+	void *arg;
+	int kept;		/* @fn's positive answer: nothing written */
+};
+
+/* Read, changed and written under one write lock (DB_RMW). */
+static int la_modify_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_modify_args *m = arg;
+	struct la_principal p;
+	struct la_put_args put = { m->kind, &p, true, false };
+	int ret;
+
+	m->kept = 0;
+	ret = la_get(st, txn, m->kind, m->id, &p, DB_RMW);
+	if (!ret)
+		ret = m->fn(m->arg, &p);
+	if (ret > 0) {
+		m->kept = ret;
+		ret = 0;
+	} else if (!ret) {
+		memcpy(p.id, m->id, LA_ID_LEN);
+		ret = la_put_fn(st, txn, &put);
+	}
+	la_principal_wipe(&p);
+	return ret;
+}
+
+int la_store_modify(struct la_store *st, enum la_kind kind, const u8 *id,
+		    int (*fn)(void *arg, struct la_principal *p), void *arg)
+{
+	struct la_modify_args m = { kind, id, fn, arg, 0 };
+	int ret = la_txn(st, la_modify_fn, &m);
+
+	return ret ? ret : m.kept;
+}
+
 struct la_del_args {
 	enum la_kind kind;
 	const u8 *id;
@@ -661,7 +701,7 @@ static int la_authenticated(struct la_store *st, DB_TXN *txn,
 			    const struct la_audit *a)
 {
 	struct la_principal p;
-	struct la_put_args put = { LA_DEVICE, &p, true };
+	struct la_put_args put = { LA_DEVICE, &p, true, false };
 	int ret;
 
 	ret = la_get(st, txn, LA_DEVICE, a->idd, &p, DB_RMW);
@@ -686,7 +726,7 @@ static int la_held_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_held_args *h = arg;
 	struct la_principal p;
-	struct la_put_args put = { LA_DEVICE, &p, true };
+	struct la_put_args put = { LA_DEVICE, &p, true, false };
 	int ret;
 
 	ret = la_get(st, txn, LA_DEVICE, h->idd, &p, DB_RMW);

@@ -177,9 +177,25 @@ int la_store_add_many(struct la_store *st, enum la_kind kind, size_t n,
 int la_store_find_many(struct la_store *st, enum la_kind kind, size_t n,
 		       void (*get)(void *arg, size_t i, struct la_principal *p),
 		       void (*taken)(void *arg, size_t i), void *arg);
-/* Replaces the record of @p->id; -ENOENT if there is none. */
+/*
+ * Replaces the record of @p->id with @p as it is; -ENOENT if there is
+ * none. Whatever another process wrote since the caller read @p (the
+ * daemon's CTRs, counts and held SIDs) is lost: to change a record, use
+ * la_store_modify. For tests, and for resetting a store.
+ */
 int la_store_update(struct la_store *st, enum la_kind kind,
 		    const struct la_principal *p);
+/*
+ * Reads the record of @id, lets @fn change it, and writes it back, in one
+ * transaction: what another process (a running liteauthd) writes to it
+ * meanwhile waits, and is not lost. @fn returns 0 to have it written, a
+ * positive value to leave it as it is (la_store_modify returns that
+ * value), or a negative errno (returned, nothing written). When the
+ * transaction has to run again, @fn is called again, on the record as it
+ * is then: it must do nothing but change @p. -ENOENT if there is none.
+ */
+int la_store_modify(struct la_store *st, enum la_kind kind, const u8 *id,
+		    int (*fn)(void *arg, struct la_principal *p), void *arg);
 /*
  * Whether @err (negative) from any call below means that another process
  * kept the database locked for seconds: nothing was changed, try again.

@@ -665,6 +665,101 @@ static void la_test_store_held(struct kunit *test)
 	la_store_close(st);
 }
 
+struct la_modify_test {
+	int calls;
+	int answer;		/* what the callback returns */
+	int go;			/* a pipe: the writer may start */
+};
+
+static int la_modify_one(void *arg, struct la_principal *p)
+{
+	struct la_modify_test *m = arg;
+
+	/* The first time: another process writes the record meanwhile. */
+	if (!m->calls++ && m->go >= 0) {
+		if (write(m->go, "g", 1) != 1)
+			return -EIO;
+		usleep(300000);
+	}
+	p->enabled = false;
+	strcpy(p->name, "modified");
+	return m->answer;
+}
+
+/*
+ * la_store_modify reads, changes and writes a record in one transaction:
+ * an authentication another process records meanwhile waits for it, and
+ * stays. A positive answer of its callback writes nothing, and is what it
+ * returns; a negative one too.
+ */
+static void la_test_store_modify(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_modify_test m = { .go = -1 };
+	struct la_principal p, q;
+	int fds[2], status;
+	char c;
+	pid_t pid;
+
+	la_device(&p, 1, "first");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	m.answer = 1;
+	KUNIT_EXPECT_EQ(test, la_store_modify(st, LA_DEVICE, p.id,
+					      la_modify_one, &m), 1);
+	m.answer = -EPERM;
+	KUNIT_EXPECT_EQ(test, la_store_modify(st, LA_DEVICE, p.id,
+					      la_modify_one, &m), -EPERM);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+	la_device(&q, 2, "");
+	KUNIT_EXPECT_EQ(test, la_store_modify(st, LA_DEVICE, q.id,
+					      la_modify_one, &m), -ENOENT);
+	KUNIT_EXPECT_EQ(test, la_store_modify(st, LA_GATEWAY, p.id,
+					      la_modify_one, &m), -ENOENT);
+
+	la_store_close(st);
+	KUNIT_ASSERT_EQ(test, pipe(fds), 0);
+	fflush(NULL);
+	pid = fork();
+	KUNIT_ASSERT_TRUE(test, pid >= 0);
+	if (!pid) {
+		struct la_audit a = la_auth(1800000000, 7);	/* device 1 */
+		char err[256];
+
+		close(fds[1]);
+		if (la_store_open(&st, la_td.db, la_td.pass, 0, err,
+				  sizeof(err)))
+			_exit(2);
+		if (read(fds[0], &c, 1) != 1)
+			_exit(3);
+		a.sessions = true;
+		a.held[0].sid = 42;
+		a.held[0].expires = 1800000600;
+		if (la_store_record(st, &a, 1, 0, 0))
+			_exit(4);
+		la_store_close(st);
+		_exit(0);
+	}
+	close(fds[0]);
+	st = la_open(test, 0);
+	m = (struct la_modify_test){ .answer = 0, .go = fds[1] };
+	KUNIT_EXPECT_EQ(test, la_store_modify(st, LA_DEVICE, p.id,
+					      la_modify_one, &m), 0);
+	close(fds[1]);
+	KUNIT_EXPECT_EQ(test, waitpid(pid, &status, 0), pid);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) && !WEXITSTATUS(status),
+			      "writer status %d", status);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_FALSE(test, q.enabled);
+	KUNIT_EXPECT_EQ(test, strcmp(q.name, "modified"), 0);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 1);
+	KUNIT_EXPECT_EQ(test, q.ctr, 7);
+	KUNIT_EXPECT_EQ(test, q.held[0].sid, 42);
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
+}
+
 struct la_marks {
 	int n;
 	struct la_sid_mark m[4];
@@ -827,6 +922,7 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_old_records),
 	KUNIT_CASE(la_test_store_add_many),
 	KUNIT_CASE(la_test_store_held),
+	KUNIT_CASE(la_test_store_modify),
 	KUNIT_CASE(la_test_store_marks),
 	{}
 };

@@ -148,6 +148,34 @@ check(rc == 0 and out.split('\t')[7].strip() == KD and
       out.split('\t')[2] == 'disabled', 'rekey changes the key only')
 la('device', 'enable', ID2)
 
+
+# What liteauthd writes to a record (its CTRs, counts, held SIDs) while the
+# tool changes it waits for the tool's transaction, and is not undone: the
+# tool reads, changes and writes the record in one.
+def auths(i):
+    return int(la('device', 'show', i)[1].split('\t')[6])
+
+
+for args in (['disable', ID2], ['enable', ID2],
+             ['rekey', ID2, '--key-file', 'k2'],
+             ['rekey', ID2, '--key-file', 'k1']):
+    n = auths(ID2)
+    race = subprocess.Popen([LAPROTO, 'store-race', 'db', 'pass', ID2, '400'],
+                            stdout=subprocess.PIPE, text=True)
+    ready = race.stdout.readline().strip() == 'read'
+    rc, _, err = la('device', *args)
+    race.wait()
+    rc2, out, _ = la('--show-keys', 'device', 'show', ID2)
+    cells = out.split('\t')
+    done = (cells[2] == 'disabled' if args[0] == 'disable' else
+            cells[2] == 'enabled' if args[0] == 'enable' else
+            cells[7].strip() == open(args[3]).read().strip())
+    check(ready and rc == 0 and race.returncode == 0 and done and
+          int(cells[6]) == n + 1,
+          f'device {" ".join(args[:1] + args[3:])} while liteauthd writes the '
+          'record: both stay',
+          f'{rc} {err}; auths {n} -> {cells[6]}; {out}')
+
 # device import, into a store of its own: all or nothing.
 def ilist():
     rc, out, _ = la('--show-keys', 'device', 'list', db='idb')

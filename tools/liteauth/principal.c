@@ -177,6 +177,37 @@ static int la_row(void *arg, const struct la_principal *p)
 	return 0;
 }
 
+/* la_store_modify's answer when a record is left as it was. */
+#define LA_KEPT 1
+
+/*
+ * The changes below are made in the transaction that reads the record,
+ * so that nothing a running liteauthd writes to it meanwhile (its CTR,
+ * count, held SIDs) is undone.
+ */
+static int la_enable_fn(void *arg, struct la_principal *p)
+{
+	p->enabled = *(const bool *)arg;
+	return 0;
+}
+
+static int la_rekey_fn(void *arg, struct la_principal *p)
+{
+	const u8 *key = arg;
+
+	/* The same key: its used CTRs stay used, or every HELLO ever
+	 * captured would be fresh.
+	 */
+	if (!crypto_memneq(p->key, key, LA_KEY_LEN))
+		return LA_KEPT;
+	/* A new key: the device starts over at CTR 0 (a running liteauthd
+	 * learns it on SIGHUP).
+	 */
+	memcpy(p->key, key, LA_KEY_LEN);
+	p->ctr = 0;
+	return 0;
+}
+
 static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			char **argv)
 {
@@ -229,25 +260,13 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 				snprintf(p.name, sizeof(p.name), "%s", k.name);
 			ret = la_store_add(st, kind, &p);
 		} else {
-			struct la_principal old;
-
-			ret = la_store_get(st, kind, p.id, &old);
-			if (!ret && !crypto_memneq(old.key, p.key,
-						   LA_KEY_LEN)) {
-				/* The same key: its used CTRs stay used, or
-				 * every HELLO ever captured would be fresh.
-				 */
+			ret = la_store_modify(st, kind, p.id, la_rekey_fn,
+					      p.key);
+			if (ret == LA_KEPT) {
 				fprintf(stderr, "liteauth: %s %s already has this key: nothing changed\n",
 					what, idtext);
-			} else if (!ret) {
-				/* A new key: the device starts over at CTR 0
-				 * (a running liteauthd learns it on SIGHUP).
-				 */
-				memcpy(old.key, p.key, LA_KEY_LEN);
-				old.ctr = 0;
-				ret = la_store_update(st, kind, &old);
+				ret = 0;
 			}
-			la_principal_wipe(&old);
 		}
 	} else if (!strcmp(sub, "del") || !strcmp(sub, "enable") ||
 		   !strcmp(sub, "disable") || !strcmp(sub, "show")) {
@@ -258,12 +277,14 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			return 1;
 		if (!strcmp(sub, "del")) {
 			ret = la_store_del(st, kind, p.id);
+		} else if (strcmp(sub, "show")) {
+			bool enable = !strcmp(sub, "enable");
+
+			ret = la_store_modify(st, kind, p.id, la_enable_fn,
+					      &enable);
 		} else {
 			ret = la_store_get(st, kind, p.id, &p);
-			if (!ret && strcmp(sub, "show")) {
-				p.enabled = !strcmp(sub, "enable");
-				ret = la_store_update(st, kind, &p);
-			} else if (!ret) {
+			if (!ret) {
 				t = la_table_new(cli, ARRAY_SIZE(la_cols),
 						 la_cols);
 				la_row(t, &p);
