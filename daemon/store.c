@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <db.h>
+#include <openssl/evp.h>
 
 #include "store.h"
 
@@ -28,7 +29,8 @@
  * version 2, which added its CTR to version 1 (both still read, with none
  * held and, for version 1, CTR 0). Audit records: version 2 adds flags,
  * count and CTR to version 1 (still read, with count 1). SID marks:
- * version 1.
+ * version 1. Key history (store.h): version 1, the CTR a key reached,
+ * under the device's ID and the key's fingerprint.
  */
 #define LA_REC_V1	1
 #define LA_REC_V1_FIXED	45	/* version .. name length */
@@ -36,6 +38,7 @@
 #define LA_REC_V2_FIXED	49
 #define LA_REC_VERSION	3
 #define LA_HELD_LEN	19	/* flags, IDg, SID, expires */
+#define LA_REC_CTR	44	/* where the CTR is, from version 2 on */
 #define LA_REC_HELD	48	/* where the held SIDs start */
 #define LA_REC_FIXED	(LA_REC_HELD + LA_HELD_MAX * LA_HELD_LEN + 1)
 #define LA_REC_MAX	(LA_REC_FIXED + LA_NAME_MAX)
@@ -45,6 +48,9 @@
 #define LA_MARK_Q_LEN	16	/* lo, hi, until */
 #define LA_MARK_MAX	(LA_MARK_FIXED + LA_SID_QUARANTINES * LA_MARK_Q_LEN)
 #define LA_MARK_KEY_LEN	(1 + LA_ID_LEN)	/* gateway or not, IDg */
+#define LA_KEYS_VERSION	1
+#define LA_KEYS_LEN	5	/* version, CTR */
+#define LA_KEYS_KEY_LEN	(LA_ID_LEN + LA_KEY_FP_LEN)
 #define LA_AUDIT_V1_LEN	27
 #define LA_AUDIT_VERSION 2
 #define LA_AUDIT_LEN	36
@@ -61,6 +67,7 @@ struct la_store {
 	DB *audit;		/* authentications (and version 1 refusals) */
 	DB *refusals;		/* summaries of refusals */
 	DB *marks;		/* SID spaces' marks */
+	DB *keys;		/* devices' key history */
 };
 
 static const char *const la_db_files[2] = {
@@ -139,7 +146,7 @@ static size_t la_rec_put(u8 *r, const struct la_principal *p)
 	la_put64(r + 20, p->created);
 	la_put64(r + 28, p->last_auth);
 	la_put64(r + 36, p->auth_count);
-	la_put_be32(r + 44, p->ctr);
+	la_put_be32(r + LA_REC_CTR, p->ctr);
 	for (i = 0; i < LA_HELD_MAX; i++) {
 		const struct la_held *h = &p->held[i];
 		u8 *q = r + LA_REC_HELD + i * LA_HELD_LEN;
@@ -188,7 +195,7 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 	p->last_auth = la_get64(r + 28);
 	p->auth_count = la_get64(r + 36);
 	if (r[0] != LA_REC_V1)
-		p->ctr = la_get_be32(r + 44);
+		p->ctr = la_get_be32(r + LA_REC_CTR);
 	for (i = 0; r[0] == LA_REC_VERSION && i < LA_HELD_MAX; i++) {
 		const u8 *q = r + LA_REC_HELD + i * LA_HELD_LEN;
 		struct la_held *h = &p->held[i];
@@ -259,6 +266,8 @@ void la_store_close(struct la_store *st)
 
 	if (!st)
 		return;
+	if (st->keys)
+		st->keys->close(st->keys, 0);
 	if (st->marks)
 		st->marks->close(st->marks, 0);
 	if (st->refusals)
@@ -363,6 +372,9 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 	if (!ret)
 		ret = la_db_open(st, &st->marks, "sids.db", DB_BTREE,
 				 DB_CREATE);
+	if (!ret)
+		ret = la_db_open(st, &st->keys, "keys.db", DB_BTREE,
+				 DB_CREATE);
 	if (ret) {
 		la_err(err, errlen,
 		       ret == ENOENT ?
@@ -429,6 +441,100 @@ static int la_txn(struct la_store *st,
 	return la_txn_flags(st, 0, fn, arg);
 }
 
+void la_key_fp(const u8 *key, u8 *fp)
+{
+	static const char label[] = "liteauth key fingerprint";
+	u8 buf[sizeof(label) + LA_KEY_LEN], md[EVP_MAX_MD_SIZE];
+
+	memcpy(buf, label, sizeof(label));
+	memcpy(buf + sizeof(label), key, LA_KEY_LEN);
+	if (!EVP_Digest(buf, sizeof(buf), md, NULL, EVP_sha256(), NULL))
+		abort();	/* no SHA-256: nothing here can run */
+	memcpy(fp, md, LA_KEY_FP_LEN);
+	memzero_explicit(buf, sizeof(buf));
+	memzero_explicit(md, sizeof(md));
+}
+
+static void la_keys_key(u8 *k, const u8 *id, const u8 *fp)
+{
+	memcpy(k, id, LA_ID_LEN);
+	memcpy(k + LA_ID_LEN, fp, LA_KEY_FP_LEN);
+}
+
+/* The CTR device @id reached with the key of fingerprint @fp; -ENOENT. */
+static int la_floor_get(struct la_store *st, DB_TXN *txn, const u8 *id,
+			const u8 *fp, u32 *ctr, u32 flags)
+{
+	u8 k[LA_KEYS_KEY_LEN], rec[LA_KEYS_LEN];
+	DBT key, data;
+	int ret;
+
+	la_keys_key(k, id, fp);
+	la_dbt(&key, k, sizeof(k));
+	la_dbt(&data, rec, sizeof(rec));
+	ret = st->keys->get(st->keys, txn, &key, &data, flags);
+	if (ret == DB_BUFFER_SMALL)
+		return -EBADMSG;
+	ret = la_db_errno(ret);
+	if (!ret && (data.size != LA_KEYS_LEN || rec[0] != LA_KEYS_VERSION))
+		ret = -EBADMSG;
+	if (!ret)
+		*ctr = la_get_be32(rec + 1);
+	return ret;
+}
+
+/* That CTR is now at least @ctr. */
+static int la_floor_raise(struct la_store *st, DB_TXN *txn, const u8 *id,
+			  const u8 *fp, u32 ctr)
+{
+	u8 k[LA_KEYS_KEY_LEN], rec[LA_KEYS_LEN];
+	DBT key, data;
+	u32 was;
+	int ret;
+
+	ret = la_floor_get(st, txn, id, fp, &was, DB_RMW);
+	if (!ret && was >= ctr)
+		return 0;
+	if (ret && ret != -ENOENT && ret != -EBADMSG)
+		return ret;
+	la_keys_key(k, id, fp);
+	rec[0] = LA_KEYS_VERSION;
+	la_put_be32(rec + 1, ctr);
+	la_dbt(&key, k, sizeof(k));
+	la_dbt(&data, rec, sizeof(rec));
+	return la_db_errno(st->keys->put(st->keys, txn, &key, &data, 0));
+}
+
+/*
+ * Device @old is given @p's key, with @p's CTR: that key's CTR of before
+ * if it is higher (with @reset, -EKEYREJECTED then, or if it is @old's
+ * key: the CTR it reached in *@floor), and @old's key goes to the history.
+ */
+static int la_key_change(struct la_store *st, DB_TXN *txn,
+			 const struct la_principal *old,
+			 struct la_principal *p, bool reset, u32 *floor)
+{
+	u8 fp[LA_KEY_FP_LEN];
+	int ret;
+
+	*floor = 0;
+	if (!crypto_memneq(old->key, p->key, LA_KEY_LEN)) {
+		*floor = old->ctr;
+		return reset ? -EKEYREJECTED : 0;
+	}
+	la_key_fp(p->key, fp);
+	ret = la_floor_get(st, txn, old->id, fp, floor, DB_RMW);
+	if (!ret && reset)
+		return -EKEYREJECTED;
+	if (ret == -ENOENT)
+		ret = 0;
+	if (ret)
+		return ret;
+	p->ctr = max(p->ctr, *floor);
+	la_key_fp(old->key, fp);
+	return la_floor_raise(st, txn, old->id, fp, old->ctr);
+}
+
 struct la_put_args {
 	enum la_kind kind;
 	const struct la_principal *p;
@@ -439,9 +545,11 @@ struct la_put_args {
 static int la_put_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_put_args *a = arg;
-	u8 id[LA_ID_LEN], rec[LA_REC_MAX];
+	u8 id[LA_ID_LEN], rec[LA_REC_MAX], fp[LA_KEY_FP_LEN];
 	DB *db = st->db[a->kind];
 	DBT key, data;
+	size_t len;
+	u32 floor;
 	int ret;
 
 	memcpy(id, a->p->id, LA_ID_LEN);
@@ -452,10 +560,22 @@ static int la_put_fn(struct la_store *st, DB_TXN *txn, void *arg)
 		if (ret)
 			return ret;
 	}
-	la_dbt(&data, rec, la_rec_put(rec, a->p));
-	ret = db->put(db, txn, &key, &data, a->replace ? 0 : DB_NOOVERWRITE);
+	len = la_rec_put(rec, a->p);
+	/* A device added with a key it had: from the CTR it reached. */
+	if (!a->replace && a->kind == LA_DEVICE) {
+		la_key_fp(a->p->key, fp);
+		ret = la_floor_get(st, txn, id, fp, &floor, 0);
+		if (!ret && floor > a->p->ctr)
+			la_put_be32(rec + LA_REC_CTR, floor);
+		else if (ret && ret != -ENOENT)
+			goto out;
+	}
+	la_dbt(&data, rec, len);
+	ret = la_db_errno(db->put(db, txn, &key, &data,
+				  a->replace ? 0 : DB_NOOVERWRITE));
+out:
 	memzero_explicit(rec, sizeof(rec));
-	return la_db_errno(ret);
+	return ret;
 }
 
 int la_store_add(struct la_store *st, enum la_kind kind,
@@ -638,38 +758,82 @@ struct la_modify_args {
 	const u8 *id;
 	int (*fn)(void *arg, struct la_principal *p);
 	void *arg;
+	bool reset;		/* LA_REKEY_RESET_CTR */
 	int kept;		/* @fn's positive answer: nothing written */
+	u32 ctr;		/* the device's CTR written, or its key's */
 };
 
 /* Read, changed and written under one write lock (DB_RMW). */
 static int la_modify_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_modify_args *m = arg;
-	struct la_principal p;
+	struct la_principal p, old;
 	struct la_put_args put = { m->kind, &p, true, false };
 	int ret;
 
 	m->kept = 0;
 	ret = la_get(st, txn, m->kind, m->id, &p, DB_RMW);
-	if (!ret)
-		ret = m->fn(m->arg, &p);
+	if (ret)
+		return ret;
+	old = p;
+	ret = m->fn(m->arg, &p);
 	if (ret > 0) {
 		m->kept = ret;
 		ret = 0;
 	} else if (!ret) {
 		memcpy(p.id, m->id, LA_ID_LEN);
-		ret = la_put_fn(st, txn, &put);
+		if (m->kind == LA_DEVICE &&
+		    (m->reset || crypto_memneq(old.key, p.key, LA_KEY_LEN)))
+			ret = la_key_change(st, txn, &old, &p, m->reset,
+					    &m->ctr);
+		if (!ret) {
+			m->ctr = p.ctr;
+			ret = la_put_fn(st, txn, &put);
+		}
 	}
 	la_principal_wipe(&p);
+	la_principal_wipe(&old);
 	return ret;
 }
 
 int la_store_modify(struct la_store *st, enum la_kind kind, const u8 *id,
 		    int (*fn)(void *arg, struct la_principal *p), void *arg)
 {
-	struct la_modify_args m = { kind, id, fn, arg, 0 };
+	struct la_modify_args m = { kind, id, fn, arg, false, 0, 0 };
 	int ret = la_txn(st, la_modify_fn, &m);
 
+	return ret ? ret : m.kept;
+}
+
+struct la_rekey_args {
+	const u8 *key;
+	bool reset;
+};
+
+static int la_rekey_fn(void *arg, struct la_principal *p)
+{
+	const struct la_rekey_args *r = arg;
+
+	if (!r->reset && !crypto_memneq(p->key, r->key, LA_KEY_LEN))
+		return LA_STORE_SAME_KEY;
+	memcpy(p->key, r->key, LA_KEY_LEN);
+	if (r->reset)
+		p->ctr = 0;
+	return 0;
+}
+
+int la_store_rekey(struct la_store *st, enum la_kind kind, const u8 *id,
+		   const u8 *key, unsigned int flags, u32 *ctr)
+{
+	struct la_rekey_args r = { key, flags & LA_REKEY_RESET_CTR };
+	struct la_modify_args m = { kind, id, la_rekey_fn, &r, r.reset, 0, 0 };
+	int ret;
+
+	if (r.reset && kind != LA_DEVICE)
+		return -EINVAL;
+	ret = la_txn(st, la_modify_fn, &m);
+	if (ctr)
+		*ctr = m.ctr;
 	return ret ? ret : m.kept;
 }
 
@@ -681,12 +845,24 @@ struct la_del_args {
 static int la_del_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_del_args *a = arg;
-	u8 id[LA_ID_LEN];
+	struct la_principal p;
+	u8 id[LA_ID_LEN], fp[LA_KEY_FP_LEN];
 	DBT key;
+	int ret = 0;
 
 	memcpy(id, a->id, LA_ID_LEN);
 	la_dbt(&key, id, LA_ID_LEN);
-	return la_db_errno(st->db[a->kind]->del(st->db[a->kind], txn, &key, 0));
+	/* A device's key goes to its history (a damaged record's cannot). */
+	if (a->kind == LA_DEVICE &&
+	    !la_get(st, txn, LA_DEVICE, id, &p, DB_RMW)) {
+		la_key_fp(p.key, fp);
+		ret = la_floor_raise(st, txn, id, fp, p.ctr);
+		la_principal_wipe(&p);
+	}
+	if (!ret)
+		ret = la_db_errno(st->db[a->kind]->del(st->db[a->kind], txn,
+						       &key, 0));
+	return ret;
 }
 
 int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id)

@@ -61,8 +61,10 @@ struct la_principal {
 	/*
 	 * Devices: the CTR of the last handshake whose CONFIRM the server
 	 * checked (protocol.rst, "The server"); a HELLO at or below it is
-	 * stale. 0 when added or rekeyed, and in records written before
-	 * it existed. Gateways: 0.
+	 * stale. It never goes down but by la_store_rekey's
+	 * LA_REKEY_RESET_CTR, to 0, for a key the device never had: see
+	 * "Key history" below. 0 when added with a key the device never
+	 * had, and in records written before it existed. Gateways: 0.
 	 */
 	u32 ctr;
 	/*
@@ -155,7 +157,10 @@ int la_store_checkpoint(struct la_store *st);
 /* Berkeley DB's cache: most of a million devices' table, in memory. */
 #define LA_STORE_CACHE_MB 64
 
-/* Adds @p; -EEXIST if the ID is taken. */
+/*
+ * Adds @p; -EEXIST if the ID is taken. A device given a key it had before
+ * starts at the CTR it reached with it, if that is above @p->ctr.
+ */
 int la_store_add(struct la_store *st, enum la_kind kind,
 		 const struct la_principal *p);
 /*
@@ -178,6 +183,19 @@ int la_store_find_many(struct la_store *st, enum la_kind kind, size_t n,
 		       void (*get)(void *arg, size_t i, struct la_principal *p),
 		       void (*taken)(void *arg, size_t i), void *arg);
 /*
+ * Key history. A HELLO is bound to its device's key and CTR: one captured
+ * under a key is fresh again wherever that key comes back with a lower
+ * CTR. So the store keeps, for each key a device had and no longer has
+ * (rekeyed, or deleted), the highest CTR it reached with it (a table of
+ * its own: it outlives the device's record), and a device that gets such
+ * a key again (rekeyed back, or deleted and added) starts at that CTR, or
+ * at its own if it is higher. Keys are kept there as fingerprints only.
+ */
+#define LA_KEY_FP_LEN	16
+/* @key's fingerprint: tells keys apart, and gives none of them away. */
+void la_key_fp(const u8 *key, u8 *fp);
+
+/*
  * Replaces the record of @p->id with @p as it is; -ENOENT if there is
  * none. Whatever another process wrote since the caller read @p (the
  * daemon's CTRs, counts and held SIDs) is lost: to change a record, use
@@ -193,9 +211,29 @@ int la_store_update(struct la_store *st, enum la_kind kind,
  * value), or a negative errno (returned, nothing written). When the
  * transaction has to run again, @fn is called again, on the record as it
  * is then: it must do nothing but change @p. -ENOENT if there is none.
+ * A device whose key @fn changes keeps at least the CTR the new key
+ * reached before, as with la_store_rekey.
  */
 int la_store_modify(struct la_store *st, enum la_kind kind, const u8 *id,
 		    int (*fn)(void *arg, struct la_principal *p), void *arg);
+
+/* la_store_rekey: the device starts over at CTR 0 (its firmware at 1). */
+#define LA_REKEY_RESET_CTR	0x1
+/* la_store_rekey's answer when @id has @key already: nothing changed. */
+#define LA_STORE_SAME_KEY	1
+
+/*
+ * Gives @id the key @key, in one transaction. A device keeps its CTR, or
+ * takes the one @key reached before if it had it once and that is higher
+ * (see "Key history"); its old key's goes to the history. With
+ * LA_REKEY_RESET_CTR (devices only), its CTR goes back to 0, but only for
+ * a key it never had: else -EKEYREJECTED, nothing changed. *@ctr (if not
+ * NULL): the device's CTR now, or for -EKEYREJECTED the one @key reached.
+ * LA_STORE_SAME_KEY if it has @key already (nothing changed), -ENOENT if
+ * there is no @id.
+ */
+int la_store_rekey(struct la_store *st, enum la_kind kind, const u8 *id,
+		   const u8 *key, unsigned int flags, u32 *ctr);
 /*
  * Whether @err (negative) from any call below means that another process
  * kept the database locked for seconds: nothing was changed, try again.
@@ -204,6 +242,7 @@ bool la_store_locked(int err);
 /* -ENOENT if there is none; -EBADMSG if the record is malformed. */
 int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
 		 struct la_principal *p);
+/* A device's key goes to the key history, with its CTR. */
 int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id);
 /* Calls @fn for each record in ID order; stops at its first non-zero. */
 int la_store_list(struct la_store *st, enum la_kind kind,

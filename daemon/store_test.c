@@ -760,6 +760,132 @@ static void la_test_store_modify(struct kunit *test)
 	la_store_close(st);
 }
 
+static int la_rekey_to(void *arg, struct la_principal *p)
+{
+	memcpy(p->key, arg, LA_KEY_LEN);
+	p->ctr = 0;
+	return 0;
+}
+
+/* Device @p's CTR, as the store has it; -1 if it has no such device. */
+static long la_ctr(struct la_store *st, const struct la_principal *p)
+{
+	struct la_principal q;
+	long ctr = -1;
+
+	if (!la_store_get(st, LA_DEVICE, p->id, &q))
+		ctr = q.ctr;
+	la_principal_wipe(&q);
+	return ctr;
+}
+
+/*
+ * Key history: a device's CTR never goes down with a rekey but to 0 with
+ * LA_REKEY_RESET_CTR and a key it never had; a key it had before comes
+ * back with the CTR it reached, rekeyed back or deleted and added again.
+ */
+static void la_test_store_key_history(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	u8 ka[LA_KEY_LEN], kb[LA_KEY_LEN], kc[LA_KEY_LEN], kd[LA_KEY_LEN];
+	u8 fa[LA_KEY_FP_LEN], fb[LA_KEY_FP_LEN];
+	struct la_principal p, q;
+	struct la_audit a;
+	u32 ctr = 99;
+
+	la_device(&p, 1, "dev");
+	memcpy(ka, p.key, LA_KEY_LEN);
+	memset(kb, 0xb0, LA_KEY_LEN);
+	memset(kc, 0xc0, LA_KEY_LEN);
+	memset(kd, 0xd0, LA_KEY_LEN);
+	la_key_fp(ka, fa);
+	la_key_fp(kb, fb);
+	KUNIT_EXPECT_TRUE(test, memcmp(fa, fb, LA_KEY_FP_LEN));
+	KUNIT_EXPECT_TRUE(test, memcmp(fa, ka, LA_KEY_FP_LEN));
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	a = la_auth(1800000000, 10);	/* device 1, under A */
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 0, 0), 0);
+
+	/* A to B: its CTR stays. B again: nothing. */
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, kb, 0,
+					     &ctr), 0);
+	KUNIT_EXPECT_EQ(test, ctr, 10);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 10);
+	a.ctr = 20;
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, kb, 0,
+					     NULL), LA_STORE_SAME_KEY);
+	/* Back to 0 only with a key it never had. */
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, ka,
+					     LA_REKEY_RESET_CTR, &ctr),
+			-EKEYREJECTED);
+	KUNIT_EXPECT_EQ(test, ctr, 10);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, kb,
+					     LA_REKEY_RESET_CTR, &ctr),
+			-EKEYREJECTED);
+	KUNIT_EXPECT_EQ(test, ctr, 20);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.ctr, 20);
+	KUNIT_EXPECT_TRUE(test, !memcmp(q.key, kb, LA_KEY_LEN));
+	KUNIT_EXPECT_EQ(test, q.auth_count, 2);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, kc,
+					     LA_REKEY_RESET_CTR, &ctr), 0);
+	KUNIT_EXPECT_EQ(test, ctr, 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 0);
+	/* A and B come back with their CTRs (through la_store_modify too),
+	 * and C, left at 0, does not lower them.
+	 */
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, ka, 0,
+					     &ctr), 0);
+	KUNIT_EXPECT_EQ(test, ctr, 10);
+	KUNIT_EXPECT_EQ(test, la_store_modify(st, LA_DEVICE, p.id,
+					      la_rekey_to, kb), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 20);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, kc, 0,
+					     &ctr), 0);
+	KUNIT_EXPECT_EQ(test, ctr, 20);
+
+	/* Deleted, and added again: with A, from 10; B, 20; D, 0. */
+	KUNIT_ASSERT_EQ(test, la_store_del(st, LA_DEVICE, p.id), 0);
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 10);
+	KUNIT_ASSERT_EQ(test, la_store_del(st, LA_DEVICE, p.id), 0);
+	memcpy(p.key, kc, LA_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 20);	/* C reached 20 */
+	KUNIT_ASSERT_EQ(test, la_store_del(st, LA_DEVICE, p.id), 0);
+	memcpy(p.key, kd, LA_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 0);
+	/* Another device's history is its own. */
+	la_device(&q, 2, "");
+	memcpy(q.key, kb, LA_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &q), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &q), 0);
+
+	/* Gateways have no CTR. */
+	la_device(&q, 3, "gw");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_GATEWAY, &q), 0);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_GATEWAY, q.id, kb,
+					     LA_REKEY_RESET_CTR, NULL),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_GATEWAY, q.id, kb, 0,
+					     NULL), 0);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, q.id, kb, 0,
+					     NULL), -ENOENT);
+	la_store_close(st);
+	/* It outlives the process: a table in the store. */
+	st = la_open(test, 0);
+	KUNIT_ASSERT_EQ(test, la_store_del(st, LA_DEVICE, p.id), 0);
+	memcpy(p.key, kb, LA_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 20);
+	memzero_explicit(ka, sizeof(ka));
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
+}
+
 struct la_marks {
 	int n;
 	struct la_sid_mark m[4];
@@ -923,6 +1049,7 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_add_many),
 	KUNIT_CASE(la_test_store_held),
 	KUNIT_CASE(la_test_store_modify),
+	KUNIT_CASE(la_test_store_key_history),
 	KUNIT_CASE(la_test_store_marks),
 	{}
 };

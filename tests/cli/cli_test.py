@@ -426,9 +426,10 @@ check(rc == 0 and last[0].startswith('20 authenticated, 0 failed'),
       'devsim with 10% of datagrams lost each way: all authenticate',
       last)
 
-# A device re-keyed (new firmware: its CTR starts over) authenticates from
-# CTR 1 again once the daemon re-reads the store (SIGHUP); a replay of its
-# old HELLO, under the old key, gets nothing.
+# Re-keying never makes a HELLO captured before fresh again: a device keeps
+# its CTR, and takes the one a key it had before reached; one whose
+# firmware starts over at CTR 1 gets a key it never had with --reset-ctr.
+# The daemon learns each change on SIGHUP.
 def udp_key(hello_hex):
     s.settimeout(1)
     s.send(bytes.fromhex(hello_hex))
@@ -438,28 +439,85 @@ def udp_key(hello_hex):
         return None
 
 
-rc, kn, _ = la('genkey')
-kn = kn.strip()
-rc, _, err = la('device', 'rekey', ID1, '--key-stdin', stdin=kn + '\n')
-d.send_signal(signal.SIGHUP)
-time.sleep(1)
-h1 = subprocess.run([LAPROTO, 'hello', kn, ID1, '00000001', rd],
-                    capture_output=True, text=True).stdout.strip()
-k1 = udp_key(h1)
-check(rc == 0 and k1 is not None and k1[0] == 0x32,
-      'a re-keyed device starts over at CTR 1 (after SIGHUP)', err)
-check(udp_key(hello) is None, 'and its old HELLO replayed gets nothing')
+def mkhello(k, ctr, r=rd):
+    return subprocess.run([LAPROTO, 'hello', k, ID1, '%08x' % ctr, r],
+                          capture_output=True, text=True).stdout.strip()
 
-# Re-keyed with the key it has: nothing changes, its CTR 1 stays used.
-rc, _, err = la('device', 'rekey', ID1, '--key-stdin', stdin=kn + '\n')
+
+def authenticate(k, ctr):
+    """A handshake of ID1 under key @k with @ctr, to its ACK."""
+    key = udp_key(mkhello(k, ctr))
+    c = subprocess.run([LAPROTO, 'device-confirm', k, rd, key.hex()],
+                       capture_output=True, text=True).stdout.strip() \
+        if key else ''
+    if not c:
+        return False
+    s.send(bytes.fromhex(c))
+    try:
+        a = s.recv(256)
+    except socket.timeout:
+        return False
+    return subprocess.run([LAPROTO, 'device-ack', k, rd, key.hex(),
+                           a.hex()], capture_output=True).returncode == 0
+
+
+def rekey(k, *opts):
+    r = la('device', 'rekey', ID1, '--key-stdin', *opts, stdin=k + '\n')
+    d.send_signal(signal.SIGHUP)
+    time.sleep(1)
+    return r
+
+
+def newkey():
+    return la('genkey')[1].strip()
+
+
+kn, kr, kx = newkey(), newkey(), newkey()
+rc, _, err = rekey(kn)      # ID1 authenticated at CTR 1, under KD
+k1, k2 = udp_key(mkhello(kn, 1)), udp_key(mkhello(kn, 2))
+check(rc == 0 and 'keeps its CTR, 1' in err and k1 is None and
+      k2 is not None and k2[0] == 0x32,
+      'a re-keyed device keeps its CTR: under its new key CTR 1 is stale, '
+      'CTR 2 gets a KEY', err)
+rc, _, err = rekey(KD, '--reset-ctr')
+check(rc == 1 and 'has had this key, up to CTR 1' in err and
+      'nothing changed' in err and udp_key(mkhello(kn, 3)) is not None,
+      'rekey --reset-ctr with a key the device had before is refused, '
+      'and changes nothing', err)
+rc, _, err = rekey(kr, '--reset-ctr')
+k1 = udp_key(mkhello(kr, 1))
+check(rc == 0 and not err and k1 is not None and k1[0] == 0x32,
+      'a device whose firmware starts over, given a new key with '
+      'rekey --reset-ctr, authenticates from CTR 1 again (after SIGHUP)',
+      err)
+check(udp_key(hello) is None, 'and its old HELLO replayed gets nothing')
+captured = mkhello(kr, 5)
+ok = authenticate(kr, 5)
+rc, _, err = rekey(kx, '--reset-ctr')
+rc2, _, err2 = rekey(kr)
+check(ok and rc == 0 and rc2 == 0 and 'keeps its CTR, 5' in err2 and
+      udp_key(captured) is None and udp_key(mkhello(kr, 6)) is not None,
+      're-keyed back to a key it had: its CTR goes on from what that key '
+      'reached, and a HELLO captured under it stays stale', err + err2)
+la('device', 'del', ID1)
+rc, _, err = la('device', 'add', ID1, '--key-stdin', stdin=kr + '\n')
 d.send_signal(signal.SIGHUP)
 time.sleep(1)
-h1b = subprocess.run([LAPROTO, 'hello', kn, ID1, '00000001', 'ab' * 8],
-                     capture_output=True, text=True).stdout.strip()
+check(rc == 0 and 'had this key before: its CTR goes on from 5' in err and
+      udp_key(captured) is None and udp_key(mkhello(kr, 7)) is not None,
+      'deleted and added again with a key it had: a HELLO captured under '
+      'it stays stale', err)
+
+# Re-keyed with the key it has: nothing changes, its CTRs stay used.
+rc, _, err = rekey(kr)
 check(rc == 0 and 'already has this key: nothing changed' in err and
-      len(h1b) == 60 and udp_key(h1b) is None,
-      'rekey with the same key keeps the CTRs used: CTR 1 again is stale',
-      err)
+      udp_key(captured) is None,
+      'rekey with the same key keeps the CTRs used: a captured HELLO '
+      'stays stale', err)
+rc, _, err = la('gateway', 'rekey', IDG, '--key-stdin', '--reset-ctr',
+                stdin=kr + '\n')
+check(rc != 0 and '--reset-ctr is for device rekey' in err,
+      'rekey --reset-ctr is for devices only', err)
 
 # Bad command lines get a clear error and status 2, before any traffic.
 for args, msg in ((['--count', '1x'], "--count wants a number from 1 to"),

@@ -31,7 +31,8 @@ static const struct la_cmd la_cmds[] = {
 	  "configure the gateway module" },
 	{ "device", la_cmd_device,
 	  "add ID [--key-file F | --key-stdin | --generate --key-file F] [--name N] [--disabled]\n"
-	  "            del|enable|disable|show ID | rekey ID [key as for add] | list\n"
+	  "            del|enable|disable|show ID | list\n"
+	  "            rekey ID [key as for add] [--reset-ctr]\n"
 	  "            import [--skip-existing] [FILE]   (lines of ID KEY [NAME])",
 	  "provision the devices of the key store" },
 	{ "gateway", la_cmd_gateway, "the same subcommands as device",

@@ -23,11 +23,15 @@ struct la_keyopts {
 	bool from_stdin, generate;
 	const char *name;
 	bool disabled;
+	bool reset_ctr;
 };
 
-/* --key-file, --key-stdin, --generate, --name, --disabled after an ID. */
+/*
+ * --key-file, --key-stdin, --generate, --name, --disabled (add) and
+ * --reset-ctr (a device's rekey) after an ID.
+ */
 static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
-		      bool names)
+		      bool names, bool reset)
 {
 	static const struct option opts[] = {
 		{ "key-file", required_argument, NULL, 'f' },
@@ -35,6 +39,7 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 		{ "generate", no_argument, NULL, 'g' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "disabled", no_argument, NULL, 'x' },
+		{ "reset-ctr", no_argument, NULL, 'r' },
 		{}
 	};
 	int o;
@@ -62,6 +67,11 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 				k->name = optarg;
 			else
 				k->disabled = true;
+			break;
+		case 'r':
+			if (!reset)
+				return la_fail("--reset-ctr is for device rekey");
+			k->reset_ctr = true;
 			break;
 		default:
 			return la_fail("unknown or incomplete option '%s'",
@@ -177,13 +187,10 @@ static int la_row(void *arg, const struct la_principal *p)
 	return 0;
 }
 
-/* la_store_modify's answer when a record is left as it was. */
-#define LA_KEPT 1
-
 /*
- * The changes below are made in the transaction that reads the record,
- * so that nothing a running liteauthd writes to it meanwhile (its CTR,
- * count, held SIDs) is undone.
+ * Made in the transaction that reads the record, so that nothing a
+ * running liteauthd writes to it meanwhile (its CTR, count, held SIDs) is
+ * undone.
  */
 static int la_enable_fn(void *arg, struct la_principal *p)
 {
@@ -191,21 +198,35 @@ static int la_enable_fn(void *arg, struct la_principal *p)
 	return 0;
 }
 
-static int la_rekey_fn(void *arg, struct la_principal *p)
+/*
+ * A device's new key (a running liteauthd learns it on SIGHUP): its CTR
+ * goes on, so that no HELLO captured before is fresh again, unless
+ * --reset-ctr says its firmware starts over, which only a key it never
+ * had may (store.h, "Key history").
+ */
+static int la_rekey(struct la_store *st, enum la_kind kind, const u8 *id,
+		    const char *idtext, const struct la_keyopts *k,
+		    const u8 *key)
 {
-	const u8 *key = arg;
+	const char *what = la_kind_name(kind);
+	u32 ctr = 0;
+	int ret;
 
-	/* The same key: its used CTRs stay used, or every HELLO ever
-	 * captured would be fresh.
-	 */
-	if (!crypto_memneq(p->key, key, LA_KEY_LEN))
-		return LA_KEPT;
-	/* A new key: the device starts over at CTR 0 (a running liteauthd
-	 * learns it on SIGHUP).
-	 */
-	memcpy(p->key, key, LA_KEY_LEN);
-	p->ctr = 0;
-	return 0;
+	ret = la_store_rekey(st, kind, id, key,
+			     k->reset_ctr ? LA_REKEY_RESET_CTR : 0, &ctr);
+	if (ret == LA_STORE_SAME_KEY) {
+		/* Its used CTRs stay used. */
+		fprintf(stderr, "liteauth: %s %s already has this key: nothing changed\n",
+			what, idtext);
+		return 0;
+	}
+	if (ret == -EKEYREJECTED)
+		return la_fail("device %s has had this key, up to CTR %u: --reset-ctr takes a key it never had (liteauth genkey makes one), or every HELLO captured up to that CTR would be fresh again; nothing changed",
+			       idtext, ctr);
+	if (!ret && kind == LA_DEVICE && !k->reset_ctr && ctr)
+		fprintf(stderr, "liteauth: device %s keeps its CTR, %u: its HELLOs must count on from there (one whose firmware starts over at CTR 1 needs a new key and --reset-ctr)\n",
+			idtext, ctr);
+	return ret;
 }
 
 static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
@@ -246,7 +267,9 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 	if (!strcmp(sub, "add") || !strcmp(sub, "rekey")) {
 		bool add = !strcmp(sub, "add");
 
-		if (la_keyopts(argc - 2, argv + 2, &k, add) || la_get_key(&k, p.key))
+		if (la_keyopts(argc - 2, argv + 2, &k, add,
+			       !add && kind == LA_DEVICE) ||
+		    la_get_key(&k, p.key))
 			return 1;
 		st = la_cli_store(cli, add);
 		if (!st) {
@@ -259,13 +282,17 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			if (k.name)
 				snprintf(p.name, sizeof(p.name), "%s", k.name);
 			ret = la_store_add(st, kind, &p);
+			/* A key it had before: its CTR goes on. */
+			if (!ret && kind == LA_DEVICE &&
+			    !la_store_get(st, kind, p.id, &p) && p.ctr)
+				fprintf(stderr, "liteauth: device %s had this key before: its CTR goes on from %u, HELLOs at or below it are stale\n",
+					idtext, p.ctr);
 		} else {
-			ret = la_store_modify(st, kind, p.id, la_rekey_fn,
-					      p.key);
-			if (ret == LA_KEPT) {
-				fprintf(stderr, "liteauth: %s %s already has this key: nothing changed\n",
-					what, idtext);
-				ret = 0;
+			ret = la_rekey(st, kind, p.id, idtext, &k, p.key);
+			if (ret > 0) {	/* said already */
+				la_principal_wipe(&p);
+				la_store_close(st);
+				return ret;
 			}
 		}
 	} else if (!strcmp(sub, "del") || !strcmp(sub, "enable") ||
