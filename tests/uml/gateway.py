@@ -537,7 +537,10 @@ def lossy_radio(tool, master, admin, loss):
           f'lossy radio ({loss}% each way): all 40 authenticate, each '
           'established at both ends', last + r.stderr +
           f' {len(told & est)} of {len(told)} believers established')
-    check(m is not None and int(m.group(1)) > 0 and int(m.group(3)) > 0 and
+    # At 10% no CONFIRM of 40 is lost once in 70 runs (0.9^40); at 30%
+    # one in 1.6 million: only there must some be.
+    check(m is not None and int(m.group(1)) > 0 and
+          (loss < 30 or int(m.group(3)) > 0) and
           int(m.group(2)) >= int(m.group(3)),
           'and the lost HELLOs, KEYs, CONFIRMs and ACKs were made good by '
           'resends', last)
