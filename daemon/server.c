@@ -55,6 +55,7 @@ struct la_pending {
 	struct la_grant grant;
 	u64 started;
 	struct la_key key;	/* the answer, alone or inside GW_KEY */
+	u8 key_fp[LA_KEY_FP_LEN];	/* of the device's key it used */
 	struct la_sidref ref;	/* grant.sid */
 	bool counted;		/* in npending: the device's handshake */
 	/* Its SID came from the cursor, at @pos: listed in its space. */
@@ -297,9 +298,13 @@ void la_server_commit(struct la_server *s)
 static void la_held_of(struct la_server *s, const struct la_session *d,
 		       u64 now, struct la_held *h);
 
-/* @d authenticated through gateway @idg (or directly): its record. */
+/*
+ * @d authenticated through gateway @idg (or directly), under the key of
+ * fingerprint @key_fp: its record.
+ */
 static void la_audit_auth(struct la_server *s, const struct la_session *d,
-			  const u8 *idg, u32 ctr, u8 flags, u64 now)
+			  const u8 *idg, u32 ctr, const u8 *key_fp, u8 flags,
+			  u64 now)
 {
 	struct la_audit *a = &s->records[s->nrecords++];
 
@@ -308,6 +313,9 @@ static void la_audit_auth(struct la_server *s, const struct la_session *d,
 	a->flags = flags;
 	a->count = 1;
 	a->ctr = ctr;
+	/* Should the device be rekeyed before it is written, its CTR stays. */
+	a->keyed = true;
+	memcpy(a->key_fp, key_fp, LA_KEY_FP_LEN);
 	if (idg)
 		memcpy(a->idg, idg, LA_ID_LEN);
 	memcpy(a->idd, d->idd, LA_ID_LEN);
@@ -1035,6 +1043,7 @@ static size_t la_handshake(struct la_server *s, struct la_session *d,
 	p->suite = la_suite(h);
 	p->grant.life = s->limits.life;
 	p->started = now;
+	la_key_fp(dev->key, p->key_fp);
 	if (gw) {
 		p->gateway = true;
 		memcpy(p->idg, gw->idg, LA_ID_LEN);
@@ -1201,7 +1210,8 @@ static void la_established(struct la_server *s, struct la_session *d,
 	s->counters[LA_SRV_CONFIRMED]++;
 	la_log(s, "device %s authenticated%s, session %u", la_id(d->idd, id),
 	       p->gateway ? " through a gateway" : "", p->grant.sid);
-	la_audit_auth(s, d, p->gateway ? p->idg : NULL, p->ctr, 0, now);
+	la_audit_auth(s, d, p->gateway ? p->idg : NULL, p->ctr, p->key_fp, 0,
+		      now);
 	la_pending_drop(s, d, p);
 }
 
@@ -1439,7 +1449,7 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	struct la_sidref nref = { NULL, 0, false };
 	char id[17], gid[17];
 	enum la_srv_counter c = 0;
-	u8 reason = 0;
+	u8 reason = 0, key_fp[LA_KEY_FP_LEN];
 	int ret;
 
 	if (!la_bucket_take(&gw->g->unknown, now, l->rate_unknown,
@@ -1454,6 +1464,7 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 		reason = ret == -ENOENT ? LA_AUDIT_UNKNOWN : LA_AUDIT_BUSY;
 		goto refused;
 	}
+	la_key_fp(dev.key, key_fp);
 	if (!dev.enabled) {
 		c = LA_SRV_DROP_DISABLED;
 		reason = LA_AUDIT_DISABLED;
@@ -1488,7 +1499,7 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	la_log(s, "device %s authenticated on the word of gateway %s, session %u%s (the server no longer had its handshake)",
 	       la_id(idd, id), la_id(m->idg, gid), sid,
 	       d->ref.own ? "" : ", a SID another session holds here");
-	la_audit_auth(s, d, m->idg, 0, LA_AUDIT_F_GATEWAY_WORD, now);
+	la_audit_auth(s, d, m->idg, 0, key_fp, LA_AUDIT_F_GATEWAY_WORD, now);
 	return;
 
 refused:

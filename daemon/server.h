@@ -252,7 +252,8 @@ size_t la_server_handle(struct la_server *s, const void *msg, size_t len,
  * each, or before a block of SIDs is reserved, in its transaction.
  * Outside them, each is written at once. The daemon brackets each
  * wakeup of its event loop. A record that cannot be written counts as
- * drop-store. Refusals are written as summaries at the end of each audit
+ * drop-store. One of a device rekeyed before it is written counts, but
+ * leaves its CTR alone: the record says which key the handshake used. Refusals are written as summaries at the end of each audit
  * interval (by la_server_expire(), or the next refusal after it), and at
  * la_server_destroy().
  */

@@ -409,6 +409,44 @@ static void la_test_srv_group_commit(struct kunit *test)
 	la_principal_wipe(&p);
 }
 
+/*
+ * A device rekeyed between its CONFIRM and the commit that writes its
+ * authentication: counted, but the CTR of its old key is not put on the
+ * new one (the old key's history takes it).
+ */
+static void la_test_srv_rekey_unwritten(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], key[LITEAUTH_KEY_LEN];
+	u8 newkey[LA_KEY_LEN];
+	struct la_principal p;
+	struct la_confirm c;
+	struct la_hello h;
+	struct la_grant g;
+	u32 ctr = 0;
+
+	la_server_begin(&t->srv);
+	la_ts_vhello(&h, 50, 1);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&h, key), LITEAUTH_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_confirm(t->v.kd, &h, key, &c, &g), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_handle(&c, reply), LITEAUTH_ACK_LEN);
+	memset(newkey, 0x3c, sizeof(newkey));
+	KUNIT_ASSERT_EQ(test, la_store_rekey(t->store, LA_DEVICE, t->v.idd,
+					     newkey, LA_REKEY_RESET_CTR, &ctr),
+			0);
+	la_server_commit(&t->srv);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 1);
+	KUNIT_EXPECT_EQ(test, p.ctr, 0);
+	/* Given back, the old key comes with the handshake's CTR. */
+	KUNIT_ASSERT_EQ(test, la_store_rekey(t->store, LA_DEVICE, t->v.idd,
+					     t->v.kd, 0, &ctr), 0);
+	KUNIT_EXPECT_EQ(test, ctr, 50);
+	la_principal_wipe(&p);
+	memzero_explicit(&g, sizeof(g));
+}
+
 static void la_test_srv_gateway(struct kunit *test)
 {
 	struct la_tsrv *t = &la_ts;
@@ -1921,6 +1959,7 @@ static void la_test_srv_sid_fleet(struct kunit *test)
 static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_direct),
 	KUNIT_CASE(la_test_srv_group_commit),
+	KUNIT_CASE(la_test_srv_rekey_unwritten),
 	KUNIT_CASE(la_test_srv_gateway),
 	KUNIT_CASE(la_test_srv_gw_confirm_restart),
 	KUNIT_CASE(la_test_srv_gw_confirm_replay),

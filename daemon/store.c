@@ -878,16 +878,25 @@ static int la_authenticated(struct la_store *st, DB_TXN *txn,
 {
 	struct la_principal p;
 	struct la_put_args put = { LA_DEVICE, &p, true, false };
+	u8 fp[LA_KEY_FP_LEN];
 	int ret;
 
 	ret = la_get(st, txn, LA_DEVICE, a->idd, &p, DB_RMW);
 	if (!ret) {
 		p.last_auth = a->time;
 		p.auth_count++;
-		p.ctr = max(p.ctr, a->ctr);
+		if (a->keyed)
+			la_key_fp(p.key, fp);
+		/* Rekeyed since: its CTR was its old key's. */
+		if (!a->keyed || !crypto_memneq(fp, a->key_fp, LA_KEY_FP_LEN))
+			p.ctr = max(p.ctr, a->ctr);
+		else
+			ret = la_floor_raise(st, txn, a->idd, a->key_fp,
+					     a->ctr);
 		if (a->sessions)
 			memcpy(p.held, a->held, sizeof(p.held));
-		ret = la_put_fn(st, txn, &put);
+		if (!ret)
+			ret = la_put_fn(st, txn, &put);
 	}
 	la_principal_wipe(&p);
 	return ret;

@@ -23,6 +23,7 @@
 #include "proto.h"
 
 #define LA_NAME_MAX	63
+#define LA_KEY_FP_LEN	16	/* la_key_fp() */
 
 /* Where liteauthd and the liteauth tool look by default. */
 #define LA_DB_DEFAULT	"/var/lib/liteauth"
@@ -130,6 +131,14 @@ struct la_audit {
 	 */
 	bool sessions;
 	struct la_held held[LA_HELD_MAX];
+	/*
+	 * Authentications with @keyed: @key_fp is the fingerprint of the key
+	 * their handshake used (la_key_fp). A device that has another key
+	 * when they are written (rekeyed meanwhile) keeps its CTR, and that
+	 * key's in the key history takes theirs. Not kept in the audit log.
+	 */
+	bool keyed;
+	u8 key_fp[LA_KEY_FP_LEN];
 };
 
 struct la_store;
@@ -191,7 +200,6 @@ int la_store_find_many(struct la_store *st, enum la_kind kind, size_t n,
  * a key again (rekeyed back, or deleted and added) starts at that CTR, or
  * at its own if it is higher. Keys are kept there as fingerprints only.
  */
-#define LA_KEY_FP_LEN	16
 /* @key's fingerprint: tells keys apart, and gives none of them away. */
 void la_key_fp(const u8 *key, u8 *fp);
 
@@ -253,9 +261,10 @@ int la_store_list(struct la_store *st, enum la_kind kind,
  * the disk for many, the daemon's group commit). Authentications (result
  * 0) are appended to the audit log, where at most @keep records are kept
  * (0: all), and move the device's last_auth (to their time), auth_count,
- * ctr (to the larger of the stored one and theirs) and, with @sessions
- * set, its held SIDs (to theirs; one device's records are applied in
- * order), unless it was deleted meanwhile. Refusals go to a table of
+ * ctr (to the larger of the stored one and theirs, unless its key is not
+ * @key_fp's) and, with @sessions set, its held SIDs (to theirs; one
+ * device's records are applied in order), unless it was deleted
+ * meanwhile. Refusals go to a table of
  * their own, where at most @keep_refusals are kept (0: all), so that no
  * number of refusals ever evicts an authentication. Each gets its seq
  * (and, for refusals, LA_AUDIT_F_SUMMARY). 0, or the error that left

@@ -863,6 +863,26 @@ static void la_test_store_key_history(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &q), 0);
 	KUNIT_EXPECT_EQ(test, la_ctr(st, &q), 0);
 
+	/*
+	 * An authentication under a key the device no longer has when it is
+	 * written: counted, its CTR goes to that key's history, not to the
+	 * device; under the key it has, to the device.
+	 */
+	a.ctr = 30;
+	a.keyed = true;
+	la_key_fp(kc, a.key_fp);
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.ctr, 0);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 1);
+	la_key_fp(kd, a.key_fp);
+	a.ctr = 3;
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a, 1, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 3);
+	KUNIT_EXPECT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, kc, 0,
+					     &ctr), 0);
+	KUNIT_EXPECT_EQ(test, ctr, 30);
+
 	/* Gateways have no CTR. */
 	la_device(&q, 3, "gw");
 	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_GATEWAY, &q), 0);
@@ -880,6 +900,10 @@ static void la_test_store_key_history(struct kunit *test)
 	memcpy(p.key, kb, LA_KEY_LEN);
 	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
 	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 20);
+	memcpy(p.key, kd, LA_KEY_LEN);	/* D reached 3 */
+	KUNIT_ASSERT_EQ(test, la_store_del(st, LA_DEVICE, p.id), 0);
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_EXPECT_EQ(test, la_ctr(st, &p), 3);
 	memzero_explicit(ka, sizeof(ka));
 	la_principal_wipe(&p);
 	la_principal_wipe(&q);
