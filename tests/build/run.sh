@@ -6,6 +6,9 @@
 #   - Debian's own kernel (linux-headers-amd64), with W=1;
 #   - arm64 (a Raspberry Pi), cross-compiled with W=1 against
 #     linux-source-6.12 configured for arm64 with tests/build/arm64.config;
+#   - 32-bit ARM (32-bit Raspberry Pi OS), the same for multi_v7: a long is
+#     32 bits there, and GCC's -Woverflow catches constant arithmetic that
+#     overflows it (60 * NSEC_PER_SEC, say);
 #   - sparse (C=1) against the UML 6.1 and 6.12 trees;
 #   - DKMS, from dkms.conf, against Debian's kernel headers.
 # The UML builds themselves are checked by tests/uml/kunit.sh.
@@ -16,7 +19,7 @@ top=$(cd "$here/../.." && pwd)
 out=$top/build/build-checks
 mkdir -p "$out"
 "$top/tools/build/need-debs.sh" linux-headers-amd64 gcc-aarch64-linux-gnu \
-	sparse dkms >&2 || { echo "not ok - build checks: packages missing"; exit 0; }
+	gcc-arm-linux-gnueabihf sparse dkms >&2 || { echo "not ok - build checks: packages missing"; exit 0; }
 
 # result NAME LOG STATUS: a KTAP line; warnings in LOG fail it.
 result() {
@@ -62,6 +65,27 @@ st=$?
 file "$out/kmod-arm64/kmod/liteauth.ko" 2>/dev/null | grep -q 'ARM aarch64' || st=1
 result "arm64 (linux-source-6.12): liteauth.ko cross-compiles with W=1 without warnings" \
 	"$out/arm64.log" $st
+
+# 32-bit ARM: the same fragment over multi_v7_defconfig.
+arm32=$cache/arm-6.12-$(cat "$here/arm64.config" | sha256sum | cut -c1-12)
+cross32=(ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
+if [ ! -f "$arm32/.prepared" ]; then
+	rm -rf "$arm32" && mkdir -p "$arm32"
+	{
+		make -C "$src" O="$arm32" "${cross32[@]}" multi_v7_defconfig &&
+		"$src/scripts/kconfig/merge_config.sh" -m -O "$arm32" \
+			"$arm32/.config" "$here/arm64.config" &&
+		make -C "$src" O="$arm32" "${cross32[@]}" olddefconfig &&
+		make -C "$src" O="$arm32" "${cross32[@]}" -j"$(nproc)" modules_prepare &&
+		touch "$arm32/.prepared"
+	} >"$out/arm32-prepare.log" 2>&1
+fi
+"$top/tools/build/kmod.sh" "$out/kmod-arm32" "$arm32" "${cross32[@]}" W=1 \
+	KBUILD_MODPOST_WARN=1 >"$out/arm32.log" 2>&1
+st=$?
+file "$out/kmod-arm32/kmod/liteauth.ko" 2>/dev/null | grep -q 'ELF 32-bit.*ARM' || st=1
+result "32-bit ARM (linux-source-6.12, multi_v7): liteauth.ko cross-compiles with W=1 without warnings" \
+	"$out/arm32.log" $st
 
 # sparse, against both UML trees
 for v in 6.1 6.12; do
