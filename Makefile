@@ -65,7 +65,7 @@ UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
 	$(B)/tests/test_vectors.o $(B)/tests/store_test.o \
 	$(B)/tests/server_test.o $(B)/tests/relay_test.o $(B)/tests/kunit.o
-FUZZ_TARGETS := $(B)/fuzz/proto_fuzz $(B)/fuzz/server_fuzz
+FUZZ_TARGETS := $(B)/fuzz/proto_fuzz $(B)/fuzz/server_fuzz $(B)/fuzz/gateway_fuzz
 # The protocol on the device's crypto: one AES block function (tools/device).
 DEVICE_SRCS := kmod/proto.c tools/device/la_device.c \
 	tools/device/crypto_block.c tools/device/aes.c
@@ -202,6 +202,21 @@ $(B)/fuzz/server_fuzz: tests/fuzz/server_fuzz.c tests/fuzz/server_fuzz.ignore \
 		-fsanitize-coverage-ignorelist=tests/fuzz/server_fuzz.ignore \
 		-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter \
 		-o $@ $< $(LIB_SRCS) $(STORE_SRCS) $(LDLIBS_DB) $(LDLIBS_CRYPTO)
+
+# The gateway's state machine: kmod/gateway.c, unchanged, built for
+# userspace against the kernel header shims of tests/fuzz/kshim, whose
+# gateway_peek.c includes it to read the device table (gateway_fuzz.c).
+GATEWAY_FUZZ_SRCS := tests/fuzz/gateway_fuzz.c tests/fuzz/kshim/gateway_peek.c
+$(B)/fuzz/gateway_fuzz: $(GATEWAY_FUZZ_SRCS) tests/fuzz/gateway_fuzz.ignore \
+		kmod/gateway.c kmod/gateway.h kmod/limits.h \
+		$(wildcard tests/fuzz/kshim/*.h tests/fuzz/kshim/*/*.h) \
+		$(LIB_SRCS) | $(B)/.debs-fuzz
+	@mkdir -p $(@D)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fsanitize-coverage-ignorelist=tests/fuzz/gateway_fuzz.ignore \
+		-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter \
+		-Itests/fuzz/kshim -o $@ $(GATEWAY_FUZZ_SRCS) $(LIB_SRCS) \
+		$(LDLIBS_CRYPTO)
 
 # DTLS 1.2 PSK over memory BIOs, the benchmarks' peer (tests/bench).
 $(B)/tests/dtls12: tests/bench/dtls12.c | $(B)/.debs
