@@ -31,17 +31,24 @@ static struct netlink_range_validation la_timeout_range = {
 	.max = LA_PENDING_TIMEOUT_MS_MAX,
 };
 
+static struct netlink_range_validation la_burst_range = {
+	.max = LA_BURST_MAX,
+};
+
 static const struct nla_policy la_limits_policy[LITEAUTH_LIMIT_A_MAX + 1] = {
 	[LITEAUTH_LIMIT_A_DEVICES_MAX] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &la_devices_range),
 	[LITEAUTH_LIMIT_A_RATE_DEVICE] = { .type = NLA_U32 },
-	[LITEAUTH_LIMIT_A_BURST_DEVICE] = { .type = NLA_U32 },
+	[LITEAUTH_LIMIT_A_BURST_DEVICE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &la_burst_range),
 	[LITEAUTH_LIMIT_A_RATE_IFACE] = { .type = NLA_U32 },
-	[LITEAUTH_LIMIT_A_BURST_IFACE] = { .type = NLA_U32 },
+	[LITEAUTH_LIMIT_A_BURST_IFACE] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &la_burst_range),
 	[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &la_timeout_range),
 	[LITEAUTH_LIMIT_A_RATE_UNKNOWN] = { .type = NLA_U32 },
-	[LITEAUTH_LIMIT_A_BURST_UNKNOWN] = { .type = NLA_U32 },
+	[LITEAUTH_LIMIT_A_BURST_UNKNOWN] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &la_burst_range),
 };
 
 static const struct nla_policy la_set_policy[LITEAUTH_A_MAX + 1] = {

@@ -18,9 +18,15 @@ static u64 la_interval(u32 rate)
 	return div_u64(60ULL * NSEC_PER_SEC, rate);
 }
 
+/* What a full bucket holds: @burst intervals, @burst in 1..LA_BURST_MAX. */
+static u64 la_size(u32 rate, u32 burst)
+{
+	return la_interval(rate) * clamp(burst, 1U, LA_BURST_MAX);
+}
+
 static u64 la_credit(const struct la_bucket *b, u64 now, u32 rate, u32 burst)
 {
-	u64 max = la_interval(rate) * max(burst, 1U);
+	u64 max = la_size(rate, burst);
 	u64 credit = b->credit + (now > b->stamp ? now - b->stamp : 0);
 
 	return min(credit, max);
@@ -29,7 +35,7 @@ static u64 la_credit(const struct la_bucket *b, u64 now, u32 rate, u32 burst)
 void la_bucket_init(struct la_bucket *b, u64 now, u32 rate, u32 burst)
 {
 	b->stamp = now;
-	b->credit = rate ? la_interval(rate) * max(burst, 1U) : 0;
+	b->credit = rate ? la_size(rate, burst) : 0;
 }
 
 bool la_bucket_take(struct la_bucket *b, u64 now, u32 rate, u32 burst)
@@ -51,5 +57,5 @@ bool la_bucket_take(struct la_bucket *b, u64 now, u32 rate, u32 burst)
 bool la_bucket_full(const struct la_bucket *b, u64 now, u32 rate, u32 burst)
 {
 	return !rate ||
-	       la_credit(b, now, rate, burst) >= la_interval(rate) * max(burst, 1U);
+	       la_credit(b, now, rate, burst) >= la_size(rate, burst);
 }

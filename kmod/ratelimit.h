@@ -14,6 +14,12 @@
 #include "kcompat.h"
 #endif
 
+/*
+ * A larger burst counts as this one: a minute times it still fits in a
+ * u64 (2^36 ns * 2^24 < 2^60), and nobody needs more.
+ */
+#define LA_BURST_MAX	(1U << 24)
+
 struct la_bucket {
 	u64 stamp;	/* ns of the last refill */
 	u64 credit;	/* ns of credit, at most burst intervals */

@@ -77,6 +77,15 @@ static void la_test_unlimited_and_clock(struct kunit *test)
 	/* A burst of 0 behaves as a burst of 1. */
 	la_bucket_init(&b, T0, 60, 0);
 	KUNIT_EXPECT_EQ(test, la_take_all(&b, T0, 60, 0), 1);
+
+	/* A burst so large that a minute times it wraps a u64 (it made the
+	 * bucket refuse everything, for ever) counts as LA_BURST_MAX.
+	 */
+	la_bucket_init(&b, T0, 1, 307445735);
+	KUNIT_EXPECT_TRUE(test, la_bucket_take(&b, T0, 1, 307445735));
+	la_bucket_init(&b, T0, 1, 0xffffffffU);
+	KUNIT_EXPECT_EQ(test, la_take_all(&b, T0, 1, 0xffffffffU), 1000);
+	KUNIT_EXPECT_FALSE(test, la_bucket_full(&b, T0, 1, 0xffffffffU));
 }
 
 static struct kunit_case la_ratelimit_cases[] = {

@@ -875,6 +875,12 @@ def main():
     rc, out, err = tool('set', '--limit', 'rate-device=20')
     check(rc == 0 and gateway(admin)[0]['limits']['rate-device'] == 20,
           'liteauth set --limit', err)
+    # A burst beyond 2^24 (a minute times it would wrap the bucket) is
+    # refused by the module's policy, and nothing changes.
+    rc, out, err = tool('set', '--limit', 'burst-device=16777217')
+    check(rc != 0 and err.strip() and
+          gateway(admin)[0]['limits']['burst-device'] != 16777217,
+          'liteauth set --limit burst-device beyond 2^24: refused', err)
     tool('set', '--limit', 'rate-device=30')
     mon = subprocess.Popen([ARGS.liteauth, 'monitor', '--count', '1'],
                            stdout=subprocess.PIPE, text=True)

@@ -31,6 +31,9 @@ static inline u64 div_u64(u64 dividend, u32 divisor)
 #ifndef max
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #endif
+#ifndef clamp
+#define clamp(v, lo, hi) min(max(v, lo), hi)
+#endif
 
 #ifndef __packed
 #define __packed __attribute__((__packed__))
