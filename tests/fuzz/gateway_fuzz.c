@@ -1806,19 +1806,20 @@ static void op_revoke(struct in *in)
 }
 
 /*
- * Limits, odd ones included. The budgets stay where a bucket's size (a
- * minute / rate * burst, in ns) fits in 64 bits with a century added:
- * beyond that, ratelimit.c's la_interval(rate) * burst wraps around, and
- * rate 1 with burst 307445735, say, makes a bucket that refuses every
+ * Limits, odd ones included. Bursts beyond LA_BURST_MAX count as it
+ * (ratelimit.c): before they did, rate 1 with burst 307445735 wrapped a
+ * bucket's size (a minute / rate * burst, in ns) and made it refuse every
  * event, which "a device new to the table is never over its budget"
- * (model_gw_key) reports.
+ * (model_gw_key) reported.
  */
 static void op_limits(struct in *in)
 {
 	static const u32 devs[] = { 0, 1, 2, 3, 4096, 1 << 20, 0xffffffff };
 	static const u32 rates[] = { 0, 1, 2, 30, 60, 12000, 24000,
 				     0xffffffff };
-	static const u32 bursts[] = { 0, 1, 2, 5, 200, 400, 100000, 1000000 };
+	static const u32 bursts[] = { 0, 1, 2, 5, 200, 400, 100000, 1000000,
+				      1 << 24, (1 << 24) + 1, 307445735,
+				      0xffffffff };
 	static const u32 timeouts[] = { 0, 1, 999, 1000, 1500, 30000, 300000,
 					0xffffffff };
 	struct la_limits l;
