@@ -111,8 +111,14 @@ struct la_session {		/* a device that proved itself */
 	/* The session it left at another gateway, held until it expires. */
 	struct la_sidref left;
 	u64 left_expires;
-	/* A GW_CONFIRM was taken on its gateway's word for it (once a run). */
-	bool word;
+	/*
+	 * A handshake answered with a GW_KEY before the restart, from its
+	 * record (store.h, la_handshake): until @hs_until (monotonic), its
+	 * GW_CONFIRM, and no other, is taken on its gateway's word, once.
+	 */
+	bool restored;
+	struct la_handshake hs;
+	u64 hs_until;
 };
 
 struct la_srv_gw {		/* a gateway in the store */
@@ -298,31 +304,73 @@ void la_server_commit(struct la_server *s)
 static void la_held_of(struct la_server *s, const struct la_session *d,
 		       u64 now, struct la_held *h);
 
+/* Unix time, rounded up, of monotonic @t. */
+static u64 la_wall_of(u64 t, u64 now, u64 wall)
+{
+	return t > now ? wall + (t - now + LA_NS - 1) / LA_NS : wall;
+}
+
 /*
- * @d authenticated through gateway @idg (or directly), under the key of
- * fingerprint @key_fp: its record.
+ * A record of device @d's handshake under the key of fingerprint @key_fp,
+ * to be written at the commit: should the device be rekeyed before, its
+ * CTR and handshake stay (store.h, la_store_record).
  */
-static void la_audit_auth(struct la_server *s, const struct la_session *d,
-			  const u8 *idg, u32 ctr, const u8 *key_fp, u8 flags,
-			  u64 now)
+static struct la_audit *la_record_new(struct la_server *s,
+				      const struct la_session *d,
+				      const u8 *key_fp)
 {
 	struct la_audit *a = &s->records[s->nrecords++];
 
 	memset(a, 0, sizeof(*a));
 	a->time = s->ops->wall(s->arg);
+	memcpy(a->idd, d->idd, LA_ID_LEN);
+	a->keyed = true;
+	memcpy(a->key_fp, key_fp, LA_KEY_FP_LEN);
+	return a;
+}
+
+static void la_record_done(struct la_server *s)
+{
+	if (!s->deferring || s->nrecords == LA_SRV_RECORDS)
+		la_flush(s);
+}
+
+/* @d authenticated through gateway @idg (or directly): its record. */
+static void la_audit_auth(struct la_server *s, const struct la_session *d,
+			  const u8 *idg, u32 ctr, const u8 *key_fp, u8 flags,
+			  u64 now)
+{
+	struct la_audit *a = la_record_new(s, d, key_fp);
+
 	a->flags = flags;
 	a->count = 1;
 	a->ctr = ctr;
-	/* Should the device be rekeyed before it is written, its CTR stays. */
-	a->keyed = true;
-	memcpy(a->key_fp, key_fp, LA_KEY_FP_LEN);
 	if (idg)
 		memcpy(a->idg, idg, LA_ID_LEN);
-	memcpy(a->idd, d->idd, LA_ID_LEN);
 	a->sessions = true;
 	la_held_of(s, d, now, a->held);
-	if (!s->deferring || s->nrecords == LA_SRV_RECORDS)
-		la_flush(s);
+	la_record_done(s);
+}
+
+/*
+ * @p, @d's handshake, was answered with a GW_KEY: its record keeps it
+ * until it is over, with a second to spare for the rounding to Unix
+ * seconds, so that after a restart its GW_CONFIRM is taken on its
+ * gateway's word.
+ */
+static void la_audit_answered(struct la_server *s, const struct la_session *d,
+			      const struct la_pending *p, u64 now)
+{
+	struct la_audit *a = la_record_new(s, d, p->key_fp);
+	u64 until = p->started + (u64)s->limits.pending_ms * LA_MS;
+
+	a->answered = true;
+	memcpy(a->hs.idg, p->idg, LA_ID_LEN);
+	memcpy(a->hs.rs, p->rs, LA_NONCE_LEN);
+	a->hs.sid = p->grant.sid;
+	a->hs.ctr = p->ctr;
+	a->hs.expires = la_wall_of(until, now, a->time) + 1;
+	la_record_done(s);
 }
 
 /* Sums one refusal into the interval's summary of its kind. */
@@ -739,12 +787,6 @@ static void la_left_end(struct la_session *d)
 	la_ref_put(d, &r);
 }
 
-/* Unix time, rounded up, of monotonic @t. */
-static u64 la_wall_of(u64 t, u64 now, u64 wall)
-{
-	return t > now ? wall + (t - now + LA_NS - 1) / LA_NS : wall;
-}
-
 static void la_held_set(struct la_held *h, const struct la_sidref *r,
 			u64 expires)
 {
@@ -1073,6 +1115,11 @@ static size_t la_handshake(struct la_server *s, struct la_session *d,
 	}
 	d->ctr = p->ctr;
 	s->counters[gw ? LA_SRV_GW_HELLO : LA_SRV_HELLO]++;
+	/* Its record keeps it, instead of the one restored, if any. */
+	if (gw) {
+		d->restored = false;
+		la_audit_answered(s, d, p, now);
+	}
 	return n;
 }
 
@@ -1207,6 +1254,7 @@ static void la_established(struct la_server *s, struct la_session *d,
 	p->ref.sp = NULL;	/* the session's now */
 	la_take_session(d, &nref, p->gateway, p->idg, p->rs,
 			now + (u64)p->grant.life * 60 * LA_NS);
+	d->restored = false;	/* its record gives it up too */
 	s->counters[LA_SRV_CONFIRMED]++;
 	la_log(s, "device %s authenticated%s, session %u", la_id(d->idd, id),
 	       p->gateway ? " through a gateway" : "", p->grant.sid);
@@ -1425,21 +1473,35 @@ static size_t la_gw_hello(struct la_server *s, const struct la_gw_hello *m,
 	return n;
 }
 
-bool la_server_word_open(const struct la_server *s)
+/* Whether handshake @h is the one of IDg @idg, Rs @rs and SID @sid. */
+static bool la_hs_is(const struct la_handshake *h, const u8 *idg,
+		     const u8 *rs, u16 sid)
 {
-	return s->ops->now(s->arg) - s->started <
-	       (u64)s->limits.pending_ms * LA_MS;
+	return h->expires && !memcmp(h->idg, idg, LA_ID_LEN) &&
+	       !memcmp(h->rs, rs, LA_NONCE_LEN) && h->sid == sid;
+}
+
+/* The GW_CONFIRM of @d's handshake restored from the store, if it is. */
+static bool la_restored_match(const struct la_session *d,
+			      const struct la_gw_confirm *m, u64 now)
+{
+	return d->restored && now < d->hs_until &&
+	       la_hs_is(&d->hs, m->idg, m->rs, la_get_be16(m->sid));
 }
 
 /*
- * A GW_CONFIRM, verified, of a handshake the server does not have: it
- * restarted since its GW_KEY, within la_server_word_open(). The session
- * is recorded on the gateway's word, unless the device holds a live
- * session or a handshake here, or one was taken so for it already in this
- * run (la_gw_confirm).
+ * A GW_CONFIRM, verified, of @d's handshake restored from the store: the
+ * server answered it with a GW_KEY before it restarted, and lost it. The
+ * session is recorded on the gateway's word, once: the record written
+ * (the device's handshake goes from its record with it) and the session
+ * it makes see to that, now and after another restart. The device's
+ * record is read again first, and must still be enabled and hold that
+ * handshake (not rekeyed, deleted, or authenticated since). No budget is
+ * spent: only a GW_CONFIRM that names a handshake the server answered
+ * gets here, and the first one takes it (unless the store fails).
  */
 static void la_on_word(struct la_server *s, struct la_session *d,
-		       const struct la_gw_confirm *m, struct la_gwctx *gw)
+		       const struct la_gw_confirm *m)
 {
 	const struct la_server_limits *l = &s->limits;
 	const u8 *idd = m->confirm.idd;
@@ -1452,12 +1514,6 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	u8 reason = 0, key_fp[LA_KEY_FP_LEN];
 	int ret;
 
-	if (!la_bucket_take(&gw->g->unknown, now, l->rate_unknown,
-			    l->burst_unknown)) {
-		c = LA_SRV_DROP_RATE_UNKNOWN;
-		reason = LA_AUDIT_RATE;
-		goto refused;
-	}
 	ret = la_store_get(s->store, LA_DEVICE, idd, &dev);
 	if (ret) {
 		c = ret == -ENOENT ? LA_SRV_DROP_UNKNOWN : LA_SRV_DROP_STORE;
@@ -1468,11 +1524,9 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	if (!dev.enabled) {
 		c = LA_SRV_DROP_DISABLED;
 		reason = LA_AUDIT_DISABLED;
-	} else if (!d) {
-		d = la_session_new(s, idd, now);
-	}
-	if (!c && (!d || (!d->k_valid &&
-			  la_session_learn(d, &dev, la_suite(m))))) {
+	} else if (!la_hs_is(&dev.hs, m->idg, m->rs, sid)) {
+		c = LA_SRV_DROP_NO_HANDSHAKE;
+	} else if (!d->k_valid && la_session_learn(d, &dev, la_suite(m))) {
 		c = LA_SRV_DROP_BUSY;
 		reason = LA_AUDIT_BUSY;
 	}
@@ -1490,19 +1544,24 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	}
 	if (c)
 		goto refused;
+	d->restored = false;
 	la_take_session(d, &nref, true, m->idg, m->rs,
 			now + (u64)l->life * 60 * LA_NS);
-	d->word = true;
+	d->ctr = max(d->ctr, d->hs.ctr);
 	if (!d->ref.own)	/* not even its own from before */
 		s->counters[LA_SRV_SID_CLASH]++;
 	s->counters[LA_SRV_CONFIRMED_WORD]++;
 	la_log(s, "device %s authenticated on the word of gateway %s, session %u%s (the server no longer had its handshake)",
 	       la_id(idd, id), la_id(m->idg, gid), sid,
 	       d->ref.own ? "" : ", a SID another session holds here");
-	la_audit_auth(s, d, m->idg, 0, key_fp, LA_AUDIT_F_GATEWAY_WORD, now);
+	la_audit_auth(s, d, m->idg, d->hs.ctr, key_fp, LA_AUDIT_F_GATEWAY_WORD,
+		      now);
 	return;
 
 refused:
+	/* Only what may pass later (the store, memory) leaves it there. */
+	if (c != LA_SRV_DROP_STORE && c != LA_SRV_DROP_BUSY)
+		d->restored = false;
 	la_refused(s, c, m->idg, idd, reason, LA_AUDIT_F_CLAIMED);
 	la_note(s, c, "device %s: GW_CONFIRM of a lost handshake refused: %s",
 		la_id(idd, id), la_server_counter_name(c));
@@ -1536,26 +1595,19 @@ static void la_gw_confirm(struct la_server *s, const struct la_gw_confirm *m)
 		   !memcmp(d->idg, m->idg, LA_ID_LEN) &&
 		   !memcmp(d->rs, m->rs, LA_NONCE_LEN) && d->ref.sid == sid) {
 		s->counters[LA_SRV_CONFIRM_REPEAT]++;
-	} else if (p || (d && d->live)) {
-		/* Not the handshake the server has, nor its live session. */
-		s->counters[LA_SRV_DROP_NO_HANDSHAKE]++;
-		la_note(s, LA_SRV_DROP_NO_HANDSHAKE,
-			"device %s: GW_CONFIRM of another handshake",
-			la_id(idd, id));
-	} else if (!la_server_word_open(s) || (d && d->word)) {
+	} else if (d && la_restored_match(d, m, la_now(s))) {
+		la_on_word(s, d, m);
+	} else {
 		/*
-		 * No handshake of a run before this one can wait at its
-		 * gateway any more, or its word was taken for this device
-		 * already: a replay, or a handshake this run let go.
+		 * Not of a handshake the server has, nor of its live session,
+		 * nor of one it answered before a restart and has not seen
+		 * confirmed: a replay, or of a handshake it let go.
 		 */
 		s->counters[LA_SRV_DROP_NO_HANDSHAKE]++;
 		la_note(s, LA_SRV_DROP_NO_HANDSHAKE,
-			"device %s: GW_CONFIRM of no handshake this server has, %s",
-			la_id(idd, id),
-			d && d->word ? "its gateway's word taken once already" :
-			"too long after the start to take its gateway's word");
-	} else {
-		la_on_word(s, d, m, &gw);
+			"device %s: GW_CONFIRM of %s", la_id(idd, id),
+			p || (d && d->live) ? "another handshake" :
+			"no handshake this server has (a replay, or one it let go)");
 	}
 out:
 	memzero_explicit(&gw, sizeof(gw));
@@ -1624,12 +1676,13 @@ void la_server_expire(struct la_server *s)
 				la_session_end(d);
 			if (d->left.sp && now >= d->left_expires)
 				la_left_end(d);
-			/* Nothing here the store does not hold (nor that
-			 * it took a gateway's word, while it could again).
+			if (d->restored && now >= d->hs_until)
+				d->restored = false;
+			/* Nothing here the store does not hold (nor a
+			 * handshake whose GW_CONFIRM it may take).
 			 */
 			if (!d->pending && !d->live && !d->left.sp &&
-			    (!d->word || !la_server_word_open(s)) &&
-			    d->ctr <= d->stored_ctr &&
+			    !d->restored && d->ctr <= d->stored_ctr &&
 			    la_bucket_full(&d->bucket, now, l->rate_device,
 					   l->burst_device))
 				la_session_free(s, dp);
@@ -1724,6 +1777,7 @@ void la_server_resync(struct la_server *s)
 			if (changed) {
 				if (d->pending)
 					la_pending_drop(s, d, d->pending);
+				d->restored = false;
 				d->k_valid = false;
 				memzero_explicit(d->k_hello,
 						 sizeof(d->k_hello));
@@ -1766,10 +1820,31 @@ static int la_mark_load_one(void *arg, const struct la_sid_mark *m)
 struct la_restore {
 	struct la_server *s;
 	u64 now, wall;
-	u32 devices;
+	u32 devices, handshakes;
 };
 
-/* A device's record: the SIDs it holds that have not expired. */
+/* The state of device @p, which holds something from its record. */
+static struct la_session *la_restored(struct la_server *s,
+				      struct la_restore *r,
+				      const struct la_principal *p)
+{
+	struct la_session *d = la_session_find(s, p->id);
+
+	if (d)
+		return d;
+	d = la_session_new(s, p->id, r->now);
+	if (!d)
+		return NULL;
+	d->ctr = p->ctr;
+	d->stored_ctr = p->ctr;
+	r->devices++;
+	return d;
+}
+
+/*
+ * A device's record: the SIDs it holds that have not expired, and its
+ * handshake answered with a GW_KEY if that is not over.
+ */
 static int la_restore_one(void *arg, const struct la_principal *p)
 {
 	/* No session lives longer: a record saying so is held to it. */
@@ -1781,6 +1856,18 @@ static int la_restore_one(void *arg, const struct la_principal *p)
 	u64 expires;
 	int i, ret;
 
+	/* Held to pending_ms, and the second la_audit_answered() adds. */
+	if (p->hs.expires > r->wall && p->enabled) {
+		d = la_restored(s, r, p);
+		if (!d)
+			return -ENOMEM;
+		d->restored = true;
+		d->hs = p->hs;
+		d->hs_until = r->now + min(p->hs.expires - r->wall,
+					   s->limits.pending_ms / 1000 + 2ULL) *
+					LA_NS;
+		r->handshakes++;
+	}
 	for (i = 0; i < LA_HELD_MAX; i++) {
 		const struct la_held *h = &p->held[i];
 
@@ -1790,13 +1877,9 @@ static int la_restore_one(void *arg, const struct la_principal *p)
 		if (!ref.sp)
 			return -ENOMEM;
 		if (!d) {
-			d = la_session_find(s, p->id) ?:
-			    la_session_new(s, p->id, r->now);
+			d = la_restored(s, r, p);
 			if (!d)
 				return -ENOMEM;
-			d->ctr = max(d->ctr, p->ctr);
-			d->stored_ctr = p->ctr;
-			r->devices++;
 		}
 		ret = la_sid_take(ref.sp, h->sid);
 		if (ret < 0)
@@ -1834,7 +1917,7 @@ static int la_restore_one(void *arg, const struct la_principal *p)
  */
 static int la_restore(struct la_server *s)
 {
-	struct la_restore r = { s, la_now(s), s->ops->wall(s->arg), 0 };
+	struct la_restore r = { s, la_now(s), s->ops->wall(s->arg), 0, 0 };
 	int ret, tries;
 	u32 i;
 
@@ -1848,11 +1931,12 @@ static int la_restore(struct la_server *s)
 				la_session_free(s, &s->sessions[i]);
 		s->restored = 0;
 		r.devices = 0;
+		r.handshakes = 0;
 	}
 	if (ret)
 		return ret;
-	la_log(s, "%u live SIDs of %u devices in %u spaces held from the key store, in %llu ms",
-	       s->restored, r.devices, s->nspaces,
+	la_log(s, "%u live SIDs of %u devices in %u spaces, and %u handshakes answered with a GW_KEY, held from the key store, in %llu ms",
+	       s->restored, r.devices, s->nspaces, r.handshakes,
 	       (unsigned long long)((la_now(s) - r.now) / LA_MS));
 	return 0;
 }
@@ -1893,8 +1977,6 @@ int la_server_init(struct la_server *s, struct la_store *store,
 	ret = la_restore(s);
 	if (ret)
 		la_server_destroy(s);
-	else
-		s->started = la_now(s);
 	return ret;
 }
 

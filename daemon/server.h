@@ -20,8 +20,8 @@
  *   the store, and a forged one costs one MAC), its handshake in progress
  *   and its live session. It is forgotten once it holds nothing the store
  *   does not: no handshake, no live session nor one left at a gateway, a
- *   full budget, a CTR the store has, and, within pending_ms of the
- *   start, no GW_CONFIRM taken on its gateway's word.
+ *   full budget, a CTR the store has, and no handshake restored from the
+ *   store whose GW_CONFIRM it may still take (see "Restarts").
  * - Handshakes in progress (npending): one per device state, at most
  *   pending_max, each forgotten after pending_ms.
  * - Gateways (ngateways): every enabled gateway of the store, loaded at
@@ -73,11 +73,25 @@
  * session's IDg, SID and expiry, in Unix time, and the one it left) with
  * its record (store.h, la_held). la_server_init() walks the devices and
  * holds each SID not yet expired, as a device state with its session.
- * Its Rs is not kept, so a GW_CONFIRM that names the device is dropped
- * (drop-no-handshake), not taken on the gateway's word, even that of a
- * handshake lost in a crash: the quarantine below holds that SID. A
- * GW_CONFIRM of a device without one is taken on its gateway's word only
- * within pending_ms of the start, once per device (la_server_word_open()).
+ * That session's Rs is not kept, so a GW_CONFIRM of it is no repeat.
+ *
+ * Each handshake answered with a GW_KEY goes to the device's record too,
+ * in the transaction of the next commit (store.h, la_handshake: IDg, Rs,
+ * SID, CTR, until pending_ms after it), and from it with the device's
+ * next authentication, the GW_KEY of its next handshake, or a rekey (see
+ * store.h, la_store_rekey). The walk of
+ * la_server_init() restores each one not over, of an enabled device.
+ * The GW_CONFIRM of a handshake the server does not have is taken on its
+ * gateway's word (T6 verified under Kg; T3 cannot be, SK is not kept)
+ * only if it names such a restored handshake, by IDg, Rs and SID, and
+ * the device's record, read again, still holds it: once, since the
+ * authentication written then takes it from the record, and the session
+ * made answers a repeat. Its CTR is the handshake's. Any other such
+ * GW_CONFIRM, a replay (of a handshake confirmed long ago, say), is
+ * dropped (drop-no-handshake), at any time. A GW_KEY whose record a crash
+ * lost (it went out before the commit) is not taken on the word: its
+ * SID stays in the restart's quarantine below.
+ *
  * What no record tells is what was handed out just before a crash: the
  * SID of a GW_KEY whose handshake was in progress (its gateway may have
  * made it a session since), or of an authentication not yet written. So
@@ -201,12 +215,6 @@ struct la_server {
 	struct la_space **spaces;	/* of gateways: LA_SRV_GW_BUCKETS */
 	struct la_space *direct;	/* of direct devices */
 	u32 restored;		/* live SIDs held from the store at init */
-	/*
-	 * When it began to serve (the end of la_server_init()): GW_CONFIRMs
-	 * of handshakes it does not have are taken on their gateway's word
-	 * only within pending_ms of it (la_server_word_open()).
-	 */
-	u64 started;
 	u64 counters[LA_SRV_MAX];
 	/* Authentications not yet in the store. */
 	bool deferring;
@@ -275,15 +283,6 @@ void la_server_expire(struct la_server *s);
  * store read per device state; the daemon calls it on SIGHUP.
  */
 void la_server_resync(struct la_server *s);
-
-/*
- * Whether a GW_CONFIRM of a handshake the server does not have may still
- * be taken on its gateway's word: within pending_ms of its start, when a
- * handshake answered before it started may still be waiting at its
- * gateway. Later, such a GW_CONFIRM can only be a replay, or of a
- * handshake the server let go: it is dropped (drop-no-handshake).
- */
-bool la_server_word_open(const struct la_server *s);
 
 /* What a SID is in its space (server.h, "SIDs"). */
 enum la_sid_state {

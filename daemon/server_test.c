@@ -533,7 +533,8 @@ static void la_test_srv_gateway(struct kunit *test)
 /*
  * A GW_CONFIRM for a handshake the server lost (it restarted after its
  * GW_KEY): recorded on the gateway's word once T6 verifies, never on an
- * unverified one, and once only.
+ * unverified one, and once only. The device's record kept the handshake
+ * (IDg, Rs, SID, CTR) since its GW_KEY, and gives it up with it.
  */
 static void la_test_srv_gw_confirm_restart(struct kunit *test)
 {
@@ -545,8 +546,18 @@ static void la_test_srv_gw_confirm_restart(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
 			LITEAUTH_GW_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
+			0);
+	la_expect_bytes(test, p.hs.idg, t->v.idg, LA_ID_LEN, "its IDg");
+	la_expect_bytes(test, p.hs.rs, t->v.rs, LA_NONCE_LEN, "its Rs");
+	KUNIT_EXPECT_EQ(test, p.hs.sid, LA_SID);
+	KUNIT_EXPECT_EQ(test, p.hs.ctr, LA_CTR);
+	/* pending_ms after its GW_KEY, and a second for the rounding. */
+	KUNIT_EXPECT_EQ(test, p.hs.expires, la_ts_wall(t) + 30 + 1);
 	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(t->log, "and 1 handshakes answered"),
+			      "%s", t->log);
 
 	/* A GW_CONFIRM with a bad T6 is no gateway's word. */
 	memcpy(m, la_vec_msg(&t->v, LITEAUTH_MSG_GW_CONFIRM),
@@ -554,7 +565,8 @@ static void la_test_srv_gw_confirm_restart(struct kunit *test)
 	m[LITEAUTH_GW_CONFIRM_LEN - 1] ^= 1;
 	KUNIT_EXPECT_EQ(test, la_ts_handle(m, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_GATEWAY], 1);
-	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 1);	/* its handshake */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 0);
 
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
@@ -567,7 +579,9 @@ static void la_test_srv_gw_confirm_restart(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
 			0);
 	KUNIT_EXPECT_EQ(test, p.auth_count, 1);
-	KUNIT_EXPECT_EQ(test, p.ctr, 0);	/* its CTR is unknown here */
+	KUNIT_EXPECT_EQ(test, p.ctr, LA_CTR);	/* its handshake's */
+	KUNIT_EXPECT_EQ(test, audit.last_auth.ctr, LA_CTR);
+	KUNIT_EXPECT_EQ(test, p.hs.expires, 0);	/* used */
 	la_principal_wipe(&p);
 
 	/* Its SID is taken in its gateway's space for the session's life;
@@ -595,11 +609,17 @@ static void la_test_srv_gw_confirm_restart(struct kunit *test)
 		memzero_explicit(&g, sizeof(g));
 	}
 
-	/* Replayed, it records nothing more. */
+	/* Replayed, it records nothing more: its session's again, nor after
+	 * another restart, its handshake gone from the record.
+	 */
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRM_REPEAT], 1);
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
 	la_ts_audit(&audit);
 	KUNIT_EXPECT_EQ(test, audit.auth, 1);
-	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 0);
 }
 
 /* An unknown device: silence directly, GW_REJECT (the vector) via G. */
@@ -1411,9 +1431,11 @@ static void la_test_srv_sid_spaces(struct kunit *test)
 /*
  * What was handed out just before a crash is held after it: a session
  * confirmed and written, one confirmed but not yet written, two GW_KEYs
- * whose handshakes were in progress. The cursor starts past the block
- * reserved, whose SIDs are held for pending_ms and LIFE, across a second
- * crash too; a GW_CONFIRM on the gateway's word takes its SID from it.
+ * whose handshakes were in progress, one written, one not. The cursor
+ * starts past the block reserved, whose SIDs are held for pending_ms and
+ * LIFE, across a second crash too; a GW_CONFIRM on the gateway's word
+ * takes its SID from it. That of the GW_KEY whose record the crash lost
+ * is not taken on the gateway's word.
  */
 static void la_test_srv_sid_crash(struct kunit *test)
 {
@@ -1429,11 +1451,12 @@ static void la_test_srv_sid_crash(struct kunit *test)
 	/* Across the wrap of the 16 bits. */
 	t->sid = 65530;
 	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 1, a, true, &sid[1]), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[3], 1, a, false, &sid[3]), 0);
 	la_server_begin(&t->srv);
 	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[2], 1, a, true, &sid[2]), 0);
-	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[3], 1, a, false, &sid[3]), 0);
 	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[4], 1, a, false, &sid[4]), 0);
 	KUNIT_EXPECT_EQ(test, sid[1], 65530);
+	KUNIT_EXPECT_EQ(test, sid[3], 65531);
 	KUNIT_EXPECT_EQ(test, sid[4], 65533);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_MARKS], 1);
 
@@ -1469,6 +1492,13 @@ static void la_test_srv_sid_crash(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_SID_CLASH], 0);
 	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[3]), LA_SID_HELD);
+	/* Device 4's GW_KEY went out, its record did not: not on the word
+	 * of its gateway (a documented limit), its SID still quarantined.
+	 */
+	la_ts_auth_confirm(dev[4], 1, a, sid[4]);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid[4]), LA_SID_QUARANTINED);
 
 	/* A second crash: the first one's quarantine holds still, and
 	 * this one's holds what was reserved since.
@@ -1580,9 +1610,11 @@ static void la_test_srv_sid_life(struct kunit *test)
 
 /*
  * A GW_CONFIRM of a handshake the server does not have is taken on its
- * gateway's word only within pending_ms of the server's start, and once
- * per device: replayed later, or again, it records nothing, no session,
- * no audit row, no count in the device's record.
+ * gateway's word only if it is the one of a handshake the server answered
+ * with a GW_KEY before it restarted (the device's record says which), not
+ * over, and once: replayed later, or again, or one of another handshake,
+ * it records nothing, no session, no audit row, no count in the device's
+ * record.
  */
 static void la_test_srv_gw_confirm_replay(struct kunit *test)
 {
@@ -1592,31 +1624,31 @@ static void la_test_srv_gw_confirm_replay(struct kunit *test)
 	const u8 *a = t->v.idg;
 	struct la_ts_audit audit;
 	struct la_principal p;
+	u16 sid;
 
 	la_ts_devs(test, dev, 2);
-	/* An hour after the start: without a restart, or long after one. */
+	/* No GW_KEY before it: right after a start, or an hour after. */
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
 	t->now += 3600 * NS;
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
-	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
-	t->now += (u64)la_ts_limits.pending_ms * MS;
-	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 0);
-	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
 	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 0);
 	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_FREE);
-	KUNIT_EXPECT_TRUE_MSG(test, strstr(t->log, "too long after the start"),
+	KUNIT_EXPECT_TRUE_MSG(test, strstr(t->log, "of no handshake this server has"),
 			      "%s", t->log);
-	la_ts_audit(&audit);
-	KUNIT_EXPECT_EQ(test, audit.auth, 0);
-	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
-			0);
-	KUNIT_EXPECT_EQ(test, p.auth_count, 0);
 
-	/* Right after a start it is: once. Sessions of a minute, so that
-	 * the one it makes is over while the window is still open.
+	/* Its GW_KEY, then a restart: once. Sessions of a minute, so that
+	 * the one it makes is over while its handshake would not be.
 	 */
 	lim.life = 1;
 	lim.pending_ms = 300000;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&lim), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 1, a, false, &sid), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 1, a, false, &sid), 0);
 	KUNIT_ASSERT_EQ(test, la_ts_restart(&lim), 0);
 	t->now += 1000 * MS;
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
@@ -1624,26 +1656,25 @@ static void la_test_srv_gw_confirm_replay(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_HELD);
 	t->now += 61 * NS;
 	la_server_expire(&t->srv);
-	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_FREE);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_QUARANTINED);
 	/* Replayed, with the session over: nothing. */
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
-	/* Nor one of another handshake (another Rg) of that device. */
+	/* Nor one of another handshake (another Rg and SID) of that device. */
 	la_ts_auth_confirm(t->v.idd, 9, a, 300);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
-	KUNIT_EXPECT_EQ(test, la_ts_sid(a, LA_SID), LA_SID_FREE);
-	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 300), LA_SID_FREE);
-	KUNIT_EXPECT_TRUE_MSG(test, strstr(t->log, "taken once already"),
-			      "%s", t->log);
-	/* Another device's, within the window: on its gateway's word. */
-	la_ts_auth_confirm(dev[0], 1, a, 301);
+	KUNIT_EXPECT_NE(test, la_ts_sid(a, 300), LA_SID_HELD);
+	/* Another device's: on its gateway's word (its SID was the next). */
+	la_ts_auth_confirm(dev[0], 1, a, LA_SID + 1);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 2);
-	/* And after it, a third's: nothing. */
+	/* Once its handshake is over (pending_ms after its GW_KEY), a third
+	 * device's: nothing.
+	 */
 	t->now += (u64)lim.pending_ms * MS;
-	la_ts_auth_confirm(dev[1], 1, a, 302);
+	la_ts_auth_confirm(dev[1], 1, a, LA_SID + 2);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 2);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 3);
-	KUNIT_EXPECT_EQ(test, la_ts_sid(a, 302), LA_SID_FREE);
+	KUNIT_EXPECT_NE(test, la_ts_sid(a, LA_SID + 2), LA_SID_HELD);
 	la_ts_audit(&audit);
 	KUNIT_EXPECT_EQ(test, audit.auth, 2);
 	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p),
@@ -1652,6 +1683,118 @@ static void la_test_srv_gw_confirm_replay(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[1], &p),
 			0);
 	KUNIT_EXPECT_EQ(test, p.auth_count, 0);
+
+	/* After another restart, the one taken is a replay: nothing. */
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&lim), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	la_ts_auth_confirm(dev[0], 1, a, LA_SID + 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 2);
+	la_principal_wipe(&p);
+}
+
+/*
+ * The review's case: a GW_CONFIRM captured a day ago, replayed right
+ * after a crash, names no handshake the device's record holds: dropped.
+ * The genuine one of the handshake the crash lost (its gateway offers it
+ * again) is taken on its gateway's word, with its SID and CTR; neither a
+ * session nor an audit row is made of the old one.
+ */
+static void la_test_srv_gw_confirm_old_replay(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 dev[1][LA_ID_LEN];
+	const u8 *a = t->v.idg;
+	u16 sid_old = 0, sid_new = 0;
+	struct la_ts_audit audit;
+	struct la_principal p;
+
+	la_ts_devs(test, dev, 1);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 1, a, true, &sid_old), 0);
+	t->now += 86400 * NS;		/* a day: that session is long over */
+	la_server_expire(&t->srv);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 2, a, false, &sid_new), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_crash(), 0);   /* kill -9 after GW_KEY */
+	t->now += 100 * MS;
+	KUNIT_EXPECT_NE(test, la_ts_sid(a, sid_old), LA_SID_HELD);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid_new), LA_SID_QUARANTINED);
+	la_ts_auth_confirm(dev[0], 1, a, sid_old);	/* the attacker's replay */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
+	KUNIT_EXPECT_NE(test, la_ts_sid(a, sid_old), LA_SID_HELD);
+	la_ts_auth_confirm(dev[0], 2, a, sid_new);	/* the gateway's resend */
+	la_server_commit(&t->srv);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 1);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, sid_new), LA_SID_HELD);
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.auth, 2);	/* the first, and this one */
+	KUNIT_EXPECT_EQ(test, audit.last_auth.flags, LA_AUDIT_F_GATEWAY_WORD);
+	KUNIT_EXPECT_EQ(test, audit.last_auth.ctr, 2);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[0], &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.held[0].sid, sid_new);
+	KUNIT_EXPECT_EQ(test, p.ctr, 2);
+	/* Both again: the old one dropped, the new one its session's. */
+	la_ts_auth_confirm(dev[0], 1, a, sid_old);
+	la_ts_auth_confirm(dev[0], 2, a, sid_new);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRM_REPEAT], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	la_principal_wipe(&p);
+}
+
+/*
+ * A renewal answered before a crash: the device's session, held from its
+ * record, is replaced by the one its gateway made of it, on the gateway's
+ * word. A GW_KEY of a device disabled since, or rekeyed (its record then
+ * holds no handshake), is not.
+ */
+static void la_test_srv_gw_confirm_renewal(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 dev[3][LA_ID_LEN], key[LA_KEY_LEN];
+	const u8 *a = t->v.idg;
+	struct la_principal p;
+	u16 s1, s2, s3, s4;
+
+	la_ts_devs(test, dev, 3);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 1, a, true, &s1), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[0], 2, a, false, &s2), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[1], 1, a, false, &s3), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_auth(dev[2], 1, a, false, &s4), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[1], &p),
+			0);
+	p.enabled = false;
+	KUNIT_ASSERT_EQ(test, la_store_update(t->store, LA_DEVICE, &p), 0);
+	memset(key, 0x6d, sizeof(key));
+	KUNIT_ASSERT_EQ(test, la_store_rekey(t->store, LA_DEVICE, dev[2], key,
+					     LA_REKEY_RESET_CTR, NULL), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[2], &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.hs.expires, 0);
+	t->now += NS;
+	KUNIT_ASSERT_EQ(test, la_ts_crash(), 0);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, s1), LA_SID_HELD);
+
+	la_ts_auth_confirm(dev[0], 2, a, s2);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, s2), LA_SID_HELD);
+	KUNIT_EXPECT_NE(test, la_ts_sid(a, s1), LA_SID_HELD);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, dev[0], &p),
+			0);
+	KUNIT_EXPECT_EQ(test, p.held[0].sid, s2);
+	KUNIT_EXPECT_EQ(test, p.held[1].expires, 0);
+	KUNIT_EXPECT_EQ(test, p.ctr, 2);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 2);
+	la_ts_auth_confirm(dev[1], 1, a, s3);
+	la_ts_auth_confirm(dev[2], 1, a, s4);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 2);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, s3), LA_SID_QUARANTINED);
+	KUNIT_EXPECT_EQ(test, la_ts_sid(a, s4), LA_SID_QUARANTINED);
 	la_principal_wipe(&p);
 }
 
@@ -1963,6 +2106,8 @@ static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_gateway),
 	KUNIT_CASE(la_test_srv_gw_confirm_restart),
 	KUNIT_CASE(la_test_srv_gw_confirm_replay),
+	KUNIT_CASE(la_test_srv_gw_confirm_old_replay),
+	KUNIT_CASE(la_test_srv_gw_confirm_renewal),
 	KUNIT_CASE(la_test_srv_unknown),
 	KUNIT_CASE(la_test_srv_refusals),
 	KUNIT_CASE(la_test_srv_stale),

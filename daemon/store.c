@@ -25,9 +25,10 @@
 #include "store.h"
 
 /*
- * Principal records: version 3 (written) adds the device's held SIDs to
- * version 2, which added its CTR to version 1 (both still read, with none
- * held and, for version 1, CTR 0). Audit records: version 2 adds flags,
+ * Principal records: version 4 (written) adds the device's handshake
+ * answered with a GW_KEY to version 3, which added its held SIDs to
+ * version 2, which added its CTR to version 1 (all still read, with no
+ * handshake, none held and, for version 1, CTR 0). Audit records: version 2 adds flags,
  * count and CTR to version 1 (still read, with count 1). SID marks:
  * version 1. Key history (store.h): version 1, the CTR a key reached,
  * under the device's ID and the key's fingerprint.
@@ -36,11 +37,15 @@
 #define LA_REC_V1_FIXED	45	/* version .. name length */
 #define LA_REC_V2	2
 #define LA_REC_V2_FIXED	49
-#define LA_REC_VERSION	3
+#define LA_REC_V3	3
 #define LA_HELD_LEN	19	/* flags, IDg, SID, expires */
 #define LA_REC_CTR	44	/* where the CTR is, from version 2 on */
 #define LA_REC_HELD	48	/* where the held SIDs start */
-#define LA_REC_FIXED	(LA_REC_HELD + LA_HELD_MAX * LA_HELD_LEN + 1)
+#define LA_REC_V3_FIXED	(LA_REC_HELD + LA_HELD_MAX * LA_HELD_LEN + 1)
+#define LA_REC_VERSION	4
+#define LA_HS_LEN	30	/* IDg, Rs, SID, CTR, expires */
+#define LA_REC_HS	(LA_REC_V3_FIXED - 1)	/* where the handshake is */
+#define LA_REC_FIXED	(LA_REC_HS + LA_HS_LEN + 1)
 #define LA_REC_MAX	(LA_REC_FIXED + LA_NAME_MAX)
 #define LA_HELD_F_GATEWAY 0x01
 #define LA_MARK_VERSION	1
@@ -156,6 +161,11 @@ static size_t la_rec_put(u8 *r, const struct la_principal *p)
 		la_put_be16(q + 9, h->sid);
 		la_put64(q + 11, h->expires);
 	}
+	memcpy(r + LA_REC_HS, p->hs.idg, LA_ID_LEN);
+	memcpy(r + LA_REC_HS + 8, p->hs.rs, LA_NONCE_LEN);
+	la_put_be16(r + LA_REC_HS + 16, p->hs.sid);
+	la_put_be32(r + LA_REC_HS + 18, p->hs.ctr);
+	la_put64(r + LA_REC_HS + 22, p->hs.expires);
 	r[LA_REC_FIXED - 1] = n;
 	memcpy(r + LA_REC_FIXED, p->name, n);
 	return LA_REC_FIXED + n;
@@ -167,6 +177,7 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 {
 	size_t fixed;
 	u8 idc[LA_ID_LEN];
+	bool held;
 	int i;
 
 	if (len < 1)
@@ -175,6 +186,8 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 		fixed = LA_REC_V1_FIXED;
 	else if (r[0] == LA_REC_V2)
 		fixed = LA_REC_V2_FIXED;
+	else if (r[0] == LA_REC_V3)
+		fixed = LA_REC_V3_FIXED;
 	else if (r[0] == LA_REC_VERSION)
 		fixed = LA_REC_FIXED;
 	else
@@ -182,7 +195,8 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 	if (len < fixed || r[3] > 1 || r[fixed - 1] > LA_NAME_MAX ||
 	    len != fixed + (size_t)r[fixed - 1])
 		return -EBADMSG;
-	for (i = 0; r[0] == LA_REC_VERSION && i < LA_HELD_MAX; i++)
+	held = r[0] >= LA_REC_V3;
+	for (i = 0; held && i < LA_HELD_MAX; i++)
 		if (r[LA_REC_HELD + i * LA_HELD_LEN] & ~LA_HELD_F_GATEWAY)
 			return -EBADMSG;
 	memcpy(idc, id, LA_ID_LEN);	/* @id may be @p->id */
@@ -196,7 +210,7 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 	p->auth_count = la_get64(r + 36);
 	if (r[0] != LA_REC_V1)
 		p->ctr = la_get_be32(r + LA_REC_CTR);
-	for (i = 0; r[0] == LA_REC_VERSION && i < LA_HELD_MAX; i++) {
+	for (i = 0; held && i < LA_HELD_MAX; i++) {
 		const u8 *q = r + LA_REC_HELD + i * LA_HELD_LEN;
 		struct la_held *h = &p->held[i];
 
@@ -204,6 +218,13 @@ static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 		memcpy(h->idg, q + 1, LA_ID_LEN);
 		h->sid = la_get_be16(q + 9);
 		h->expires = la_get64(q + 11);
+	}
+	if (r[0] == LA_REC_VERSION) {
+		memcpy(p->hs.idg, r + LA_REC_HS, LA_ID_LEN);
+		memcpy(p->hs.rs, r + LA_REC_HS + 8, LA_NONCE_LEN);
+		p->hs.sid = la_get_be16(r + LA_REC_HS + 16);
+		p->hs.ctr = la_get_be32(r + LA_REC_HS + 18);
+		p->hs.expires = la_get64(r + LA_REC_HS + 22);
 	}
 	memcpy(p->name, r + fixed, r[fixed - 1]);
 	return 0;
@@ -531,6 +552,8 @@ static int la_key_change(struct la_store *st, DB_TXN *txn,
 	if (ret)
 		return ret;
 	p->ctr = max(p->ctr, *floor);
+	/* A handshake of the old key: no GW_CONFIRM of it is taken now. */
+	memset(&p->hs, 0, sizeof(p->hs));
 	la_key_fp(old->key, fp);
 	return la_floor_raise(st, txn, old->id, fp, old->ctr);
 }
@@ -872,32 +895,45 @@ int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id)
 	return la_txn(st, la_del_fn, &a);
 }
 
-/* Device @a->idd authenticated: its record moves. */
-static int la_authenticated(struct la_store *st, DB_TXN *txn,
-			    const struct la_audit *a)
+/*
+ * Device @a->idd's record moves with @a: an authentication (its time,
+ * count and held SIDs, and unless it was rekeyed since, its CTR, and its
+ * handshake to none), or a handshake answered with a GW_KEY (its
+ * handshake, unless it was rekeyed since: the GW_CONFIRM of a handshake
+ * under a key it no longer has is no one's to take).
+ */
+static int la_recorded(struct la_store *st, DB_TXN *txn,
+		       const struct la_audit *a)
 {
 	struct la_principal p;
 	struct la_put_args put = { LA_DEVICE, &p, true, false };
 	u8 fp[LA_KEY_FP_LEN];
+	bool same;
 	int ret;
 
 	ret = la_get(st, txn, LA_DEVICE, a->idd, &p, DB_RMW);
-	if (!ret) {
+	if (ret)
+		return ret;
+	la_key_fp(p.key, fp);
+	same = !a->keyed || !crypto_memneq(fp, a->key_fp, LA_KEY_FP_LEN);
+	if (a->answered) {
+		if (same)
+			p.hs = a->hs;
+	} else {
 		p.last_auth = a->time;
 		p.auth_count++;
-		if (a->keyed)
-			la_key_fp(p.key, fp);
-		/* Rekeyed since: its CTR was its old key's. */
-		if (!a->keyed || !crypto_memneq(fp, a->key_fp, LA_KEY_FP_LEN))
+		if (same) {
 			p.ctr = max(p.ctr, a->ctr);
-		else
+			memset(&p.hs, 0, sizeof(p.hs));
+		} else {	/* its CTR was its old key's */
 			ret = la_floor_raise(st, txn, a->idd, a->key_fp,
 					     a->ctr);
+		}
 		if (a->sessions)
 			memcpy(p.held, a->held, sizeof(p.held));
-		if (!ret)
-			ret = la_put_fn(st, txn, &put);
 	}
+	if (!ret)
+		ret = la_put_fn(st, txn, &put);
 	la_principal_wipe(&p);
 	return ret;
 }
@@ -1062,7 +1098,7 @@ static int la_audit_append(DB *db, DB_TXN *txn, struct la_audit *a,
 	DBC *c;
 	int ret;
 
-	for (i = 0; i < n && !a[i].result != !refusals; i++)
+	for (i = 0; i < n && (a[i].answered || !a[i].result != !refusals); i++)
 		;
 	if (i == n)	/* nothing for this table: leave it alone */
 		return 0;
@@ -1076,7 +1112,7 @@ static int la_audit_append(DB *db, DB_TXN *txn, struct la_audit *a,
 		last = la_get64(key.data);
 	ret = ret == DB_NOTFOUND ? 0 : ret;
 	for (i = 0; i < n && !ret; i++) {
-		if (!a[i].result != !refusals)
+		if (a[i].answered || !a[i].result != !refusals)
 			continue;
 		a[i].seq = ++last;
 		if (refusals)
@@ -1151,9 +1187,8 @@ static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	int ret = 0;
 
 	for (i = 0; i < r->n && !ret; i++) {
-		if (r->a[i].result)
-			continue;
-		ret = la_authenticated(st, txn, &r->a[i]);
+		if (r->a[i].answered || !r->a[i].result)
+			ret = la_recorded(st, txn, &r->a[i]);
 		if (ret == -ENOENT)	/* deleted since: no count */
 			ret = 0;
 	}

@@ -49,6 +49,22 @@ struct la_held {
 /* A device's held SIDs: its last session, and the one it left elsewhere. */
 #define LA_HELD_MAX	2
 
+/*
+ * A handshake the server answered with a GW_KEY (server.h, "Restarts"),
+ * kept with the device's record from the server's next commit until the
+ * device authenticates (through any gateway, or directly), the GW_KEY of
+ * a later handshake of it replaces it, its key changes, or @expires: so
+ * that a restarted server takes the GW_CONFIRM of that handshake, and of
+ * no other, on its gateway's word.
+ */
+struct la_handshake {
+	u8 idg[LA_ID_LEN];
+	u8 rs[LA_NONCE_LEN];
+	u16 sid;
+	u32 ctr;		/* its HELLO's */
+	u64 expires;		/* Unix time, seconds; 0: none */
+};
+
 /* A device or a gateway, as the store keeps it. Holds a key: wipe it. */
 struct la_principal {
 	u8 id[LA_ID_LEN];
@@ -75,6 +91,11 @@ struct la_principal {
 	 * none.
 	 */
 	struct la_held held[LA_HELD_MAX];
+	/*
+	 * Devices: the last handshake answered with a GW_KEY, if it is not
+	 * over. None in records written before it existed. Gateways: none.
+	 */
+	struct la_handshake hs;
 };
 
 /* Why something was refused: GW_REJECT's REASONs, and the server's own. */
@@ -139,6 +160,13 @@ struct la_audit {
 	 */
 	bool keyed;
 	u8 key_fp[LA_KEY_FP_LEN];
+	/*
+	 * Set by the server: no row of the audit log, but handshake @hs of
+	 * device @idd, answered with a GW_KEY under the key of @key_fp,
+	 * which the device's record keeps (la_principal.hs).
+	 */
+	bool answered;
+	struct la_handshake hs;
 };
 
 struct la_store;
@@ -262,9 +290,11 @@ int la_store_list(struct la_store *st, enum la_kind kind,
  * 0) are appended to the audit log, where at most @keep records are kept
  * (0: all), and move the device's last_auth (to their time), auth_count,
  * ctr (to the larger of the stored one and theirs, unless its key is not
- * @key_fp's) and, with @sessions set, its held SIDs (to theirs; one
- * device's records are applied in order), unless it was deleted
- * meanwhile. Refusals go to a table of
+ * @key_fp's), its handshake (to none, unless its key is not @key_fp's)
+ * and, with @sessions set, its held SIDs (to theirs); handshakes
+ * @answered move the device's handshake to theirs (unless its key is not
+ * @key_fp's). One device's records are applied in order, and none to a
+ * device deleted meanwhile. Refusals go to a table of
  * their own, where at most @keep_refusals are kept (0: all), so that no
  * number of refusals ever evicts an authentication. Each gets its seq
  * (and, for refusals, LA_AUDIT_F_SUMMARY). 0, or the error that left

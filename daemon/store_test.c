@@ -561,9 +561,10 @@ static void la_test_store_old_records(struct kunit *test)
 	la_device(&q, 7, "");
 	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, q.id, &q), 0);
 	KUNIT_EXPECT_TRUE(test, q.held[0].gateway);
+	KUNIT_EXPECT_EQ(test, q.hs.expires, 0);	/* none before version 4 */
 	la_device(&q, 3, "");
 
-	/* Authenticated now: written again as version 2, with its CTR. */
+	/* Authenticated now: written again (version 4), with its CTR. */
 	memset(&a, 0, sizeof(a));
 	a.time = 1800000000;
 	a.count = 1;
@@ -910,6 +911,89 @@ static void la_test_store_key_history(struct kunit *test)
 	la_store_close(st);
 }
 
+static int la_audit_count(void *arg, const struct la_audit *a)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+/*
+ * A device's handshake answered with a GW_KEY (version 4): written and
+ * read back as it is, set by a record of it (no audit row) if the device
+ * still has the key it was answered under, gone with an authentication
+ * under that key, or a rekey.
+ */
+static void la_test_store_handshake(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_principal p, q;
+	struct la_audit a[2];
+	u8 key[LA_KEY_LEN];
+	int rows = 0;
+
+	la_device(&p, 1, "hs");
+	memset(p.hs.idg, 0xb8, LA_ID_LEN);
+	memset(p.hs.rs, 0x52, LA_NONCE_LEN);
+	p.hs.sid = 0xfffd;
+	p.hs.ctr = 0x01020304;
+	p.hs.expires = 1800000030;
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_TRUE(test, !memcmp(&p, &q, sizeof(p)));
+
+	/* Answered again: the record takes it; no row in the audit log. */
+	a[0] = la_auth(1800000100, 0);	/* device 1 */
+	a[0].answered = true;
+	a[0].keyed = true;
+	la_key_fp(p.key, a[0].key_fp);
+	a[0].hs = p.hs;
+	a[0].hs.sid = 9;
+	a[0].hs.expires = 1800000130;
+	/* One under another key (rekeyed since): left out. */
+	a[1] = a[0];
+	a[1].hs.sid = 10;
+	memset(key, 0x77, sizeof(key));
+	la_key_fp(key, a[1].key_fp);
+	KUNIT_ASSERT_EQ(test, la_store_record(st, a, 2, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.hs.sid, 9);
+	KUNIT_EXPECT_EQ(test, q.hs.expires, 1800000130);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 0);
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_count, &rows),
+			0);
+	KUNIT_EXPECT_EQ(test, rows, 0);
+
+	/* An authentication under another key leaves it; under its, not. */
+	a[1].answered = false;
+	a[1].count = 1;
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a[1], 1, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.hs.sid, 9);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 1);
+	a[0].answered = false;
+	a[0].count = 1;
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a[0], 1, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.hs.expires, 0);
+	KUNIT_EXPECT_EQ(test, q.auth_count, 2);
+
+	/* Answered, then rekeyed: gone. */
+	a[0].answered = true;
+	KUNIT_ASSERT_EQ(test, la_store_record(st, &a[0], 1, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.hs.sid, 9);
+	KUNIT_ASSERT_EQ(test, la_store_rekey(st, LA_DEVICE, p.id, key, 0,
+					     NULL), 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &q), 0);
+	KUNIT_EXPECT_EQ(test, q.hs.expires, 0);
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_count, &rows),
+			0);
+	KUNIT_EXPECT_EQ(test, rows, 2);
+	la_principal_wipe(&p);
+	la_principal_wipe(&q);
+	la_store_close(st);
+}
+
 struct la_marks {
 	int n;
 	struct la_sid_mark m[4];
@@ -1074,6 +1158,7 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_held),
 	KUNIT_CASE(la_test_store_modify),
 	KUNIT_CASE(la_test_store_key_history),
+	KUNIT_CASE(la_test_store_handshake),
 	KUNIT_CASE(la_test_store_marks),
 	{}
 };

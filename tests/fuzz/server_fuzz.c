@@ -7,9 +7,12 @@
  * provisioned) start handshakes, resend, confirm, with nonces, CTRs and
  * contexts the fuzzer chooses; earlier messages are replayed or sent with a
  * bit flipped; forgeries and raw bytes are sent; the clock moves; expired
- * state is dropped. A model of what protocol.rst says the server holds for
- * each device (its highest accepted CTR, its handshake in progress, its
- * live session, its budget) is kept alongside, and after each step:
+ * state is dropped; the server restarts (a clean stop or a crash), on the
+ * same store. A model of what protocol.rst says the server holds for each
+ * device (its highest accepted CTR, its handshake in progress, its live
+ * session, its budget, and what its record keeps across a restart: the
+ * CTR of its last confirmed handshake, its last handshake answered with a
+ * GW_KEY) is kept alongside, and after each step:
  *
  * - every answer verifies, for the message it answers: a KEY or GW_KEY for
  *   the HELLO's IDd and Rd, the same KEY for a repeat, an ACK for the
@@ -22,7 +25,10 @@
  * - a device that has its KEY gets a verifying ACK for its CONFIRM, and
  *   its gateway's GW_CONFIRM is counted, whatever came between;
  * - a GW_CONFIRM of no handshake the server has is taken on its gateway's
- *   word only within pending_ms of the server's start, once per device;
+ *   word only if it is that of the device's last GW_KEY before a restart,
+ *   not over, not confirmed since: once; it is then, unless that handshake
+ *   is over (pending_ms, and the two seconds Unix time's rounding may add);
+ *   after a restart, the CTRs the store has are the stale ones;
  * - npending is the model's count of handshakes in progress, nsessions at
  *   most the devices that proved themselves, ngateways the store's
  *   enabled gateways, which never pay for a lookup.
@@ -111,7 +117,17 @@ struct mdev {
 	u64 l_ack_at, l_expires;
 	u8 l_rs[LA_NONCE_LEN];
 	u16 l_sid;
-	bool worded;			/* recorded on a gateway's word */
+	bool l_restored;		/* held from its record: no Rs */
+	bool k_held;			/* the server verified it this run */
+	/* Its record: the last CTR confirmed, the last GW_KEY's handshake. */
+	u32 stored_ctr;
+	bool hs;
+	u8 hs_via;
+	u8 hs_rs[LA_NONCE_LEN];
+	u16 hs_sid;
+	u32 hs_ctr;
+	u64 hs_until;			/* exactly pending_ms after it */
+	bool restored;			/* the server took it at its start */
 	struct la_bucket bucket;	/* its budget, as the server's */
 };
 
@@ -124,6 +140,8 @@ static struct {
 	unsigned int nhist;
 	u64 c0[LA_SRV_MAX];		/* counters before the step */
 	u32 npending0, nsessions0, ngateways0;
+	unsigned int restarts;
+	u64 auths;			/* of the runs before this one */
 } F;
 
 static void remove_dir(void);
@@ -262,7 +280,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /*
  * Every input starts from the same store: the devices' CTRs back to 0,
- * no SID held by any record, and every SID space's marks at 0 (the
+ * no SID held nor handshake kept by any record, and every SID space's
+ * marks at 0 (the
  * gateways', the disabled one's too, then the direct devices').
  */
 static void store_reset(void)
@@ -274,9 +293,11 @@ static void store_reset(void)
 	for (i = 0; i < NDEV; i++) {
 		if (la_store_get(store, LA_DEVICE, dev_id[i], &p))
 			abort();
-		if (p.ctr || p.held[0].expires || p.held[1].expires) {
+		if (p.ctr || p.held[0].expires || p.held[1].expires ||
+		    p.hs.expires) {
 			p.ctr = 0;
 			memset(p.held, 0, sizeof(p.held));
+			memset(&p.hs, 0, sizeof(p.hs));
 			if (la_store_update(store, LA_DEVICE, &p))
 				abort();
 		}
@@ -346,6 +367,28 @@ static size_t send_msg(const void *msg, size_t len, u8 *reply)
 	expect(n <= LITEAUTH_MSG_MAX_LEN);
 	expect(!D(DROP_STORE));
 	return n;
+}
+
+/*
+ * Whether the server must hold @m's K_hello: it verified one of its
+ * HELLOs since it started, and holds a handshake or session of it since.
+ */
+static bool holds_k(const struct mdev *m)
+{
+	return m->k_held && (m->pending || m->live);
+}
+
+/*
+ * @m authenticated, with @ctr: a live session; its record has that CTR
+ * and no handshake any more.
+ */
+static void authenticated(struct mdev *m, u32 ctr)
+{
+	m->live = true;
+	m->l_restored = false;
+	m->l_expires = F.now + (u64)limits.life * 60 * NS;
+	m->stored_ctr = max(m->stored_ctr, ctr);
+	m->hs = m->restored = false;
 }
 
 /* Whether @key is a KEY for @h's IDd and Rd; its grant to @g. */
@@ -452,7 +495,7 @@ static void on_hello(u8 i, const struct la_hello *h, u8 via,
 		 */
 		expect(!key);
 		expect(D(DROP_STALE) == 1 ||
-		       (D(DROP_RATE_UNKNOWN) == 1 && !m->pending && !m->live));
+		       (D(DROP_RATE_UNKNOWN) == 1 && !holds_k(m)));
 		if (gwm)
 			expect(reason == (D(DROP_STALE) ?
 					  LITEAUTH_REJECT_STALE :
@@ -463,9 +506,9 @@ static void on_hello(u8 i, const struct la_hello *h, u8 via,
 		expect(outcomes == 1);
 		/* The budget of unknown devices is never a proven one's. */
 		if (D(DROP_RATE_UNKNOWN))
-			expect(!m->pending && !m->live);
+			expect(!holds_k(m));
 		else
-			m->proven = true;
+			m->proven = m->k_held = true;
 		/* The device's budget: spent by its verified HELLOs only. */
 		if (!D(DROP_RATE_UNKNOWN))
 			expect(la_bucket_take(&m->bucket, F.now,
@@ -483,6 +526,16 @@ static void on_hello(u8 i, const struct la_hello *h, u8 via,
 			m->p_key = *key;
 			m->p_at = F.now;
 			m->max_accepted = ctr;
+			/* Its record keeps a GW_KEY's, instead of any. */
+			if (gwm) {
+				m->hs = true;
+				m->hs_via = via;
+				memcpy(m->hs_rs, key->rs, LA_NONCE_LEN);
+				m->hs_sid = g.sid;
+				m->hs_ctr = ctr;
+				m->hs_until = F.now + limits.pending_ms * MS;
+				m->restored = false;
+			}
 		} else {
 			expect(!key);
 			if (gwm)
@@ -505,7 +558,7 @@ static void on_confirm(u8 i, const struct sent *e, const u8 *reply, size_t n)
 	const u8 *rd = e->hello.rd;
 	u8 k[LA_KEY_LEN];
 
-	if (m->live && m->l_via == DIRECT &&
+	if (m->live && !m->l_restored && m->l_via == DIRECT &&
 	    !memcmp(&m->l_confirm, c, sizeof(*c))) {
 		/* Its ACK was lost: the same ACK, at least every second. */
 		expect(!n || (n == LITEAUTH_ACK_LEN &&
@@ -517,8 +570,10 @@ static void on_confirm(u8 i, const struct sent *e, const u8 *reply, size_t n)
 		expect(!D(CONFIRMED));
 		return;
 	}
+	/* A restart makes the same HELLO another handshake: Rs tells. */
 	if (m->pending && m->p_via == DIRECT &&
-	    !memcmp(&m->p_hello, &e->hello, sizeof(e->hello))) {
+	    !memcmp(&m->p_hello, &e->hello, sizeof(e->hello)) &&
+	    !memcmp(m->p_key.rs, e->rs, LA_NONCE_LEN)) {
 		/* A device that has its KEY gets its ACK. */
 		expect(n == LITEAUTH_ACK_LEN && D(CONFIRMED) == 1);
 		expect(!la_derive(S, LA_K_ACK, e->sk, dev_id[i], rd, e->rs,
@@ -526,12 +581,11 @@ static void on_confirm(u8 i, const struct sent *e, const u8 *reply, size_t n)
 		       !la_ack_verify(reply, n, k, rd, e->rs));
 		memzero_explicit(k, sizeof(k));
 		m->pending = false;
-		m->live = true;
+		authenticated(m, la_get_be32(e->hello.ctr));
 		m->l_via = DIRECT;
 		m->l_confirm = *c;
 		memcpy(&m->l_ack, reply, sizeof(m->l_ack));
 		m->l_ack_at = F.now;
-		m->l_expires = F.now + (u64)limits.life * 60 * NS;
 		return;
 	}
 	expect(!n && !D(CONFIRMED));
@@ -547,35 +601,44 @@ static void on_gw_confirm(u8 i, u8 via, const struct la_gw_confirm *gc,
 	expect(!n);
 	expect(!D(DROP_GATEWAY) && !D(DROP_RATE_GATEWAY));
 	if (m->pending && m->p_via == via &&
-	    !memcmp(&m->p_hello, &e->hello, sizeof(e->hello))) {
+	    !memcmp(&m->p_hello, &e->hello, sizeof(e->hello)) &&
+	    !memcmp(m->p_key.rs, gc->rs, LA_NONCE_LEN)) {
 		expect(D(CONFIRMED) == 1);
 		m->pending = false;
-		m->live = true;
-		m->l_via = via;
-		memcpy(m->l_rs, gc->rs, LA_NONCE_LEN);
-		m->l_sid = sid;
-		m->l_expires = F.now + (u64)limits.life * 60 * NS;
+		authenticated(m, la_get_be32(e->hello.ctr));
+	} else if (m->live && !m->l_restored && m->l_via == via &&
+		   !memcmp(m->l_rs, gc->rs, LA_NONCE_LEN) && m->l_sid == sid) {
+		expect(!D(CONFIRMED) && D(CONFIRM_REPEAT) == 1);
+		return;
+	} else if (m->restored && m->hs_via == via && m->hs_sid == sid &&
+		   !memcmp(m->hs_rs, gc->rs, LA_NONCE_LEN)) {
+		/*
+		 * The handshake its record kept across the restart: on the
+		 * gateway's word, once, while it is not over (a direct one
+		 * in progress stays). Its end is kept in Unix seconds: up to
+		 * two later.
+		 */
+		expect(!D(CONFIRMED) &&
+		       D(CONFIRMED_WORD) + D(DROP_NO_HANDSHAKE) == 1);
+		if (F.now < m->hs_until)
+			expect(D(CONFIRMED_WORD));
+		if (F.now >= m->hs_until + 2 * NS)
+			expect(!D(CONFIRMED_WORD));
+		m->restored = false;
+		if (!D(CONFIRMED_WORD))
+			return;
+		authenticated(m, m->hs_ctr);
+		m->max_accepted = max(m->max_accepted, m->hs_ctr);
+		m->proven = m->k_held = true;
+	} else {
+		/* Any other: a replay, or of a handshake the server let go. */
+		expect(!D(CONFIRMED) && !D(CONFIRMED_WORD) &&
+		       D(DROP_NO_HANDSHAKE) == 1);
 		return;
 	}
-	expect(!D(CONFIRMED));
-	if (m->live && m->l_via == via &&
-	    !memcmp(m->l_rs, gc->rs, LA_NONCE_LEN) && m->l_sid == sid) {
-		expect(D(CONFIRM_REPEAT) == 1);
-	} else if (m->pending || m->live) {
-		expect(D(DROP_NO_HANDSHAKE) == 1 && !D(CONFIRMED_WORD));
-	} else if (D(CONFIRMED_WORD)) {
-		/* The server holds nothing of it: on the gateway's word, only
-		 * within pending_ms of its start, and once.
-		 */
-		expect(F.now - START < limits.pending_ms * MS && !m->worded);
-		m->worded = true;
-		m->proven = true;
-		m->live = true;
-		m->l_via = via;
-		memcpy(m->l_rs, gc->rs, LA_NONCE_LEN);
-		m->l_sid = sid;
-		m->l_expires = F.now + (u64)limits.life * 60 * NS;
-	}
+	m->l_via = via;
+	memcpy(m->l_rs, gc->rs, LA_NONCE_LEN);
+	m->l_sid = sid;
 }
 
 /* A genuine message sent again, by whoever captured it. */
@@ -905,6 +968,47 @@ static void op_clock(struct in *in)
 		F.now += (u64)(b - 191) * 60 * NS;
 }
 
+/*
+ * The server stops (or, with bit 0, is killed: what waits to be written
+ * is lost, though here each message's wakeup has committed it) and starts
+ * again on the same store. What only memory held is gone: handshakes in
+ * progress, CTRs never confirmed, budgets, the Rs and CONFIRM of live
+ * sessions (held from the records, their ends rounded to seconds: one
+ * earlier at most). The handshake each record kept is restored.
+ */
+static void op_restart(struct in *in)
+{
+	unsigned int i;
+
+	F.auths += F.srv.counters[LA_SRV_CONFIRMED] +
+		   F.srv.counters[LA_SRV_CONFIRMED_WORD];
+	F.restarts++;
+	if (take(in) & 1)
+		F.srv.nrecords = 0;
+	la_server_destroy(&F.srv);
+	if (la_server_init(&F.srv, store, &limits, &ops, NULL))
+		abort();
+	for (i = 0; i < NDEV; i++) {
+		struct mdev *m = &F.dev[i];
+
+		m->pending = false;
+		m->k_held = false;
+		m->max_accepted = m->stored_ctr;
+		m->restored = m->hs;
+		if (m->live && !m->l_restored)
+			m->l_expires -= NS;
+		/* One that may be over is not held from the store. */
+		if (m->live && F.now >= m->l_expires)
+			m->live = false;
+		m->l_restored = m->live;
+		la_bucket_init(&m->bucket, F.now, limits.rate_device,
+			       limits.burst_device);
+	}
+	memcpy(F.c0, F.srv.counters, sizeof(F.c0));
+	F.npending0 = F.srv.npending;
+	F.nsessions0 = F.srv.nsessions;
+}
+
 static void op_expire(struct in *in)
 {
 	unsigned int i;
@@ -945,11 +1049,11 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
 	static void (*const opf[])(struct in *) = {
 		op_hello, op_confirm, op_gw_hello, op_gw_confirm, op_replay,
-		op_flip, op_raw, op_forge, op_clock, op_expire,
+		op_flip, op_raw, op_forge, op_clock, op_expire, op_restart,
 	};
 	static const char *const opn[] = {
 		"hello", "confirm", "gw-hello", "gw-confirm", "replay",
-		"flip", "raw", "forge", "clock", "expire",
+		"flip", "raw", "forge", "clock", "expire", "restart",
 	};
 	struct in in = { data, size };
 	u64 auths, before[LA_SRV_MAX];
@@ -970,8 +1074,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		if (trace) {
 			fprintf(stderr, "step %u: %s, t %llu ms:", F.step,
 				opn[op], (unsigned long long)(F.now / MS));
-			for (i = 0; i < LA_SRV_MAX; i++)
-				if (F.srv.counters[i] != before[i])
+			for (i = 0; i < LA_SRV_MAX; i++)	/* a restart: 0 */
+				if (F.srv.counters[i] > before[i])
 					fprintf(stderr, " %s +%llu",
 						la_server_counter_name(i),
 						(unsigned long long)
@@ -982,12 +1086,14 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		invariants();
 	}
 	/* Logged: each authentication, and per counter and audit interval
-	 * at most two lines of refusals (server.h).
+	 * at most two lines of refusals (server.h); each restart starts an
+	 * interval, after a line of what it restored.
 	 */
-	auths = F.srv.counters[LA_SRV_CONFIRMED] +
+	auths = F.auths + F.srv.counters[LA_SRV_CONFIRMED] +
 		F.srv.counters[LA_SRV_CONFIRMED_WORD];
 	expect(F.nlog <= auths + 2 * LA_SRV_MAX *
-	       ((F.now - START) / (limits.audit_interval * NS) + 2));
+	       ((F.now - START) / (limits.audit_interval * NS) + 2) +
+	       F.restarts * (1 + 2 * LA_SRV_MAX));
 	la_server_destroy(&F.srv);
 	memzero_explicit(&F, sizeof(F));
 	return 0;
