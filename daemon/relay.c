@@ -26,6 +26,7 @@ static const char *const la_names[LA_RELAY_MAX] = {
 	[LA_RELAY_UNMATCHED] = "unmatched",
 	[LA_RELAY_DUPLICATE] = "duplicate",
 	[LA_RELAY_UNMATCHED_LIMITED] = "unmatched-limited",
+	[LA_RELAY_CONFIRM_ALL] = "confirm-to-all",
 };
 
 const char *la_relay_counter_name(enum la_relay_counter c)
@@ -177,9 +178,12 @@ static void la_add_key(struct la_relay_entry *e, const u8 *rs,
 	e->keys[i].up = up;
 }
 
-/* A GW_CONFIRM goes to the server that sent the GW_KEY it confirms. */
-static unsigned int la_confirm_up(struct la_relay *r,
-				  const struct la_gw_confirm *c)
+/*
+ * A GW_CONFIRM goes to the server that sent the GW_KEY it confirms: its
+ * index, or -1 when the table knows nothing of the device (the relay
+ * restarted, or forgot it), and then it goes to every upstream.
+ */
+static int la_confirm_up(struct la_relay *r, const struct la_gw_confirm *c)
 {
 	struct la_relay_entry *e;
 	unsigned int i;
@@ -198,7 +202,7 @@ static unsigned int la_confirm_up(struct la_relay *r,
 		return e->up;
 	}
 	e = la_find_device(r, c->confirm.idd);
-	return e ? e->up : r->current;
+	return e ? (int)e->up : -1;
 }
 
 void la_relay_from_module(struct la_relay *r, const void *msg, size_t len)
@@ -215,8 +219,20 @@ void la_relay_from_module(struct la_relay *r, const void *msg, size_t len)
 		return;
 	}
 	if (h->type == LITEAUTH_MSG_GW_CONFIRM) {
+		int to = la_confirm_up(r, msg);
+		unsigned int i;
+
 		r->counters[LA_RELAY_UP]++;
-		r->ops->send_up(r->arg, la_confirm_up(r, msg), msg, len);
+		if (to >= 0) {
+			r->ops->send_up(r->arg, to, msg, len);
+			return;
+		}
+		/* Only the server that sent the GW_KEY records it: every other
+		 * one holds no such handshake, and drops it.
+		 */
+		r->counters[LA_RELAY_CONFIRM_ALL]++;
+		for (i = 0; i < r->nupstreams; i++)
+			r->ops->send_up(r->arg, i, msg, len);
 		return;
 	}
 

@@ -53,16 +53,13 @@
  * The table lives in memory only. After the relay restarts it is empty,
  * so a GW_CONFIRM the module offers again (it keeps one its daemon's
  * socket did not take, while the session lasts and the server still
- * holds the handshake: pending-timeout-ms after it began) goes to the
- * server that answered last in this run, else to the first upstream:
- * after a failover, maybe not the server that sent the GW_KEY.
- * That one then keeps the handshake until it times out and has no record
- * of the session until the next one, as when a GW_CONFIRM is lost on the
- * way up; a wrong server refuses it, unless it started within its
- * pending-timeout-ms and takes it on the gateway's word. Sending such a
- * GW_CONFIRM to every upstream instead would not be sound: each one that
- * started so recently would record, on that word, a session it never
- * granted, and audit it. Nothing in a GW_CONFIRM names its server.
+ * holds the handshake: pending-timeout-ms after it began) names a device
+ * the table does not hold; so does one whose entry was forgotten. Such a
+ * GW_CONFIRM goes to every upstream (confirm-to-all): only the server
+ * that sent its GW_KEY holds that handshake (server.c keeps the ones it
+ * answered across its own restarts, too) and records it; every other one
+ * drops it as drop-no-handshake. Nothing in a GW_CONFIRM names its
+ * server, and the module relays only CONFIRMs it verified.
  *
  * At most LA_RELAY_PENDING_MAX entries are kept. When the table is full a
  * new HELLO takes the oldest entry that is done (refused, or its
@@ -108,6 +105,9 @@ enum la_relay_counter {
 	LA_RELAY_UNMATCHED_LIMITED,	/* of the unmatched, over the budget:
 					 * not forwarded
 					 */
+	LA_RELAY_CONFIRM_ALL,	/* GW_CONFIRMs of a device the table does not
+				 * hold, sent to every upstream
+				 */
 	LA_RELAY_MAX,
 };
 

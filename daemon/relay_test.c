@@ -351,9 +351,11 @@ static void la_test_relay_confirm_follows(struct kunit *test)
 	la_tr_answer_from(0, LITEAUTH_MSG_GW_KEY, next, 0);
 	KUNIT_EXPECT_EQ(test, la_tr.down, 3);
 
-	/* A device with nothing in flight: the one that answered last. */
+	/* A device the table does not hold: every upstream. */
 	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 3);
 	KUNIT_EXPECT_EQ(test, la_tr.up[0], 6);
+	KUNIT_EXPECT_EQ(test, la_tr.up[1], 3);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_CONFIRM_ALL], 1);
 	/* Refused: nothing follows, nothing is resent; a second answer
 	 * is a duplicate, down all the same.
 	 */
@@ -368,8 +370,9 @@ static void la_test_relay_confirm_follows(struct kunit *test)
 	la_tr_tick(31);
 	KUNIT_EXPECT_EQ(test, la_tr.up[0], 7);
 	la_tr_module_dev(LITEAUTH_MSG_GW_CONFIRM, 2);
-	KUNIT_EXPECT_EQ(test, la_tr.up[1], 2);
+	KUNIT_EXPECT_EQ(test, la_tr.up[1], 4);
 	KUNIT_EXPECT_EQ(test, la_tr.up[0], 8);
+	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_CONFIRM_ALL], 2);
 	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_RESENT], 2);
 	KUNIT_EXPECT_EQ(test, la_tr.r.counters[LA_RELAY_GAVE_UP], 0);
 }
