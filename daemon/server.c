@@ -369,6 +369,7 @@ static void la_audit_answered(struct la_server *s, const struct la_session *d,
 	memcpy(a->hs.rs, p->rs, LA_NONCE_LEN);
 	a->hs.sid = p->grant.sid;
 	a->hs.ctr = p->ctr;
+	a->ctr = p->ctr;	/* used once answered: la_flushed() stores it */
 	a->hs.expires = la_wall_of(until, now, a->time) + 1;
 	la_record_done(s);
 }

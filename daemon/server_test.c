@@ -1035,7 +1035,8 @@ static void la_test_srv_gateway_flood(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
 			LITEAUTH_GW_KEY_LEN);	/* within the recheck */
 	t->now += LA_SRV_GW_RECHECK_MS * MS;
-	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply), 0);
+	KUNIT_EXPECT_NE(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);
 	KUNIT_EXPECT_EQ(test, t->srv.ngateways, 1);
 	/* Enabled again, the resync of SIGHUP loads it. */
 	p.enabled = true;
@@ -2099,7 +2100,40 @@ static void la_test_srv_sid_fleet(struct kunit *test)
 	la_principal_wipe(&p);
 }
 
+/*
+ * A GW_HELLO captured on the relay link and replayed after a restart: its
+ * CTR was stored with the handshake it was answered in, so it is stale,
+ * and the genuine GW_CONFIRM of that handshake is still taken on its word.
+ */
+static void la_test_srv_gw_hello_replay_restart(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN];
+	struct la_principal p;
+
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);
+	la_server_commit(&t->srv);
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&la_ts_limits), 0);
+	t->now += 500 * MS;
+	t->v.rs[0] ^= 0xff;	/* the server's next Rs */
+	t->sid = LA_SID + 7;
+	/* The same GW_HELLO bytes again. */
+	KUNIT_EXPECT_NE(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_KEY_LEN);
+	la_server_commit(&t->srv);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_STALE], 1);
+	/* The genuine GW_CONFIRM (re-offered) of the lost handshake. */
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED_WORD], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_NO_HANDSHAKE], 0);
+	KUNIT_ASSERT_EQ(test, la_store_get(t->store, LA_DEVICE, t->v.idd, &p), 0);
+	KUNIT_EXPECT_EQ(test, p.ctr, LA_CTR);
+	la_principal_wipe(&p);
+}
+
 static struct kunit_case la_server_cases[] = {
+	KUNIT_CASE(la_test_srv_gw_hello_replay_restart),
 	KUNIT_CASE(la_test_srv_direct),
 	KUNIT_CASE(la_test_srv_group_commit),
 	KUNIT_CASE(la_test_srv_rekey_unwritten),

@@ -917,8 +917,13 @@ static int la_recorded(struct la_store *st, DB_TXN *txn,
 	la_key_fp(p.key, fp);
 	same = !a->keyed || !crypto_memneq(fp, a->key_fp, LA_KEY_FP_LEN);
 	if (a->answered) {
-		if (same)
+		if (same) {
 			p.hs = a->hs;
+			p.ctr = max(p.ctr, a->hs.ctr);
+		} else {
+			ret = la_floor_raise(st, txn, a->idd, a->key_fp,
+					     a->hs.ctr);
+		}
 	} else {
 		p.last_auth = a->time;
 		p.auth_count++;

@@ -535,6 +535,8 @@ static void on_hello(u8 i, const struct la_hello *h, u8 via,
 				m->hs_ctr = ctr;
 				m->hs_until = F.now + limits.pending_ms * MS;
 				m->restored = false;
+				/* ... and its CTR, used up once answered. */
+				m->stored_ctr = max(m->stored_ctr, ctr);
 			}
 		} else {
 			expect(!key);
