@@ -769,10 +769,10 @@ static int la_rekey_to(void *arg, struct la_principal *p)
 }
 
 /* Device @p's CTR, as the store has it; -1 if it has no such device. */
-static long la_ctr(struct la_store *st, const struct la_principal *p)
+static int64_t la_ctr(struct la_store *st, const struct la_principal *p)
 {
 	struct la_principal q;
-	long ctr = -1;
+	int64_t ctr = -1;
 
 	if (!la_store_get(st, LA_DEVICE, p->id, &q))
 		ctr = q.ctr;
