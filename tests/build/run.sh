@@ -41,51 +41,41 @@ kver=${hdr#/usr/src/linux-headers-}
 result "Debian kernel $kver: liteauth.ko builds with W=1 without warnings" \
 	"$out/distro.log" $?
 
-# arm64: configure once, cached beside the UML trees.
+# cross NAME ARCH CROSS_COMPILE DEFCONFIG FILE_RE LABEL: liteauth.ko
+# cross-compiled with W=1 against linux-source-6.12 configured from
+# DEFCONFIG and tests/build/arm64.config, once, cached beside the UML trees
+# as NAME-6.12-<hash of the fragment>; FILE_RE must match file(1) of it.
 src=$("$top/tests/uml/kernel.sh" 6.12)/../src
 cache=${LITEAUTH_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/liteauth}
-arm=$cache/arm64-6.12-$(cat "$here/arm64.config" | sha256sum | cut -c1-12)
-cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
-if [ ! -f "$arm/.prepared" ]; then
-	rm -rf "$arm" && mkdir -p "$arm"
-	{
-		make -C "$src" O="$arm" "${cross[@]}" defconfig &&
-		"$src/scripts/kconfig/merge_config.sh" -m -O "$arm" \
-			"$arm/.config" "$here/arm64.config" &&
-		make -C "$src" O="$arm" "${cross[@]}" olddefconfig &&
-		make -C "$src" O="$arm" "${cross[@]}" -j"$(nproc)" modules_prepare &&
-		touch "$arm/.prepared"
-	} >"$out/arm64-prepare.log" 2>&1
-fi
-# Without a full kernel build there is no Module.symvers: modpost's
-# unresolved symbols are warnings, and only those are allowed.
-"$top/tools/build/kmod.sh" "$out/kmod-arm64" "$arm" "${cross[@]}" W=1 \
-	KBUILD_MODPOST_WARN=1 >"$out/arm64.log" 2>&1
-st=$?
-file "$out/kmod-arm64/kmod/liteauth.ko" 2>/dev/null | grep -q 'ARM aarch64' || st=1
-result "arm64 (linux-source-6.12): liteauth.ko cross-compiles with W=1 without warnings" \
-	"$out/arm64.log" $st
-
+cross() {
+	local name=$1 flags=(ARCH="$2" CROSS_COMPILE="$3") defconfig=$4 st
+	local tree
+	tree=$cache/$name-6.12-$(sha256sum <"$here/arm64.config" | cut -c1-12)
+	if [ ! -f "$tree/.prepared" ]; then
+		rm -rf "$tree" && mkdir -p "$tree"
+		{
+			make -C "$src" O="$tree" "${flags[@]}" "$defconfig" &&
+			"$src/scripts/kconfig/merge_config.sh" -m -O "$tree" \
+				"$tree/.config" "$here/arm64.config" &&
+			make -C "$src" O="$tree" "${flags[@]}" olddefconfig &&
+			make -C "$src" O="$tree" "${flags[@]}" -j"$(nproc)" modules_prepare &&
+			touch "$tree/.prepared"
+		} >"$out/$name-prepare.log" 2>&1
+	fi
+	# Without a full kernel build there is no Module.symvers: modpost's
+	# unresolved symbols are warnings, and only those are allowed.
+	"$top/tools/build/kmod.sh" "$out/kmod-$name" "$tree" "${flags[@]}" W=1 \
+		KBUILD_MODPOST_WARN=1 >"$out/$name.log" 2>&1
+	st=$?
+	file "$out/kmod-$name/kmod/liteauth.ko" 2>/dev/null | grep -q "$5" || st=1
+	result "$6: liteauth.ko cross-compiles with W=1 without warnings" \
+		"$out/$name.log" $st
+}
+cross arm64 arm64 aarch64-linux-gnu- defconfig 'ARM aarch64' \
+	"arm64 (linux-source-6.12)"
 # 32-bit ARM: the same fragment over multi_v7_defconfig.
-arm32=$cache/arm-6.12-$(cat "$here/arm64.config" | sha256sum | cut -c1-12)
-cross32=(ARCH=arm CROSS_COMPILE=arm-linux-gnueabihf-)
-if [ ! -f "$arm32/.prepared" ]; then
-	rm -rf "$arm32" && mkdir -p "$arm32"
-	{
-		make -C "$src" O="$arm32" "${cross32[@]}" multi_v7_defconfig &&
-		"$src/scripts/kconfig/merge_config.sh" -m -O "$arm32" \
-			"$arm32/.config" "$here/arm64.config" &&
-		make -C "$src" O="$arm32" "${cross32[@]}" olddefconfig &&
-		make -C "$src" O="$arm32" "${cross32[@]}" -j"$(nproc)" modules_prepare &&
-		touch "$arm32/.prepared"
-	} >"$out/arm32-prepare.log" 2>&1
-fi
-"$top/tools/build/kmod.sh" "$out/kmod-arm32" "$arm32" "${cross32[@]}" W=1 \
-	KBUILD_MODPOST_WARN=1 >"$out/arm32.log" 2>&1
-st=$?
-file "$out/kmod-arm32/kmod/liteauth.ko" 2>/dev/null | grep -q 'ELF 32-bit.*ARM' || st=1
-result "32-bit ARM (linux-source-6.12, multi_v7): liteauth.ko cross-compiles with W=1 without warnings" \
-	"$out/arm32.log" $st
+cross arm arm arm-linux-gnueabihf- multi_v7_defconfig 'ELF 32-bit.*ARM' \
+	"32-bit ARM (linux-source-6.12, multi_v7)"
 
 # sparse, against both UML trees
 for v in 6.1 6.12; do
