@@ -575,25 +575,22 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 }
 
 /*
- * The GW_CONFIRM in @out did not reach the daemon (its socket full, or
- * no daemon): keep it for la_gw_send_reports, if its session is still
- * the one it reports.
+ * A GW_CONFIRM that did not reach the daemon (its socket full, or no
+ * daemon): queued for la_gw_send_reports if its session is still the one
+ * it reports and the server still holds the handshake, else counted lost.
  */
-static void la_report_keep(struct la_gw *gw, const struct la_out *out,
-			   u64 now)
+static void la_report_requeue(struct la_gw *gw,
+			      const struct la_gw_confirm *gwc, u64 now)
 {
-	const struct la_gw_confirm *gwc = (const void *)out->up;
 	struct la_device *d;
 
-	spin_lock_bh(&gw->lock);
+	lockdep_assert_held(&gw->lock);
 	d = la_dev_find(gw, gwc->confirm.idd);
 	if (d && d->established && !la_report_due(d) &&
-	    !memcmp(&d->report, gwc, sizeof(*gwc)) && now < d->report_until) {
+	    !memcmp(&d->report, gwc, sizeof(*gwc)) && now < d->report_until)
 		la_report_queue(gw, d);
-	} else {
+	else
 		la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
-	}
-	spin_unlock_bh(&gw->lock);
 }
 
 unsigned int la_gw_send_reports(struct la_gw *gw)
@@ -629,15 +626,8 @@ unsigned int la_gw_send_reports(struct la_gw *gw)
 	}
 	/* What the daemon did not take this time waits for the next. */
 	spin_lock_bh(&gw->lock);
-	for (; sent < n; sent++) {
-		d = la_dev_find(gw, batch[sent].confirm.idd);
-		if (d && d->established && !la_report_due(d) &&
-		    !memcmp(&d->report, &batch[sent], sizeof(*batch))) {
-			la_report_queue(gw, d);
-		} else {
-			la_count(gw, LITEAUTH_CNT_UP_GW_CONFIRM_LOST);
-		}
-	}
+	for (; sent < n; sent++)
+		la_report_requeue(gw, &batch[sent], now);
 	left = gw->reports_due;
 	spin_unlock_bh(&gw->lock);
 	kfree(batch);
@@ -672,8 +662,11 @@ int la_gw_rx_radio(struct la_gw *gw, const struct la_addr *from,
 	}
 	spin_unlock_bh(&gw->lock);
 
-	if (la_flush(gw, &out) && out.up_counter == LITEAUTH_CNT_UP_GW_CONFIRM)
-		la_report_keep(gw, &out, now);
+	if (la_flush(gw, &out) && out.up_counter == LITEAUTH_CNT_UP_GW_CONFIRM) {
+		spin_lock_bh(&gw->lock);
+		la_report_requeue(gw, (const void *)out.up, now);
+		spin_unlock_bh(&gw->lock);
+	}
 	return drop ? la_drop(gw, drop) : 0;
 }
 
