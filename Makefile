@@ -196,6 +196,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(B)/.debs-fuzz
 
 # The server's state machine, on a key store of its own (server_fuzz.c).
 $(B)/fuzz/server_fuzz: tests/fuzz/server_fuzz.c tests/fuzz/server_fuzz.ignore \
+		tests/fuzz/input.h \
 		$(LIB_SRCS) $(STORE_SRCS) | $(B)/.debs-fuzz
 	@mkdir -p $(@D)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -208,6 +209,7 @@ $(B)/fuzz/server_fuzz: tests/fuzz/server_fuzz.c tests/fuzz/server_fuzz.ignore \
 # gateway_peek.c includes it to read the device table (gateway_fuzz.c).
 GATEWAY_FUZZ_SRCS := tests/fuzz/gateway_fuzz.c tests/fuzz/kshim/gateway_peek.c
 $(B)/fuzz/gateway_fuzz: $(GATEWAY_FUZZ_SRCS) tests/fuzz/gateway_fuzz.ignore \
+		tests/fuzz/input.h \
 		kmod/gateway.c kmod/gateway.h kmod/limits.h \
 		$(wildcard tests/fuzz/kshim/*.h tests/fuzz/kshim/*/*.h) \
 		$(LIB_SRCS) | $(B)/.debs-fuzz

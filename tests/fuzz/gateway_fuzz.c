@@ -58,6 +58,7 @@
 #include "crypto.h"
 #include "gateway.h"
 #include "gateway_peek.h"
+#include "input.h"
 
 #define S LITEAUTH_SUITE_AES128
 #define NS 1000000000ULL
@@ -1411,26 +1412,6 @@ static void check(bool message)
 }
 
 /* --- the fuzzer's input and the parties it plays ------------------------ */
-
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static u16 take16(struct in *in)
-{
-	u16 hi = take(in);
-
-	return hi << 8 | take(in);
-}
 
 /* Eight bytes from one: the fuzzer can repeat a nonce, or not. */
 static void nonce(u8 *out, u8 b)

@@ -48,6 +48,7 @@
 #include "crypto.h"
 #include "server.h"
 #include "store.h"
+#include "input.h"
 
 #define S LITEAUTH_SUITE_AES128
 #define NS 1000000000ULL
@@ -311,28 +312,6 @@ static void store_reset(void)
 		if (la_store_record_mark(store, NULL, 0, 0, 0, &m))
 			abort();
 	}
-}
-
-/* The fuzzer's bytes, read as far as they go (then zeros). */
-struct in {
-	const u8 *p;
-	size_t n;
-};
-
-static u8 take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static void takev(struct in *in, void *out, size_t n)
-{
-	u8 *o = out;
-
-	while (n--)
-		*o++ = take(in);
 }
 
 static void remember(const void *msg, size_t len, u8 dev, u8 via,
