@@ -32,11 +32,18 @@ def la(*args, stdin=None, db='db'):
     return r.returncode, r.stdout, r.stderr.strip()
 
 
-def refused(args, message, stdin=None, what=None, db='db'):
+def refused(args, message, stdin=None, what=None, db='db', status=1):
+    """Refused with @message on stderr, nothing on stdout, exit @status:
+    1 for a command that failed, 2 for a command line that is wrong."""
     rc, out, err = la(*args, stdin=stdin, db=db)
-    check(rc != 0 and message in err and not out,
-          'refused with a clear message: ' + (what or ' '.join(args)),
-          f'status {rc}, stderr "{err}"')
+    check(rc == status and message in err and not out,
+          'refused with a clear message: ' + (what or ' '.join(args)) +
+          f' (status {status})', f'status {rc}, stderr "{err}"')
+
+
+KEY_HINT = '(a key is exactly 32 hex digits: liteauth genkey makes one)'
+ID_HINT = ("(an ID is 16 hex digits, like 00124b0001020304, or 8 pairs with "
+           "':' or '-' between them)")
 
 
 KD = '000102030405060708090a0b0c0d0e0f'
@@ -67,18 +74,22 @@ check(rc == 0, 'gateway add with the key on standard input', err)
 
 refused(['device', 'add', ID1, '--key-file', 'k1'], 'already exists',
         what='adding an existing device')
-refused(['device', 'add', '0012', '--key-file', 'k1'], 'EUI-64 of 16 hex',
-        what='a malformed ID')
+refused(['device', 'add', '0012', '--key-file', 'k1'],
+        'liteauth: the device ID is not an EUI-64: it has 4 hex digits, not 16 '
+        + ID_HINT, what='a malformed ID', status=2)
 refused(['device', 'add', '00124b00010203zz', '--key-file', 'k1'],
-        'EUI-64 of 16 hex', what='an ID with non-hex digits')
+        'the device ID is not an EUI-64: character 15 is not a hex digit',
+        what='an ID with non-hex digits', status=2)
 with open('bad', 'w') as f:
     f.write('not a key\n')
 refused(['device', 'add', '00124b0001020306', '--key-file', 'bad'],
-        'must hold a key of 32 hex digits', what='a malformed key file')
+        'liteauth: key file bad: not a key: character 1 is not a hex digit '
+        + KEY_HINT, what='a malformed key file')
 refused(['device', 'add', '00124b0001020306', '--key-stdin'],
-        'must hold a key', stdin='', what='an empty key on standard input')
+        'liteauth: standard input: not a key: it is empty ' + KEY_HINT,
+        stdin='', what='an empty key on standard input')
 refused(['device', 'add', '00124b0001020306'], 'never taken from the command line',
-        what='no key given')
+        what='no key given', status=2)
 # A process that holds the database (a stopped liteauth, say): a clear
 # error within seconds, nothing changed, and all is well once it lets go.
 hold = subprocess.Popen([LAPROTO, 'store-hold', 'db', 'pass', '120'],
@@ -99,13 +110,16 @@ check(held and waited < 15 and rc == 0 and '00124b0001020306' not in out
       and ID1 in out, 'after the lock is released the store is as it was',
       f'{waited:.1f} s; {out}')
 refused(['device', 'add', '00124b0001020306', '--key', KD],
-        "unknown or incomplete option '--key'", what='a key on the command line')
+        "unknown or incomplete option '--key'", what='a key on the command line',
+        status=2)
 refused(['device', 'add', '00124b0001020306', '--generate', '--key-file',
-         'k1'], 'writes a new file', what='--generate over an existing file')
+         'k1'], 'liteauth: key file k1 exists already (--generate writes a '
+        'new file, never over another)', what='--generate over an existing file')
+check(open('k1').read() == KD + '\n', 'and that file is left as it was')
 refused(['device', 'del', '00124b0001020399'], 'no device 00124b0001020399',
         what='deleting a missing device')
 refused(['device', 'frobnicate', ID1], "unknown device subcommand",
-        what='an unknown subcommand')
+        what='an unknown subcommand', status=2)
 rc, _, err = la('frobnicate')
 check(rc == 2 and "unknown command 'frobnicate'" in err and 'usage:' in err,
       'an unknown command gets the usage')
@@ -211,13 +225,18 @@ secret_file('malformed', f'{IN} {KA}\n{IN[:-1]} {KA}\n{IN}1 {KB}\n'
 rc, out, err = la('device', 'import', 'malformed', db='idb')
 lines = err.splitlines()
 check(rc == 1 and out == '' and len(lines) == 7 and
-      lines[0].startswith('liteauth: malformed:2: the ID must be an EUI-64') and
-      lines[1].startswith('liteauth: malformed:3: the ID must be') and
-      lines[2].startswith('liteauth: malformed:4: the ID must be') and
-      lines[3].startswith('liteauth: malformed:5: the key must be 32 hex') and
+      lines[0] == 'liteauth: malformed:2: the ID is not an EUI-64: it has 15 '
+      'hex digits, not 16 ' + ID_HINT and
+      lines[1] == 'liteauth: malformed:3: the ID is not an EUI-64: it has 17 '
+      'hex digits, not 16 ' + ID_HINT and
+      lines[2] == 'liteauth: malformed:4: the ID is not an EUI-64: it has 4 '
+      'hex digits, not 16 ' + ID_HINT and
+      lines[3] == 'liteauth: malformed:5: not a key: it has 30 hex digits, '
+      'not 32 ' + KEY_HINT and
       lines[4] == 'liteauth: malformed:6: no key after the ID '
       '(a line is ID KEY [NAME])' and
-      lines[5] == 'liteauth: malformed:7: a name is at most 63 bytes' and
+      lines[5] == 'liteauth: malformed:7: a name is at most 63 bytes, not 64'
+      and
       lines[6] == 'liteauth: malformed: 6 errors: nothing imported' and
       KA not in err and KC[:-2] not in err and sorted(ilist()) == [IA, IB, IC],
       'device import of a file with malformed lines: each named by '
@@ -225,7 +244,7 @@ check(rc == 1 and out == '' and len(lines) == 7 and
       err)
 secret_file('many-bad', 'x\n' * 25)
 rc, out, err = la('device', 'import', 'many-bad', db='idb')
-check(rc == 1 and err.count('the ID must be') == 20 and
+check(rc == 1 and err.count('the ID is not an EUI-64') == 20 and
       'many-bad:20:' in err and 'many-bad:21:' not in err and
       err.endswith('many-bad: 25 errors (the first 20 shown): '
                    'nothing imported'),
@@ -262,7 +281,8 @@ check(rc == 0 and rc2 == 0 and 'imported 1 device (0 skipped)' in err and
       d['00124b00000a0008'][7] == KA and d['00124b00000a0009'][7] == KB,
       'device import reads standard input without FILE or with -, a last '
       'line without its newline too', err + err2)
-refused(['device', 'import'], 'standard input:1: the key must be 32 hex',
+refused(['device', 'import'], 'liteauth: standard input:1: not a key: it '
+        'has 31 hex digits, not 32 ' + KEY_HINT,
         stdin=f'00124b00000a000a {KA[:-1]}\n', db='idb',
         what='device import of a malformed line on standard input')
 
@@ -286,7 +306,7 @@ check(rc == 0 and 'key file existing is readable by others: chmod 600 '
 refused(['device', 'import', 'no-such-file'], 'cannot read key file '
         'no-such-file', db='idb', what='device import of a missing file')
 refused(['device', 'import', 'good', 'dup'], 'usage: liteauth device import',
-        db='idb', what='device import of two files')
+        db='idb', what='device import of two files', status=2)
 
 secret_file('imaster', la('genkey')[1])
 keys = subprocess.run([DEVSIM, 'keys', '--master', 'imaster', '--count',
@@ -330,6 +350,274 @@ rc, _, err = la('gateway', 'import', stdin=f'{IDG} {KA} gw\n', db='idb')
 rc2, out, _ = la('gateway', 'list', db='idb')
 check(rc == 0 and 'imported 1 gateway (0 skipped)' in err and
       out.startswith(IDG + '\tgw\t'), 'gateway import', err + out)
+
+# One key parser for every way a key comes in: exactly 32 hex digits,
+# and in a file or on standard input one newline at most; each wrong
+# key is refused with what is wrong, and nothing is added.
+PID = '00124b00000c0001'
+for text, why in (('', 'it is empty'),
+                  (KD[:-1] + '\n', 'it has 31 hex digits, not 32'),
+                  (KD + KD + '\n', 'it has 64 hex digits, not 32'),
+                  ('0x' + KD + '\n', 'it starts with 0x: give the hex digits '
+                   'alone'),
+                  ('+' + KD[1:] + '\n', 'character 1 is not a hex digit'),
+                  ('-' + KD[1:] + '\n', 'character 1 is not a hex digit'),
+                  (' ' + KD + '\n', 'character 1 is not a hex digit'),
+                  (KD[:16] + ' ' + KD[16:] + '\n',
+                   'character 17 is not a hex digit'),
+                  (KD + ' \n', 'it goes on after its 32 hex digits'),
+                  (KD + '\n\n', 'it goes on after its 32 hex digits'),
+                  (KD + '\0\n', 'it goes on after its 32 hex digits'),
+                  (KD + '\n' + 'x' * 100, 'it is longer than a key')):
+    secret_file('kbad', text)
+    shown = repr(text[:40])
+    refused(['device', 'add', PID, '--key-file', 'kbad'],
+            'liteauth: key file kbad: not a key: ' + why + ' ' + KEY_HINT,
+            db='pdb', what=f'a key file of {shown}')
+    refused(['gateway', 'rekey', IDG, '--key-stdin'],
+            'liteauth: standard input: not a key: ' + why + ' ' + KEY_HINT,
+            stdin=text, db='pdb', what=f'a key of {shown} on standard input')
+    refused(['set', '--gateway-id', IDG, '--gateway-key-file', 'kbad'],
+            'liteauth: key file kbad: not a key: ' + why + ' ' + KEY_HINT,
+            db='pdb', what=f'liteauth set with a gateway key file of {shown}')
+    line = text[:-1] if text.endswith('\n') else text
+    if line and not any(c in line for c in ' \n\0'):	# a key field alone
+        refused(['device', 'import'], 'liteauth: standard input:1: not a key: '
+                + why + ' ' + KEY_HINT, stdin=f'{PID} {line}\n', db='pdb',
+                what=f'device import of a line with the key {line[:40]!r}')
+check(not os.path.exists('pdb'), 'and none of them created the store')
+for text in (KD, KD + '\n', KD + '\r\n', KD.upper() + '\n'):
+    secret_file('kgood', text)
+    rc, _, err = la('device', 'add', PID, '--key-file', 'kgood', db='pdb')
+    rc2, out, _ = la('--show-keys', 'device', 'show', PID, db='pdb')
+    la('device', 'del', PID, db='pdb')
+    check(rc == 0 and not err and out.split('\t')[7].strip() == KD,
+          f'a key file of {text!r} is the key', err)
+rc, _, err = la('set', '--gateway-id', IDG, '--gateway-key-file', 'kgood',
+                db='pdb')
+check(rc == 1 and 'the liteauth kernel module is not loaded' in err,
+      'liteauth set takes the same key file (and then needs the module)', err)
+
+# One ID parser: 16 hex digits, or 8 pairs with ':' or '-' between each
+# (the same throughout), for every command that takes one.
+for text in ('00:12:4b:00:00:0c:00:02', '00-12-4B-00-00-0C-00-02',
+             '00124B00000C0002'):
+    rc, _, err = la('device', 'add', text, '--key-stdin', stdin=KD, db='pdb')
+    rc2, out, _ = la('device', 'list', db='pdb')
+    la('device', 'del', '00124b00000c0002', db='pdb')
+    check(rc == 0 and out.startswith('00124b00000c0002\t'),
+          f'the ID {text} is 00124b00000c0002', err + out)
+for text, why in (('', 'it is empty'),
+                  ('0012', 'it has 4 hex digits, not 16'),
+                  ('00124b00000c00021', 'it has 17 hex digits, not 16'),
+                  ('0x124b00000c0002', 'it starts with 0x: give the hex '
+                   'digits alone'),
+                  ('-0124b00000c0002', 'character 1 is not a hex digit'),
+                  ('00:12:4b:00-00:0c:00:02',
+                   "character 12 is not ':' as between the other pairs"),
+                  ('00:12:4b:00:00:0c:00:0g', 'character 23 is not a hex '
+                   'digit'),
+                  ('0012:4b00:000c:0002', 'character 5 is not a hex digit'),
+                  ('00124b00 000c0002', 'character 9 is not a hex digit')):
+    for args, what in ((['device', 'add', text, '--key-stdin'],
+                        'the device ID'),
+                       (['gateway', 'del', text], 'the gateway ID'),
+                       (['revoke', text], 'the device ID'),
+                       (['audit', '--device', text], '--device'),
+                       (['set', '--gateway-id', text, '--gateway-key-stdin'],
+                        '--gateway-id')):
+        refused(args, f'liteauth: {what} is not an EUI-64: {why} {ID_HINT}',
+                stdin=KD, db='pdb', status=2,
+                what=f'{args[0]} {args[1]} with the ID {text!r}')
+    if text and ' ' not in text:
+        refused(['device', 'import'], 'liteauth: standard input:1: the ID is '
+                f'not an EUI-64: {why} {ID_HINT}', stdin=f'{text} {KD}\n',
+                db='pdb', what=f'device import of the ID {text!r}')
+
+# --generate: the key file appears, mode 0600, only when the store has
+# taken its key; a command that fails leaves no file (nor a temporary
+# one), and never writes over a file that is there.
+rc, _, err = la('device', 'add', PID, '--key-stdin', stdin=KD, db='pdb')
+before = sorted(os.listdir('.'))
+refused(['device', 'add', PID, '--generate', '--key-file', 'gen1'],
+        f'liteauth: device {PID} already exists', db='pdb',
+        what='device add --generate of a device the store has')
+refused(['device', 'rekey', '00124b00000c0009', '--generate', '--key-file',
+         'gen1'], 'liteauth: no device 00124b00000c0009', db='pdb',
+        what='device rekey --generate of a device the store has not')
+refused(['device', 'add', '00124b00000c0003', '--generate', '--key-file',
+         'gen1', '--name', 'n' * 64], '--name: a name is at most 63 bytes',
+        db='pdb', status=2, what='device add --generate with a name too long')
+refused(['device', 'add', '00124b00000c0003', '--generate', '--key-file',
+         'no-such-dir/gen1'], 'liteauth: cannot create key file '
+        'no-such-dir/gen1: No such file or directory', db='pdb',
+        what='device add --generate into a missing directory')
+hold = subprocess.Popen([LAPROTO, 'store-hold', 'pdb', 'pass', '120'],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                        text=True)
+held = hold.stdout.readline().strip() == 'held'
+refused(['device', 'add', '00124b00000c0003', '--generate', '--key-file',
+         'gen1'], 'the database is locked by another process', db='pdb',
+        what='device add --generate into a database another process holds')
+hold.stdin.close()
+hold.wait()
+check(held and sorted(os.listdir('.')) == before,
+      'device add --generate that fails leaves no key file, nor a '
+      'temporary one', sorted(set(os.listdir('.')) ^ set(before)))
+secret_file('gen2', 'mine\n')
+refused(['device', 'rekey', PID, '--generate', '--key-file', 'gen2'],
+        'liteauth: key file gen2 exists already (--generate writes a new '
+        'file, never over another)', db='pdb',
+        what='device rekey --generate over an existing file')
+check(open('gen2').read() == 'mine\n' and
+      la('--show-keys', 'device', 'show', PID,
+         db='pdb')[1].split('\t')[7].strip() == KD,
+      'and the file and the key are as they were')
+os.umask(0o022)
+rc, _, err = la('device', 'rekey', PID, '--generate', '--key-file', 'gen1',
+                db='pdb')
+rc2, out, _ = la('--show-keys', 'device', 'show', PID, db='pdb')
+check(rc == 0 and os.stat('gen1').st_mode & 0o777 == 0o600 and
+      open('gen1').read() == out.split('\t')[7].strip() + '\n' and
+      sorted(os.listdir('.')) == sorted(before + ['gen1', 'gen2']),
+      'device rekey --generate writes the new key to a file of mode 0600 '
+      '(umask 022), and nothing else', err)
+
+# A command line that is wrong: a clear message, status 2, nothing done.
+for args, msg in (
+        (['device', 'add'], 'usage: liteauth device add ID ...'),
+        (['device', 'list', 'x'], 'usage: liteauth device list'),
+        (['device', 'show', PID, 'x'], f'usage: liteauth device show ID'),
+        (['device', 'add', PID, '--key-file'],
+         "unknown or incomplete option '--key-file'"),
+        (['device', 'add', PID, '--key-file', 'a', '--key-file', 'b'],
+         '--key-file is given twice'),
+        (['device', 'add', PID, '--key-stdin', 'x'],
+         "unexpected argument 'x'"),
+        (['device', 'add', PID, '--key-stdin', '--key-file', 'k1'],
+         'give the key with one of'),
+        (['device', 'add', PID, '--generate', '--key-stdin'],
+         'give the key with one of'),
+        (['device', 'rekey', PID, '--key-stdin', '--name', 'x'],
+         '--name is for add'),
+        (['device', 'add', PID, '--key-stdin', '--name', 'n' * 64],
+         '--name: a name is at most 63 bytes, not 64'),
+        (['device', 'add', PID, '--key-stdin', '--name', 'a\tb'],
+         '--name: a name has no control characters (tabs, newlines): byte 2 '
+         'is one'),
+        (['device', 'add', PID, '--key-stdin', '--name', 'a\nb'],
+         '--name: a name has no control characters'),
+        (['device', 'import', '--bogus'],
+         "unknown or incomplete option '--bogus'"),
+        (['gateway', 'frobnicate'], "unknown gateway subcommand 'frobnicate'"),
+        (['genkey', 'x'], 'usage: liteauth genkey'),
+        (['show', 'x'], 'usage: liteauth show [sessions|interfaces|'),
+        (['show', 'sessions', 'x'], 'usage: liteauth show'),
+        (['revoke'], 'usage: liteauth revoke ID|--all'),
+        (['revoke', '--all', 'x'], 'usage: liteauth revoke ID|--all'),
+        (['monitor', 'x'], "unexpected argument 'x'"),
+        (['monitor', '--count'], "unknown or incomplete option '--count'"),
+        (['monitor', '--count', '0'], '--count takes a number from 1 to '
+         '2147483647'),
+        (['monitor', '--count', '1x'], '--count takes a number from 1'),
+        (['monitor', '--count', '-1'], '--count takes a number from 1'),
+        (['monitor', '--count', '99999999999'],
+         '--count takes a number from 1'),
+        (['audit', '--since', '-1'], '--since takes a Unix time in seconds'),
+        (['audit', '--since', ' 5'], '--since takes a Unix time in seconds'),
+        (['audit', '--since', '99999999999999999999'],
+         '--since takes a Unix time in seconds'),
+        (['audit', '--frob'], "unknown or incomplete option '--frob'"),
+        (['audit', 'x'], "unexpected argument 'x'"),
+        (['set'], 'nothing to set'),
+        (['set', 'x'], "unexpected argument 'x'"),
+        (['set', '--frob'], "unknown or incomplete option '--frob'"),
+        (['set', '--bind', 'a', '--unbind', 'b'],
+         'one --bind or --unbind at a time'),
+        (['set', '--bind', 'i' * 16],
+         '--bind: an interface name is at most 15 bytes'),
+        (['set', '--gateway-id', IDG],
+         '--gateway-id goes with one of --gateway-key-file F or '
+         '--gateway-key-stdin'),
+        (['set', '--gateway-key-stdin'], '--gateway-id goes with'),
+        (['set', '--gateway-id', IDG, '--gateway-key-stdin',
+          '--gateway-key-file', 'k1'], '--gateway-id goes with one of'),
+        (['set', '--limit', 'rate-device'], '--limit takes NAME=VALUE'),
+        (['set', '--limit', 'speed=1'], '--limit takes NAME=VALUE'),
+        (['set', '--limit', 'rate-device='],
+         '--limit rate-device takes a number from 0 to 4294967295'),
+        (['set', '--limit', 'rate-device=-1'],
+         '--limit rate-device takes a number from 0 to 4294967295'),
+        (['set', '--limit', 'rate-device=4294967296'],
+         '--limit rate-device takes a number from 0 to 4294967295'),
+        (['set', '--limit', 'rate-device=0x10'],
+         '--limit rate-device takes a number'),
+        (['--frob'], "unknown or incomplete option '--frob'"),
+        (['--passphrase-file', 'p' * 4096, 'device', 'list'],
+         '--passphrase-file: a path is at most 4095 bytes'),
+        (['frobnicate'], "unknown command 'frobnicate'")):
+    rc, out, err = la(*args, stdin=KD, db='pdb')
+    first = err.splitlines()[0] if err else ''
+    check(rc == 2 and not out and first.startswith('liteauth: ') and
+          (msg is None or msg in first),
+          'liteauth ' + ' '.join(a[:30] for a in args).encode(
+              'unicode_escape').decode() + ': status 2, told why',
+          f'status {rc}, stderr "{err[:300]}"')
+rc, out, err = la('--db', 'd' * 4096, 'device', 'list')
+check(rc == 2 and err == 'liteauth: --db: a path is at most 4095 bytes',
+      'a --db path longer than a path: status 2, told so', err)
+rc, out, err = la('set', '--bind', 'nosuch0')
+check(rc == 1 and err == 'liteauth: no interface nosuch0',
+      'a missing interface is a failure, status 1', err)
+check(os.path.exists('pdb') and not os.path.exists('n' * 64),
+      'none of them changed anything')
+
+# Names: at most 63 bytes of UTF-8 text without control characters, on
+# the command line and in an import file alike; never cut short.
+for name, why in (('n' * 64, 'a name is at most 63 bytes, not 64'),
+                  ('a\x7fb', 'a name has no control characters (tabs, '
+                   'newlines): byte 2 is one'),
+                  ('a\tb', 'a name has no control characters (tabs, '
+                   'newlines): byte 2 is one')):
+    refused(['device', 'import'], f'liteauth: standard input:1: {why}',
+            stdin=f'00124b00000c0004 {KD} {name}\n', db='pdb',
+            what=f'device import of the name {name[:20]!r}')
+r = subprocess.run([LITEAUTH, '--db', 'pdb', '--passphrase-file', 'pass',
+                    'device', 'add', '00124b00000c0004', '--key-stdin',
+                    '--name', b'caf\xc3'], input=KD.encode(),
+                   capture_output=True)
+r2 = subprocess.run([LITEAUTH, '--db', 'pdb', '--passphrase-file', 'pass',
+                     'device', 'import'], capture_output=True,
+                    input=b'00124b00000c0004 ' + KD.encode() + b' caf\xc3\n')
+check(r.returncode == 2 and r.stderr == b'liteauth: --name: a name is UTF-8 '
+      b'text: byte 4 is not\n' and r2.returncode == 1 and
+      b'standard input:1: a name is UTF-8 text: byte 4 is not' in r2.stderr,
+      'a name that is not UTF-8 is refused', r.stderr + r2.stderr)
+name = '\u00e9t\u00e9 ' + 'n' * 57	# 63 bytes
+rc, _, err = la('device', 'add', '00124b00000c0004', '--key-stdin', '--name',
+                name, stdin=KD, db='pdb')
+rc2, out, _ = la('--json', 'device', 'show', '00124b00000c0004', db='pdb')
+check(rc == 0 and len(name.encode()) == 63 and
+      json.loads(out)[0]['name'] == name,
+      'a name of 63 bytes of UTF-8 is kept whole', err + out)
+
+# JSON: every list parses, numbers are JSON numbers, the rest strings.
+rc, out, err = la('--json', 'device', 'list', db='pdb')
+j = json.loads(out)
+check(rc == 0 and len(j) == 2 and
+      all(list(d) == ['id', 'name', 'state', 'suite', 'created',
+                      'last-auth', 'auths', 'key'] and
+          type(d['suite']) is int and type(d['auths']) is int and
+          all(type(d[k]) is str for k in ('id', 'name', 'state', 'created',
+                                           'last-auth', 'key'))
+          for d in j) and j[0]['auths'] == 0 and j[0]['suite'] == 1,
+      '--json device list: suite and auths are numbers, the rest strings',
+      out)
+rc, out, _ = la('--json', 'gateway', 'list', db='pdb')
+check(rc == 0 and json.loads(out) == [], '--json gateway list of none: []',
+      out)
+rc, out, _ = la('--json', 'audit', db='pdb')
+check(rc == 0 and json.loads(out) == [], '--json audit of none: []', out)
 
 # A device provisioned by the tool authenticates against liteauthd.
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
@@ -383,6 +671,14 @@ rows = [l.split('\t') for l in out.splitlines()]
 check(rc == 0 and len(rows) == 1 and rows[0][3] == ID1 and
       rows[0][4] == 'authenticated' and rows[0][2] == '-',
       'audit shows the authentication', out)
+rc, out, _ = la('--json', 'audit')
+j = json.loads(out)
+check(rc == 0 and len(j) == 1 and j[0]['seq'] == rows[0][0] and
+      type(j[0]['seq']) is str and j[0]['count'] == 1 and
+      type(j[0]['count']) is int and j[0]['device'] == ID1 and
+      j[0]['proof'] == 'proven',
+      '--json audit: count is a number, seq (r1 for a summary) a string',
+      out)
 rc, out, _ = la('audit', '--device', ID2)
 check(rc == 0 and out == '', 'audit --device filters')
 # Many simulated devices (the device library), provisioned by the tool.
@@ -516,7 +812,7 @@ check(rc == 0 and 'already has this key: nothing changed' in err and
       'stays stale', err)
 rc, _, err = la('gateway', 'rekey', IDG, '--key-stdin', '--reset-ctr',
                 stdin=kr + '\n')
-check(rc != 0 and '--reset-ctr is for device rekey' in err,
+check(rc == 2 and '--reset-ctr is for device rekey' in err,
       'rekey --reset-ctr is for devices only', err)
 
 # Bad command lines get a clear error and status 2, before any traffic.

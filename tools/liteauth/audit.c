@@ -13,9 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "liteauth.h"
+
+#define LA_AUDIT_USAGE	"usage: liteauth audit [--since UNIXTIME] [--device ID]"
 
 struct la_audit_filter {
 	struct la_table *t;
@@ -24,9 +25,11 @@ struct la_audit_filter {
 	u8 idd[LA_ID_LEN];
 };
 
-static const char *const la_audit_cols[] = {
-	"seq", "time", "gateway", "device", "result", "reason", "count",
-	"proof",
+/* seq is a string: refusal summaries' are r1, r2, ... */
+static const struct la_col la_audit_cols[] = {
+	{ "seq", false }, { "time", false }, { "gateway", false },
+	{ "device", false }, { "result", false }, { "reason", false },
+	{ "count", true }, { "proof", false },
 };
 
 static const char *la_reason(u8 reason)
@@ -63,8 +66,6 @@ static int la_audit_row(void *arg, const struct la_audit *a)
 	const char *cells[] = { seq, when, gw, dev,
 				a->result ? "refused" : "authenticated",
 				la_reason(a->reason), count, la_proof(a) };
-	time_t tt = a->time;
-	struct tm tm;
 
 	if (a->time < f->since ||
 	    (f->by_device && memcmp(a->idd, f->idd, LA_ID_LEN)))
@@ -73,7 +74,7 @@ static int la_audit_row(void *arg, const struct la_audit *a)
 	snprintf(seq, sizeof(seq), "%s%llu",
 		 a->flags & LA_AUDIT_F_SUMMARY ? "r" : "",
 		 (unsigned long long)a->seq);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+	la_format_time(a->time, when, sizeof(when));
 	if (memcmp(a->idg, zero, LA_ID_LEN))
 		la_format_id(a->idg, gw);
 	if (!(a->flags & LA_AUDIT_F_OVERFLOW))	/* else: "others" */
@@ -92,34 +93,39 @@ int la_cmd_audit(struct la_cli *cli, int argc, char **argv)
 	};
 	struct la_audit_filter f = {};
 	struct la_store *st;
-	char *end;
 	int o, ret;
 
 	optind = 1;
+	opterr = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
-			f.since = strtoull(optarg, &end, 10);
-			if (*end || end == optarg)
-				return la_fail("--since takes a Unix time in seconds");
+			if (la_parse_number(optarg, INT64_MAX, &f.since))
+				return la_usage("--since takes a Unix time in seconds, digits alone");
 			break;
 		case 'd':
-			if (la_parse_id(optarg, f.idd, "--device"))
-				return 1;
+			ret = la_parse_id(optarg, f.idd, "--device");
+			if (ret)
+				return ret;
 			f.by_device = true;
 			break;
 		default:
-			return la_fail("usage: liteauth audit [--since UNIXTIME] [--device ID]");
+			return la_bad_option(argv, LA_AUDIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		return la_fail("usage: liteauth audit [--since UNIXTIME] [--device ID]");
+		return la_usage("unexpected argument '%s': " LA_AUDIT_USAGE,
+				argv[optind]);
 	st = la_cli_store(cli, false);
 	if (!st)
 		return 1;
 	f.t = la_table_new(cli, ARRAY_SIZE(la_audit_cols), la_audit_cols);
 	ret = la_store_audit_list(st, la_audit_row, &f);
-	la_table_print(f.t);
+	/* All or nothing: no partial log before an error. */
+	if (ret)
+		la_table_discard(f.t);
+	else
+		la_table_print(f.t);
 	la_store_close(st);
 	if (la_store_locked(ret))
 		return la_fail("%s", la_store_strerror(ret));

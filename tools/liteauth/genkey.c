@@ -18,7 +18,7 @@ int la_cmd_genkey(struct la_cli *cli, int argc, char **argv)
 	(void)cli;
 	(void)argv;
 	if (argc != 1)
-		return la_fail("usage: liteauth genkey");
+		return la_usage("usage: liteauth genkey");
 	if (isatty(STDOUT_FILENO))
 		la_warn("printing a key on a terminal; redirect it to a file");
 	if (getrandom(key, sizeof(key), 0) != sizeof(key))

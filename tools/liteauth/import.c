@@ -97,7 +97,7 @@ static void la_import_line(struct la_import *im, u32 line, char *s,
 {
 	struct la_dev *d;
 	char *id, *key, *name, *e = s + len;
-	const char *bad = NULL;
+	char why[LA_WHY_LEN];
 	size_t name_len;
 
 	if (memchr(s, '\0', len)) {
@@ -122,20 +122,21 @@ static void la_import_line(struct la_import *im, u32 line, char *s,
 
 	la_import_grow(im, name_len);
 	d = &im->devs[im->n];
-	if (la_hex(id, d->id, LA_ID_LEN, true) != (int)strlen(id))
-		bad = "the ID must be an EUI-64 of 16 hex digits, like 00124b0001020304";
-	else if (!*key)
-		bad = "no key after the ID (a line is ID KEY [NAME])";
-	else if (la_hex(key, im->keys[im->n], LA_KEY_LEN, false) !=
-		 (int)strlen(key))
-		bad = "the key must be 32 hex digits (liteauth genkey makes one)";
-	if (bad) {
-		la_import_err(im, line, "%s", bad);
+	if (la_id_parse(id, strlen(id), d->id, why)) {
+		la_import_err(im, line, "the ID is not an EUI-64: %s (" LA_ID_HINT ")",
+			      why);
 		return;
 	}
-	if (name_len > LA_NAME_MAX) {
-		la_import_err(im, line, "a name is at most %d bytes",
-			      LA_NAME_MAX);
+	if (!*key) {
+		la_import_err(im, line, "no key after the ID (a line is ID KEY [NAME])");
+		return;
+	}
+	if (la_key_parse(key, strlen(key), im->keys[im->n], why)) {
+		la_import_err(im, line, "not a key: %s (" LA_KEY_HINT ")", why);
+		return;
+	}
+	if (la_name_check(name, why)) {
+		la_import_err(im, line, "%s", why);
 		return;
 	}
 	d->line = line;
@@ -295,13 +296,12 @@ int la_import(struct la_cli *cli, enum la_kind kind, const char *what,
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (o != 's')
-			return la_fail("unknown or incomplete option '%s'",
-				       argv[optind - 1]);
+			return la_bad_option(argv, NULL);
 		im.skip_existing = true;
 	}
 	if (argc - optind > 1)
-		return la_fail("usage: liteauth %s import [--skip-existing] [FILE]",
-			       what);
+		return la_usage("usage: liteauth %s import [--skip-existing] [FILE]",
+				what);
 	if (optind < argc && strcmp(argv[optind], "-")) {
 		im.from = argv[optind];
 		fd = la_open_key_file(im.from);

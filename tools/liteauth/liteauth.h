@@ -26,8 +26,16 @@ struct la_cmd {
 	const char *help;
 };
 
-/* Prints "liteauth: <message>" on stderr; returns 1, the exit status. */
+/*
+ * Prints "liteauth: <message>" on stderr; returns the exit status: 1 for
+ * a command that failed, 2 (la_usage) for a command line that is wrong.
+ */
+#define LA_EXIT_FAIL	1
+#define LA_EXIT_USAGE	2
 int la_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define la_usage(...)	(la_fail(__VA_ARGS__), LA_EXIT_USAGE)
+/* The option getopt_long just refused, and @usage if not NULL. */
+int la_bad_option(char **argv, const char *usage);
 void la_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Opens the key store, creating it if @create; NULL after la_fail. */
@@ -36,26 +44,57 @@ struct la_store *la_cli_store(struct la_cli *cli, bool create);
 const char *la_store_strerror(int err);
 
 /*
- * @n bytes as 2 * @n hex digits at the start of @s, with ':' or '-'
- * between bytes if @seps: the characters they took, or -1 if too few.
+ * The one parser of each kind of value, for every command (parse.c).
+ * Those taking @why say what is wrong there, in LA_WHY_LEN bytes, and
+ * return -1; the others print it with la_usage and return 2.
  */
-int la_hex(const char *s, u8 *out, int n, bool seps);
-/* An EUI-64 as 16 hex digits (':' and '-' allowed between bytes). */
+#define LA_WHY_LEN	96
+#define LA_KEY_HINT	"a key is exactly 32 hex digits: liteauth genkey makes one"
+#define LA_ID_HINT	"an ID is 16 hex digits, like 00124b0001020304, or 8 pairs with ':' or '-' between them"
+/* An EUI-64: 16 hex digits, or 8 pairs with one ':' or '-' between each. */
+int la_id_parse(const char *s, size_t len, u8 *id, char *why);
+/* A key: exactly 32 hex digits, nothing else. */
+int la_key_parse(const char *s, size_t len, u8 *key, char *why);
+/* A name: at most LA_NAME_MAX bytes of UTF-8, no control characters. */
+int la_name_check(const char *s, char *why);
+/* An ID on the command line, as @what ("--device"). */
 int la_parse_id(const char *s, u8 *id, const char *what);
+/* A number of decimal digits alone, from 0 to @max. */
+int la_parse_number(const char *s, u64 max, u64 *v);
+/*
+ * A key from @file, or standard input if NULL: the key, and one newline
+ * at most; warned if others can read the file. 1 after la_fail.
+ */
+int la_read_key(const char *file, u8 *key);
+/* The length of the UTF-8 character at @s, or 0 if it is not one. */
+int la_utf8_len(const char *s);
 void la_format_id(const u8 *id, char *out);	/* 17 bytes */
+/* A Unix time in UTC, ISO 8601; the number if it is beyond that. */
+void la_format_time(u64 t, char *out, size_t len);
 
 /* Opens a file of keys, warning if others can read it; -1 after la_fail. */
 int la_open_key_file(const char *file);
 
-/* A table: readable on a terminal, tab-separated otherwise, or JSON. */
+/*
+ * A table: readable on a terminal, tab-separated otherwise, or JSON, in
+ * which a number column's cells are JSON numbers, the others strings.
+ */
+struct la_col {
+	const char *name;
+	bool number;
+};
+
 struct la_table;
 struct la_table *la_table_new(struct la_cli *cli, int ncols,
-			      const char *const *cols);
+			      const struct la_col *cols);
 void la_table_row(struct la_table *t, const char *const *cells);
 void la_table_print(struct la_table *t);	/* and frees it */
 void la_table_discard(struct la_table *t);
 /* Whether keys are printed (--show-keys) rather than "(hidden)". */
 bool la_table_show_keys(const struct la_table *t);
+/* One row at once, for a stream: a tab-separated line or a JSON object. */
+void la_record_print(struct la_cli *cli, int ncols, const struct la_col *cols,
+		     const char *const *cells);
 
 /* liteauth device import (import.c), with @what "device" or "gateway". */
 int la_import(struct la_cli *cli, enum la_kind kind, const char *what,

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,40 +83,6 @@ const char *la_store_strerror(int err)
 	return strerror(-err);
 }
 
-int la_hex(const char *s, u8 *out, int n, bool seps)
-{
-	const char *p = s;
-	int i = 0;
-
-	while (*p && i < 2 * n) {
-		int v;
-
-		if (seps && (*p == ':' || *p == '-') && i && !(i % 2)) {
-			p++;
-			continue;
-		}
-		v = *p >= '0' && *p <= '9' ? *p - '0' :
-		    *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 :
-		    *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
-		if (v < 0)
-			break;
-		out[i / 2] = (i % 2) ? out[i / 2] | v : v << 4;
-		i++;
-		p++;
-	}
-	return i == 2 * n ? p - s : -1;
-}
-
-int la_parse_id(const char *s, u8 *id, const char *what)
-{
-	int n = la_hex(s, id, LA_ID_LEN, true);
-
-	if (n < 0 || s[n])
-		return la_fail("%s must be an EUI-64 of 16 hex digits, like 00124b0001020304",
-			       what);
-	return 0;
-}
-
 int la_open_key_file(const char *file)
 {
 	struct stat st;
@@ -158,13 +125,16 @@ int main(int argc, char **argv)
 	size_t i;
 	int o, ret;
 
+	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+d:p:jkh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd':
-			cli.db = optarg;
-			break;
 		case 'p':
-			cli.passfile = optarg;
+			if (strlen(optarg) >= PATH_MAX)
+				return la_usage("%s: a path is at most %d bytes",
+						o == 'd' ? "--db" : "--passphrase-file",
+						PATH_MAX - 1);
+			*(o == 'd' ? &cli.db : &cli.passfile) = optarg;
 			break;
 		case 'j':
 			cli.json = true;
@@ -176,8 +146,9 @@ int main(int argc, char **argv)
 			la_help(stdout);
 			return 0;
 		default:
+			la_bad_option(argv, NULL);
 			la_help(stderr);
-			return 2;
+			return LA_EXIT_USAGE;
 		}
 	}
 	if (optind == argc) {
@@ -199,5 +170,5 @@ int main(int argc, char **argv)
 	}
 	la_fail("unknown command '%s'", argv[optind]);
 	la_help(stderr);
-	return 2;
+	return LA_EXIT_USAGE;
 }

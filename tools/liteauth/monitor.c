@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * liteauth monitor [--count N]: the gateway module's events, one line
- * each (tab-separated: event, device, sid, interface, reason), until
- * interrupted or N events.
+ * each (tab-separated: event, device, sid, interface, reason; or a JSON
+ * object with --json), until interrupted or N events.
  */
+#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <netlink/genl/ctrl.h>
@@ -14,9 +14,17 @@
 #include "genl.h"
 #include "liteauth.h"
 
+#define LA_MONITOR_USAGE	"usage: liteauth monitor [--count N]"
+
 struct la_monitor {
 	struct la_cli *cli;
 	long count;
+};
+
+/* reason: a name for session-down, the GW_REJECT reason for reject. */
+static const struct la_col la_event_cols[] = {
+	{ "event", false }, { "device", false }, { "sid", true },
+	{ "interface", false }, { "reason", false },
 };
 
 static int la_event(struct nl_msg *msg, void *arg)
@@ -31,6 +39,10 @@ static int la_event(struct nl_msg *msg, void *arg)
 	struct nlattr *tb[LITEAUTH_A_MAX + 1], *ev[LITEAUTH_EVENT_A_MAX + 1];
 	struct la_monitor *m = arg;
 	char id[17] = "-", ifname[IF_NAMESIZE] = "-", reason[16] = "-";
+	char sid[12];
+	const char *cells[ARRAY_SIZE(la_event_cols)] = {
+		"?", id, sid, ifname, reason,
+	};
 	u32 type, r;
 
 	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LITEAUTH_A_MAX, NULL) ||
@@ -51,10 +63,12 @@ static int la_event(struct nl_msg *msg, void *arg)
 		else
 			snprintf(reason, sizeof(reason), "%u", r);
 	}
-	printf("%s\t%s\t%u\t%s\t%s\n", type < ARRAY_SIZE(types) ? types[type] : "?",
-	       id, ev[LITEAUTH_EVENT_A_SID] ?
-	       nla_get_u32(ev[LITEAUTH_EVENT_A_SID]) : 0, ifname, reason);
-	fflush(stdout);
+	if (type < ARRAY_SIZE(types))
+		cells[0] = types[type];
+	snprintf(sid, sizeof(sid), "%u", ev[LITEAUTH_EVENT_A_SID] ?
+		 nla_get_u32(ev[LITEAUTH_EVENT_A_SID]) : 0);
+	la_record_print(m->cli, ARRAY_SIZE(la_event_cols), la_event_cols,
+			cells);
 	if (m->count > 0 && !--m->count)
 		return NL_STOP;
 	return NL_OK;
@@ -62,14 +76,28 @@ static int la_event(struct nl_msg *msg, void *arg)
 
 int la_cmd_monitor(struct la_cli *cli, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "count", required_argument, NULL, 'c' },
+		{}
+	};
 	struct la_monitor m = { .cli = cli, .count = -1 };
 	struct la_genl g;
-	int grp, ret = 0;
+	int o, grp, ret = 0;
+	u64 n;
 
-	if (argc == 3 && !strcmp(argv[1], "--count"))
-		m.count = atol(argv[2]);
-	else if (argc != 1)
-		return la_fail("usage: liteauth monitor [--count N]");
+	optind = 1;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (o != 'c')
+			return la_bad_option(argv, LA_MONITOR_USAGE);
+		if (la_parse_number(optarg, INT32_MAX, &n) || !n)
+			return la_usage("--count takes a number from 1 to %d",
+					INT32_MAX);
+		m.count = n;
+	}
+	if (optind != argc)
+		return la_usage("unexpected argument '%s': " LA_MONITOR_USAGE,
+				argv[optind]);
 	if (la_genl_open(&g))
 		return 1;
 	grp = genl_ctrl_resolve_grp(g.sock, LITEAUTH_GENL_NAME,

@@ -4,17 +4,19 @@
  * header on a terminal, tab-separated values for scripts (stable: the
  * columns of liteauth(8)), or JSON with --json; and its messages.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "liteauth.h"
 
 struct la_table {
 	struct la_cli *cli;
 	int ncols, nrows;
-	const char *const *cols;
+	const struct la_col *cols;
 	char **cells;		/* nrows * ncols */
 };
 
@@ -27,7 +29,13 @@ int la_fail(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	return 1;
+	return LA_EXIT_FAIL;
+}
+
+int la_bad_option(char **argv, const char *usage)
+{
+	return la_usage("unknown or incomplete option '%s'%s%s",
+			argv[optind - 1], usage ? ": " : "", usage ?: "");
 }
 
 void la_warn(const char *fmt, ...)
@@ -42,7 +50,7 @@ void la_warn(const char *fmt, ...)
 }
 
 struct la_table *la_table_new(struct la_cli *cli, int ncols,
-			      const char *const *cols)
+			      const struct la_col *cols)
 {
 	struct la_table *t = calloc(1, sizeof(*t));
 
@@ -61,9 +69,22 @@ void la_table_row(struct la_table *t, const char *const *cells)
 	t->cells = realloc(t->cells, sizeof(char *) * t->ncols * (t->nrows + 1));
 	if (!t->cells)
 		exit(la_fail("out of memory"));
-	for (i = 0; i < t->ncols; i++)
+	for (i = 0; i < t->ncols; i++) {
 		t->cells[t->nrows * t->ncols + i] = strdup(cells[i]);
+		if (!t->cells[t->nrows * t->ncols + i])
+			exit(la_fail("out of memory"));
+	}
 	t->nrows++;
+}
+
+void la_format_time(u64 t, char *out, size_t len)
+{
+	time_t tt = t;
+	struct tm tm;
+
+	if (t > INT64_MAX || !gmtime_r(&tt, &tm) ||
+	    !strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, len, "%llu", (unsigned long long)t);
 }
 
 bool la_table_show_keys(const struct la_table *t)
@@ -71,18 +92,61 @@ bool la_table_show_keys(const struct la_table *t)
 	return t->cli->show_keys;
 }
 
+/* A string, with what is not UTF-8 as U+FFFD, so that it stays JSON. */
 static void la_json_string(const char *s)
 {
+	int n;
+
 	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+	for (; *s; s += n) {
+		n = la_utf8_len(s);
+		if (!n) {
+			printf("\\ufffd");
+			n = 1;
+		} else if (*s == '"' || *s == '\\') {
 			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
+		} else if ((unsigned char)*s < 0x20) {
 			printf("\\u%04x", *s);
-		else
-			putchar(*s);
+		} else {
+			fwrite(s, 1, n, stdout);
+		}
 	}
 	putchar('"');
+}
+
+/* A number column's cell is a JSON number: digits alone, as printed. */
+static void la_json_object(int ncols, const struct la_col *cols,
+			   const char *const *cells)
+{
+	int c;
+
+	putchar('{');
+	for (c = 0; c < ncols; c++) {
+		printf("%s", c ? ", " : "");
+		la_json_string(cols[c].name);
+		printf(": ");
+		if (cols[c].number && cells[c][0] &&
+		    strspn(cells[c], "0123456789") == strlen(cells[c]))
+			printf("%s", cells[c]);
+		else
+			la_json_string(cells[c]);
+	}
+	putchar('}');
+}
+
+void la_record_print(struct la_cli *cli, int ncols, const struct la_col *cols,
+		     const char *const *cells)
+{
+	int c;
+
+	if (cli->json) {
+		la_json_object(ncols, cols, cells);
+		putchar('\n');
+	} else {
+		for (c = 0; c < ncols; c++)
+			printf("%s%c", cells[c], c + 1 < ncols ? '\t' : '\n');
+	}
+	fflush(stdout);
 }
 
 void la_table_discard(struct la_table *t)
@@ -104,25 +168,20 @@ void la_table_print(struct la_table *t)
 	if (t->cli->json) {
 		printf("[");
 		for (r = 0; r < t->nrows; r++) {
-			printf("%s\n  {", r ? "," : "");
-			for (c = 0; c < t->ncols; c++) {
-				printf("%s", c ? ", " : "");
-				la_json_string(t->cols[c]);
-				printf(": ");
-				la_json_string(t->cells[r * t->ncols + c]);
-			}
-			printf("}");
+			printf("%s\n  ", r ? "," : "");
+			la_json_object(t->ncols, t->cols,
+				       (const char *const *)&t->cells[r * t->ncols]);
 		}
 		printf("%s]\n", t->nrows ? "\n" : "");
 	} else if (t->cli->tty) {
 		for (c = 0; c < t->ncols; c++)
-			w[c] = strlen(t->cols[c]);
+			w[c] = strlen(t->cols[c].name);
 		for (r = 0; r < t->nrows; r++)
 			for (c = 0; c < t->ncols; c++)
 				if ((int)strlen(t->cells[r * t->ncols + c]) > w[c])
 					w[c] = strlen(t->cells[r * t->ncols + c]);
 		for (c = 0; c < t->ncols; c++)
-			printf("\033[1m%-*s\033[0m%s", w[c], t->cols[c],
+			printf("\033[1m%-*s\033[0m%s", w[c], t->cols[c].name,
 			       c + 1 < t->ncols ? "  " : "\n");
 		for (r = 0; r < t->nrows; r++)
 			for (c = 0; c < t->ncols; c++)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +43,7 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 		{ "reset-ctr", no_argument, NULL, 'r' },
 		{}
 	};
+	char why[LA_WHY_LEN];
 	int o;
 
 	memset(k, 0, sizeof(*k));
@@ -50,6 +52,8 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'f':
+			if (k->file)
+				return la_usage("--key-file is given twice");
 			k->file = optarg;
 			break;
 		case 's':
@@ -61,8 +65,8 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 		case 'n':
 		case 'x':
 			if (!names)
-				return la_fail("--%s is for add",
-					       o == 'n' ? "name" : "disabled");
+				return la_usage("--%s is for add",
+						o == 'n' ? "name" : "disabled");
 			if (o == 'n')
 				k->name = optarg;
 			else
@@ -70,76 +74,97 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 			break;
 		case 'r':
 			if (!reset)
-				return la_fail("--reset-ctr is for device rekey");
+				return la_usage("--reset-ctr is for device rekey");
 			k->reset_ctr = true;
 			break;
 		default:
-			return la_fail("unknown or incomplete option '%s'",
-				       argv[optind - 1]);
+			return la_bad_option(argv, NULL);
 		}
 	}
 	if (optind != argc)
-		return la_fail("unexpected argument '%s'", argv[optind]);
+		return la_usage("unexpected argument '%s'", argv[optind]);
 	if (k->from_stdin + !!k->file != 1 || (k->generate && !k->file))
-		return la_fail("give the key with one of --key-file F, --key-stdin, or --generate --key-file F (keys are never taken from the command line)");
-	if (k->name && strlen(k->name) > LA_NAME_MAX)
-		return la_fail("a name is at most %d bytes", LA_NAME_MAX);
+		return la_usage("give the key with one of --key-file F, --key-stdin, or --generate --key-file F (keys are never taken from the command line)");
+	if (k->name && la_name_check(k->name, why))
+		return la_usage("--name: %s", why);
 	return 0;
 }
 
-/* 32 hex digits, optionally followed by white space. */
-static int la_parse_key(const char *text, u8 *key, const char *from)
+/*
+ * --generate: a new key, written to a file of its own in the directory of
+ * @file (mode 0600), which becomes @file only once the store has taken the
+ * key (la_newkey_publish): a failed command leaves no key file behind, and
+ * none is ever written over another. NULL after la_fail.
+ */
+static char *la_newkey(const char *file, u8 *key)
 {
-	int i = la_hex(text, key, LA_KEY_LEN, false);
+	char text[2 * LA_KEY_LEN + 1], *tmp;
+	struct stat sb;
+	ssize_t n = -1;
+	int fd, i;
 
-	if (i < 0 || strspn(text + i, " \t\r\n") != strlen(text + i))
-		return la_fail("%s must hold a key of 32 hex digits (liteauth genkey makes one)",
-			       from);
-	return 0;
-}
-
-static int la_get_key(const struct la_keyopts *k, u8 *key)
-{
-	char text[128] = "", from[300];
-	ssize_t n;
-	int fd, ret;
-
-	if (k->generate) {
-		/* A new key, into a new file only its owner can read. */
-		fd = open(k->file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return la_fail("cannot create key file %s: %s%s", k->file,
-				       strerror(errno),
-				       errno == EEXIST ? " (--generate writes a new file)" : "");
-		if (getrandom(key, LA_KEY_LEN, 0) != LA_KEY_LEN) {
-			close(fd);
-			return la_fail("getrandom failed");
-		}
-		for (n = 0; n < LA_KEY_LEN; n++)
-			sprintf(text + 2 * n, "%02x", key[n]);
+	if (!lstat(file, &sb)) {
+		la_fail("key file %s exists already (--generate writes a new file, never over another)",
+			file);
+		return NULL;
+	}
+	if (errno != ENOENT) {
+		la_fail("cannot create key file %s: %s", file, strerror(errno));
+		return NULL;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", file) < 0) {
+		la_fail("out of memory");
+		return NULL;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		la_fail("cannot create key file %s: %s", file, strerror(errno));
+		free(tmp);
+		return NULL;
+	}
+	if (getrandom(key, LA_KEY_LEN, 0) == LA_KEY_LEN) {
+		for (i = 0; i < LA_KEY_LEN; i++)
+			sprintf(text + 2 * i, "%02x", key[i]);
 		text[2 * LA_KEY_LEN] = '\n';
-		n = write(fd, text, 2 * LA_KEY_LEN + 1);
-		close(fd);
+		n = write(fd, text, sizeof(text));
 		memzero_explicit(text, sizeof(text));
-		return n == 2 * LA_KEY_LEN + 1 ? 0 :
-		       la_fail("cannot write key file %s", k->file);
 	}
-	if (k->from_stdin) {
-		fd = STDIN_FILENO;
-		snprintf(from, sizeof(from), "standard input");
-	} else {
-		fd = la_open_key_file(k->file);
-		if (fd < 0)
-			return 1;
-		snprintf(from, sizeof(from), "key file %s", k->file);
-	}
-	n = read(fd, text, sizeof(text) - 1);
-	if (fd != STDIN_FILENO)
+	if (n != sizeof(text) || fsync(fd)) {
+		la_fail("cannot write key file %s: %s", file,
+			n < 0 || n == sizeof(text) ? strerror(errno) : "short write");
 		close(fd);
-	text[n > 0 ? n : 0] = '\0';
-	ret = la_parse_key(text, key, from);
-	memzero_explicit(text, sizeof(text));
+		unlink(tmp);
+		free(tmp);
+		return NULL;
+	}
+	close(fd);
+	return tmp;
+}
+
+/* @tmp becomes @file, which it never replaces; 1 after la_fail. */
+static int la_newkey_publish(char *tmp, const char *file, const char *what,
+			     const char *idtext)
+{
+	int ret = renameat2(AT_FDCWD, tmp, AT_FDCWD, file, RENAME_NOREPLACE);
+
+	/* A file system without RENAME_NOREPLACE: link, which never replaces. */
+	if (ret && errno == EINVAL) {
+		ret = link(tmp, file);
+		if (!ret)
+			unlink(tmp);
+	}
+	if (ret)
+		ret = la_fail("%s %s has its new key, but it cannot be written to %s: %s: it is in %s, for you to rename",
+			      what, idtext, file, strerror(errno), tmp);
+	free(tmp);
 	return ret;
+}
+
+static void la_newkey_drop(char *tmp)
+{
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
 }
 
 static const char *la_kind_name(enum la_kind kind)
@@ -149,17 +174,16 @@ static const char *la_kind_name(enum la_kind kind)
 
 static void la_time(u64 t, char *out, size_t len)
 {
-	time_t tt = t;
-	struct tm tm;
-
 	if (!t)
 		snprintf(out, len, "never");
 	else
-		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&tt, &tm));
+		la_format_time(t, out, len);
 }
 
-static const char *const la_cols[] = {
-	"id", "name", "state", "suite", "created", "last-auth", "auths", "key",
+static const struct la_col la_cols[] = {
+	{ "id", false }, { "name", false }, { "state", false },
+	{ "suite", true }, { "created", false }, { "last-auth", false },
+	{ "auths", true }, { "key", false },
 };
 
 static int la_row(void *arg, const struct la_principal *p)
@@ -238,18 +262,22 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 	struct la_keyopts k;
 	struct la_store *st;
 	struct la_table *t;
-	char idtext[17];
+	char idtext[32], *tmp = NULL;
 	int ret = 0;
 
 	if (!strcmp(sub, "list")) {
 		if (argc > 2)
-			return la_fail("usage: liteauth %s list", what);
+			return la_usage("usage: liteauth %s list", what);
 		st = la_cli_store(cli, false);
 		if (!st)
 			return 1;
 		t = la_table_new(cli, ARRAY_SIZE(la_cols), la_cols);
 		ret = la_store_list(st, kind, la_row, t);
-		la_table_print(t);
+		/* All or nothing: no partial list before an error. */
+		if (ret)
+			la_table_discard(t);
+		else
+			la_table_print(t);
 		la_store_close(st);
 		if (la_store_locked(ret))
 			return la_fail("%s", la_store_strerror(ret));
@@ -258,22 +286,36 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 	}
 	if (!strcmp(sub, "import"))
 		return la_import(cli, kind, what, argc - 1, argv + 1);
+	if (strcmp(sub, "add") && strcmp(sub, "rekey") && strcmp(sub, "del") &&
+	    strcmp(sub, "enable") && strcmp(sub, "disable") && strcmp(sub, "show"))
+		return la_usage("unknown %s subcommand '%s' (add, del, enable, disable, rekey, list, show, import)",
+				what, sub);
 	if (argc < 3)
-		return la_fail("usage: liteauth %s %s ID ...", what, sub);
-	if (la_parse_id(argv[2], p.id, "the ID"))
-		return 1;
+		return la_usage("usage: liteauth %s %s ID ...", what, sub);
+	snprintf(idtext, sizeof(idtext), "the %s ID", what);
+	ret = la_parse_id(argv[2], p.id, idtext);
+	if (ret)
+		return ret;
 	la_format_id(p.id, idtext);
 
 	if (!strcmp(sub, "add") || !strcmp(sub, "rekey")) {
 		bool add = !strcmp(sub, "add");
 
-		if (la_keyopts(argc - 2, argv + 2, &k, add,
-			       !add && kind == LA_DEVICE) ||
-		    la_get_key(&k, p.key))
+		ret = la_keyopts(argc - 2, argv + 2, &k, add,
+				 !add && kind == LA_DEVICE);
+		if (ret)
+			return ret;
+		if (k.generate) {
+			tmp = la_newkey(k.file, p.key);
+			if (!tmp)
+				return 1;
+		} else if (la_read_key(k.from_stdin ? NULL : k.file, p.key)) {
 			return 1;
+		}
 		st = la_cli_store(cli, add);
 		if (!st) {
 			la_principal_wipe(&p);
+			la_newkey_drop(tmp);
 			return 1;
 		}
 		if (add) {
@@ -292,13 +334,13 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			if (ret > 0) {	/* said already */
 				la_principal_wipe(&p);
 				la_store_close(st);
+				la_newkey_drop(tmp);
 				return ret;
 			}
 		}
-	} else if (!strcmp(sub, "del") || !strcmp(sub, "enable") ||
-		   !strcmp(sub, "disable") || !strcmp(sub, "show")) {
+	} else {	/* del, enable, disable, show */
 		if (argc != 3)
-			return la_fail("usage: liteauth %s %s ID", what, sub);
+			return la_usage("usage: liteauth %s %s ID", what, sub);
 		st = la_cli_store(cli, false);
 		if (!st)
 			return 1;
@@ -318,12 +360,13 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 				la_table_print(t);
 			}
 		}
-	} else {
-		return la_fail("unknown %s subcommand '%s' (add, del, enable, disable, rekey, list, show, import)",
-			       what, sub);
 	}
 	la_principal_wipe(&p);
 	la_store_close(st);
+	if (tmp && ret)
+		la_newkey_drop(tmp);
+	else if (tmp)
+		return la_newkey_publish(tmp, k.file, what, idtext);
 	if (ret == -EEXIST)
 		return la_fail("%s %s already exists (rekey changes its key)",
 			       what, idtext);

@@ -19,10 +19,11 @@ int la_cmd_revoke(struct la_cli *cli, int argc, char **argv)
 
 	(void)cli;
 	if (argc != 2)
-		return la_fail("usage: liteauth revoke ID|--all");
+		return la_usage("usage: liteauth revoke ID|--all");
 	all = !strcmp(argv[1], "--all");
-	if (!all && la_parse_id(argv[1], id, "the device ID"))
-		return 1;
+	ret = all ? 0 : la_parse_id(argv[1], id, "the device ID");
+	if (ret)
+		return ret;
 	if (la_genl_open(&g))
 		return 1;
 	msg = la_genl_msg(&g, LITEAUTH_CMD_SESSION_DEL, 0);

@@ -9,15 +9,11 @@
  * The gateway's key is read from a file or standard input, like every
  * key, and the module never gives it back.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "genl.h"
 #include "liteauth.h"
@@ -33,38 +29,6 @@ static const char *const la_limits[] = {
 	[LITEAUTH_LIMIT_A_BURST_UNKNOWN] = "burst-unknown",
 };
 
-/* The key: 32 hex digits in a file (warned if others can read it). */
-static int la_key_from(const char *file, u8 *key)
-{
-	char text[128] = "";
-	struct stat st;
-	ssize_t n;
-	int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
-	int i;
-
-	if (fd < 0)
-		return la_fail("cannot read key file %s: %s", file,
-			       strerror(errno));
-	if (file && !fstat(fd, &st) && (st.st_mode & 077))
-		la_warn("key file %s is readable by others: chmod 600 %s",
-			file, file);
-	n = read(fd, text, sizeof(text) - 1);
-	if (file)
-		close(fd);
-	text[n > 0 ? n : 0] = '\0';
-	for (i = 0; i < LA_KEY_LEN; i++) {
-		unsigned int v;
-
-		if (sscanf(text + 2 * i, "%2x", &v) != 1)
-			break;
-		key[i] = v;
-	}
-	memzero_explicit(text, sizeof(text));
-	if (i != LA_KEY_LEN)
-		return la_fail("the gateway key must be 32 hex digits (liteauth genkey makes one)");
-	return 0;
-}
-
 int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,7 +43,7 @@ int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 	u8 idg[LA_ID_LEN], key[LA_KEY_LEN];
 	const char *ifname = NULL, *keyfile = NULL;
 	bool unbind = false, has_id = false, key_stdin = false;
-	u32 limits[ARRAY_SIZE(la_limits)];
+	u64 limits[ARRAY_SIZE(la_limits)];
 	bool set_limit[ARRAY_SIZE(la_limits)] = {};
 	struct nl_msg *msg;
 	struct nlattr *nest;
@@ -93,12 +57,15 @@ int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 		switch (o) {
 		case 'b':
 		case 'u':
+			if (ifname)
+				return la_usage("one --bind or --unbind at a time");
 			ifname = optarg;
 			unbind = o == 'u';
 			break;
 		case 'i':
-			if (la_parse_id(optarg, idg, "--gateway-id"))
-				return 1;
+			ret = la_parse_id(optarg, idg, "--gateway-id");
+			if (ret)
+				return ret;
 			has_id = true;
 			break;
 		case 'k':
@@ -108,7 +75,7 @@ int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 			key_stdin = true;
 			break;
 		case 'l': {
-			char *eq = strchr(optarg, '='), *end;
+			char *eq = strchr(optarg, '=');
 			size_t j;
 
 			for (j = 1; eq && j < ARRAY_SIZE(la_limits); j++)
@@ -116,28 +83,34 @@ int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 				    !strncmp(optarg, la_limits[j], eq - optarg))
 					break;
 			if (!eq || j == ARRAY_SIZE(la_limits))
-				return la_fail("--limit takes NAME=VALUE, NAME one of devices-max, rate-device, burst-device, rate-iface, burst-iface, pending-timeout-ms, rate-unknown, burst-unknown");
-			limits[j] = strtoul(eq + 1, &end, 10);
-			if (*end || end == eq + 1)
-				return la_fail("--limit %s needs a number", la_limits[j]);
+				return la_usage("--limit takes NAME=VALUE, NAME one of devices-max, rate-device, burst-device, rate-iface, burst-iface, pending-timeout-ms, rate-unknown, burst-unknown");
+			if (la_parse_number(eq + 1, UINT32_MAX, &limits[j]))
+				return la_usage("--limit %s takes a number from 0 to %u",
+						la_limits[j], UINT32_MAX);
 			set_limit[j] = true;
 			break;
 		}
 		default:
-			return la_fail("unknown or incomplete option '%s' (see liteauth(8))",
-				       argv[optind - 1]);
+			return la_bad_option(argv, "see liteauth(8)");
 		}
 	}
 	if (optind != argc)
-		return la_fail("unexpected argument '%s'", argv[optind]);
-	if (has_id != (keyfile || key_stdin))
-		return la_fail("--gateway-id goes with --gateway-key-file F or --gateway-key-stdin");
+		return la_usage("unexpected argument '%s'", argv[optind]);
+	if (has_id != (keyfile || key_stdin) || (keyfile && key_stdin))
+		return la_usage("--gateway-id goes with one of --gateway-key-file F or --gateway-key-stdin");
+	for (i = 1; i < (int)ARRAY_SIZE(la_limits) && !set_limit[i]; i++)
+		;
+	if (!ifname && !has_id && i == ARRAY_SIZE(la_limits))
+		return la_usage("nothing to set: give --bind, --unbind, --gateway-id or --limit (see liteauth(8))");
+	if (ifname && strlen(ifname) >= IF_NAMESIZE)
+		return la_usage("--%s: an interface name is at most %d bytes",
+				unbind ? "unbind" : "bind", IF_NAMESIZE - 1);
 	if (ifname) {
 		ifindex = if_nametoindex(ifname);
 		if (!ifindex)
 			return la_fail("no interface %s", ifname);
 	}
-	if (has_id && la_key_from(keyfile, key))
+	if (has_id && la_read_key(keyfile, key))
 		return 1;
 	if (la_genl_open(&g)) {
 		memzero_explicit(key, sizeof(key));

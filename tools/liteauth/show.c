@@ -24,9 +24,11 @@ struct la_show {
 	u64 counters[__LITEAUTH_CNT_MAX];
 };
 
-static const char *const la_session_cols[] = {
-	"id", "name", "state", "sid", "interface", "address", "age-s",
-	"expires-s", "rx-ok", "rx-drop",
+static const struct la_col la_session_cols[] = {
+	{ "id", false }, { "name", false }, { "state", false },
+	{ "sid", true }, { "interface", false }, { "address", false },
+	{ "age-s", true }, { "expires-s", true }, { "rx-ok", true },
+	{ "rx-drop", true },
 };
 
 static const char *const la_counter_names[__LITEAUTH_CNT_MAX] = {
@@ -139,6 +141,38 @@ static int la_show_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
+/*
+ * On a terminal, the interfaces on a line with the gateway's identity;
+ * else a list, one a row.
+ */
+static void la_show_interfaces(struct la_show *s)
+{
+	static const struct la_col cols[] = { { "interface", false } };
+	bool line = s->cli->tty && !s->cli->json;
+	struct la_table *t = line ? NULL : la_table_new(s->cli, 1, cols);
+	char name[IF_NAMESIZE], id[17] = "(none)";
+	const char *cells[ARRAY_SIZE(cols)] = { name };
+	int i;
+
+	for (i = 0; i < s->nifaces; i++) {
+		if (!if_indextoname(s->ifindex[i], name))
+			snprintf(name, sizeof(name), "?");
+		if (line)
+			printf("%s ", name);
+		else
+			la_table_row(t, cells);
+	}
+	if (!line) {
+		la_table_print(t);
+		return;
+	}
+	if (s->has_identity)
+		la_format_id(s->idg, id);
+	printf("%sgateway %s, daemon %s\n",
+	       s->nifaces ? "| " : "(no interface) | ", id,
+	       s->has_daemon ? "registered" : "absent");
+}
+
 int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "all";
@@ -146,11 +180,13 @@ int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 	struct la_genl g;
 	char err[256];
 	int i, tries, ret = 0;
+	/* All three, on a terminal; else (JSON too) only the one asked for. */
+	bool all = !strcmp(what, "all") && cli->tty && !cli->json;
 
 	if (argc > 2 || (strcmp(what, "all") && strcmp(what, "sessions") &&
 			 strcmp(what, "interfaces") && strcmp(what, "counters") &&
 			 strcmp(what, "gateway")))
-		return la_fail("usage: liteauth show [sessions|interfaces|counters|gateway]");
+		return la_usage("usage: liteauth show [sessions|interfaces|counters|gateway]");
 	if (la_genl_open(&g))
 		return 1;
 	/* Names, if the store is there and readable; the show goes on
@@ -177,8 +213,10 @@ int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 		return ret;
 	}
 
-	if (!strcmp(what, "counters") || (!strcmp(what, "all") && cli->tty)) {
-		static const char *const cols[] = { "counter", "value" };
+	if (!strcmp(what, "counters") || all) {
+		static const struct la_col cols[] = {
+			{ "counter", false }, { "value", true },
+		};
 		struct la_table *t = la_table_new(cli, 2, cols);
 
 		for (i = 0; i < __LITEAUTH_CNT_MAX; i++) {
@@ -192,25 +230,12 @@ int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 		}
 		la_table_print(t);
 	}
-	if (!strcmp(what, "interfaces") || (!strcmp(what, "all") && cli->tty)) {
-		for (i = 0; i < s.nifaces; i++) {
-			char name[IF_NAMESIZE] = "?";
-
-			if_indextoname(s.ifindex[i], name);
-			printf("%s%s", name, cli->tty ? " " : "\n");
-		}
-		if (cli->tty) {
-			char id[17] = "(none)";
-
-			if (s.has_identity)
-				la_format_id(s.idg, id);
-			printf("%sgateway %s, daemon %s\n",
-			       s.nifaces ? "| " : "(no interface) | ", id,
-			       s.has_daemon ? "registered" : "absent");
-		}
-	}
+	if (!strcmp(what, "interfaces") || all)
+		la_show_interfaces(&s);
 	if (!strcmp(what, "gateway")) {
-		static const char *const cols[] = { "gateway-id", "daemon" };
+		static const struct la_col cols[] = {
+			{ "gateway-id", false }, { "daemon", false },
+		};
 		struct la_table *t = la_table_new(cli, 2, cols);
 		char id[17] = "-";
 		const char *cells[] = { id, s.has_daemon ? "registered" : "absent" };

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one parser of each kind of value the liteauth tool takes: IDs,
+ * keys, names and numbers, from the command line, key files, standard
+ * input and import files alike. Each says exactly what is wrong, and none
+ * ever prints a character of a key.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "liteauth.h"
+
+/* Room for the key, a newline and more, to tell a longer file. */
+#define LA_KEY_FILE_MAX	80
+
+static int la_xdigit(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Exactly 2 * @n hex digits in @s, as @n bytes; else the reason. */
+static int la_hex_parse(const char *s, size_t len, u8 *out, size_t n,
+			char *why)
+{
+	size_t i;
+
+	if (!len) {
+		snprintf(why, LA_WHY_LEN, "it is empty");
+		return -1;
+	}
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		snprintf(why, LA_WHY_LEN, "it starts with 0x: give the hex digits alone");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		if (la_xdigit(s[i]) >= 0)
+			continue;
+		if (i == 2 * n)
+			snprintf(why, LA_WHY_LEN, "it goes on after its %zu hex digits",
+				 2 * n);
+		else
+			snprintf(why, LA_WHY_LEN, "character %zu is not a hex digit",
+				 i + 1);
+		return -1;
+	}
+	if (len != 2 * n) {
+		snprintf(why, LA_WHY_LEN, "it has %zu hex digit%s, not %zu", len,
+			 len == 1 ? "" : "s", 2 * n);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		out[i] = la_xdigit(s[2 * i]) << 4 | la_xdigit(s[2 * i + 1]);
+	return 0;
+}
+
+int la_key_parse(const char *s, size_t len, u8 *key, char *why)
+{
+	return la_hex_parse(s, len, key, LA_KEY_LEN, why);
+}
+
+int la_id_parse(const char *s, size_t len, u8 *id, char *why)
+{
+	char digits[2 * LA_ID_LEN];
+	size_t i, n = 0;
+
+	if (len != 3 * LA_ID_LEN - 1 || (s[2] != ':' && s[2] != '-'))
+		return la_hex_parse(s, len, id, LA_ID_LEN, why);
+	/* 00:12:4b:00:01:02:03:04, or with '-': the same one throughout. */
+	for (i = 0; i < len; i++) {
+		if (i % 3 == 2 ? s[i] == s[2] : la_xdigit(s[i]) >= 0) {
+			if (i % 3 != 2)
+				digits[n++] = s[i];
+			continue;
+		}
+		if (i % 3 == 2)
+			snprintf(why, LA_WHY_LEN, "character %zu is not '%c' as between the other pairs",
+				 i + 1, s[2]);
+		else
+			snprintf(why, LA_WHY_LEN, "character %zu is not a hex digit",
+				 i + 1);
+		return -1;
+	}
+	return la_hex_parse(digits, n, id, LA_ID_LEN, why);
+}
+
+int la_utf8_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	int n, i;
+	u32 c;
+
+	if (u[0] < 0x80)
+		return 1;
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2, c = u[0] & 0x1f;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3, c = u[0] & 0x0f;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4, c = u[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (u[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates and beyond U+10FFFF. */
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	return n;
+}
+
+int la_name_check(const char *s, char *why)
+{
+	size_t len = strlen(s), i;
+	int n;
+
+	if (len > LA_NAME_MAX) {
+		snprintf(why, LA_WHY_LEN, "a name is at most %d bytes, not %zu",
+			 LA_NAME_MAX, len);
+		return -1;
+	}
+	for (i = 0; i < len; i += n) {
+		n = la_utf8_len(s + i);
+		if (!n) {
+			snprintf(why, LA_WHY_LEN, "a name is UTF-8 text: byte %zu is not",
+				 i + 1);
+			return -1;
+		}
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			snprintf(why, LA_WHY_LEN, "a name has no control characters (tabs, newlines): byte %zu is one",
+				 i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int la_parse_id(const char *s, u8 *id, const char *what)
+{
+	char why[LA_WHY_LEN];
+
+	if (la_id_parse(s, strlen(s), id, why))
+		return la_usage("%s is not an EUI-64: %s (" LA_ID_HINT ")",
+				what, why);
+	return 0;
+}
+
+int la_parse_number(const char *s, u64 max, u64 *v)
+{
+	u64 d;
+
+	*v = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		d = *s - '0';
+		if (*s < '0' || *s > '9' || d > max || *v > (max - d) / 10)
+			return -1;
+		*v = *v * 10 + d;
+	}
+	return 0;
+}
+
+int la_read_key(const char *file, u8 *key)
+{
+	const char *from = file ? file : "standard input";
+	char text[LA_KEY_FILE_MAX], why[LA_WHY_LEN];
+	int fd = STDIN_FILENO, ret = 0;
+	size_t len = 0;
+	ssize_t r = 0;
+
+	if (file) {
+		fd = la_open_key_file(file);
+		if (fd < 0)
+			return 1;
+	}
+	while (len < sizeof(text)) {
+		r = read(fd, text + len, sizeof(text) - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		len += r;
+	}
+	if (r < 0)
+		ret = la_fail("cannot read %s%s: %s", file ? "key file " : "",
+			      from, strerror(errno));
+	if (file)
+		close(fd);
+	if (!ret && len == sizeof(text)) {
+		snprintf(why, sizeof(why), "it is longer than a key");
+		ret = -1;
+	} else if (!ret) {
+		if (len && text[len - 1] == '\n')
+			len -= 1 + (len > 1 && text[len - 2] == '\r');
+		ret = la_key_parse(text, len, key, why);
+	}
+	if (ret < 0)
+		ret = la_fail("%s%s: not a key: %s (" LA_KEY_HINT ")",
+			      file ? "key file " : "", from, why);
+	memzero_explicit(text, sizeof(text));
+	return ret;
+}
