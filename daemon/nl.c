@@ -5,13 +5,28 @@
  * and GW_CONFIRM the module relays (LITEAUTH_CMD_RELAY_NTF), hands them to
  * the server, and sends the server's GW_KEY or GW_REJECT back down
  * (LITEAUTH_CMD_RELAY).
+ *
+ * The module may be unloaded and loaded again under the daemon. The same
+ * socket listens to nlctrl's "notify" group: when the family "liteauth"
+ * goes (CTRL_CMD_DELFAMILY) the link waits, and when it comes back
+ * (CTRL_CMD_NEWFAMILY, under a new id) it registers again; the answer, an
+ * ACK or an error, arrives in the loop like any other message. What comes
+ * from another family id than the current one (the instance that went) is
+ * dropped unparsed. An overrun may have lost those notices with the rest:
+ * the link then looks the family up again and registers once more (the
+ * module takes a second registration from its daemon as a no-op).
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
 
+#include <linux/genetlink.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
@@ -20,17 +35,58 @@
 
 struct la_nl {
 	struct nl_sock *sock;
-	int family;
+	int family;		/* liteauth's id; 0 while the module is gone */
+	unsigned int reg_seq;	/* a RELAY_REGISTER awaiting its answer */
+	bool reg_quiet;		/* whose ACK is no news (after an overrun) */
 	int rcvbuf;
 	la_nl_handler handler;
 	void *arg;
+	la_nl_log log;
+	void *log_arg;
+	time_t log_minute;	/* when la_nl_say() began counting lines */
+	unsigned int log_lines;
+	unsigned long log_quiet;
 };
+
+/* A line about the module: LA_NL_LOG_BURST a minute, then a count. */
+static void __attribute__((format(printf, 3, 4)))
+la_nl_say(struct la_nl *nl, int prio, const char *fmt, ...)
+{
+	struct timespec now;
+	char line[256];
+	va_list ap;
+
+	if (!nl->log)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec >= nl->log_minute + 60) {
+		if (nl->log_quiet)
+			nl->log(nl->log_arg, LOG_WARNING,
+				"netlink: %lu more lines about liteauth.ko in the last minute",
+				nl->log_quiet);
+		nl->log_minute = now.tv_sec;
+		nl->log_lines = 0;
+		nl->log_quiet = 0;
+	}
+	if (nl->log_lines >= LA_NL_LOG_BURST) {
+		nl->log_quiet++;
+		return;
+	}
+	nl->log_lines++;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	nl->log(nl->log_arg, prio, "netlink: %s", line);
+}
 
 int la_nl_send(struct la_nl *nl, const void *msg, size_t len)
 {
-	struct nl_msg *out = nlmsg_alloc();
+	struct nl_msg *out;
 	int ret = -ENOMEM;
 
+	if (!nl->family)
+		return -ENOTCONN;
+	out = nlmsg_alloc();
 	if (!out)
 		return ret;
 	if (genlmsg_put(out, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0, 0,
@@ -41,16 +97,93 @@ int la_nl_send(struct la_nl *nl, const void *msg, size_t len)
 	return ret;
 }
 
-static int la_nl_ntf(struct nl_msg *msg, void *data)
+/*
+ * Asks the module to take this socket as its daemon's; the answer comes in
+ * the loop (la_nl_ack, la_nl_err). @quiet: an ACK is not worth a line.
+ */
+static void la_nl_register(struct la_nl *nl, bool quiet)
+{
+	struct nl_msg *msg = nlmsg_alloc();
+	int ret = -NLE_NOMEM;
+
+	if (msg && genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, nl->family, 0,
+			       NLM_F_ACK, LITEAUTH_CMD_RELAY_REGISTER,
+			       LITEAUTH_GENL_VERSION)) {
+		ret = nl_send_auto(nl->sock, msg);
+		if (ret >= 0) {
+			nl->reg_seq = nlmsg_hdr(msg)->nlmsg_seq;
+			nl->reg_quiet = quiet;
+		}
+	}
+	nlmsg_free(msg);
+	if (ret < 0)
+		la_nl_say(nl, LOG_ERR, "cannot register with liteauth.ko (family %d): %s",
+			  nl->family, nl_geterror(ret));
+}
+
+static void la_nl_gone(struct la_nl *nl)
+{
+	la_nl_say(nl, LOG_WARNING,
+		  "liteauth.ko is gone (family %d removed): waiting for it to be loaded again",
+		  nl->family);
+	nl->family = 0;
+	nl->reg_seq = 0;
+}
+
+/* The module's family under a new id: the one before it is gone. */
+static void la_nl_back(struct la_nl *nl, int id)
+{
+	if (nl->family)
+		la_nl_gone(nl);
+	nl->family = id;
+	la_nl_register(nl, false);
+}
+
+static struct nla_policy la_ctrl_policy[CTRL_ATTR_MAX + 1] = {
+	[CTRL_ATTR_FAMILY_ID] = { .type = NLA_U16 },
+	[CTRL_ATTR_FAMILY_NAME] = { .type = NLA_STRING,
+				    .maxlen = GENL_NAMSIZ },
+};
+
+/* nlctrl's notices: families come and go; ours is "liteauth". */
+static int la_nl_ctrl(struct la_nl *nl, struct nlmsghdr *nlh)
+{
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	int id;
+
+	if ((gh->cmd != CTRL_CMD_NEWFAMILY && gh->cmd != CTRL_CMD_DELFAMILY) ||
+	    genlmsg_parse(nlh, 0, tb, CTRL_ATTR_MAX, la_ctrl_policy) ||
+	    !tb[CTRL_ATTR_FAMILY_ID] || !tb[CTRL_ATTR_FAMILY_NAME] ||
+	    nla_strcmp(tb[CTRL_ATTR_FAMILY_NAME], LITEAUTH_GENL_NAME))
+		return NL_SKIP;
+	id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (gh->cmd == CTRL_CMD_DELFAMILY && id == nl->family)
+		la_nl_gone(nl);
+	else if (gh->cmd == CTRL_CMD_NEWFAMILY && id != nl->family)
+		la_nl_back(nl, id);
+	return NL_OK;
+}
+
+static int la_nl_valid(struct nl_msg *msg, void *data)
 {
 	struct la_nl *nl = data;
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	struct nlattr *tb[LITEAUTH_A_MAX + 1];
-	struct genlmsghdr *gh = nlmsg_data(nlmsg_hdr(msg));
 	u8 reply[LITEAUTH_MSG_MAX_LEN];
+	struct genlmsghdr *gh;
 	size_t n;
 
+	if (!genlmsg_valid_hdr(nlh, 0))
+		return NL_SKIP;
+	if (nlh->nlmsg_type == GENL_ID_CTRL)
+		return la_nl_ctrl(nl, nlh);
+	/* From the module that went, while none or a new one is here. */
+	if (!nl->family || nlh->nlmsg_type != nl->family)
+		return NL_SKIP;
+	gh = nlmsg_data(nlh);
 	if (gh->cmd != LITEAUTH_CMD_RELAY_NTF ||
-	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, LITEAUTH_A_MAX, NULL) ||
+	    genlmsg_parse(nlh, 0, tb, LITEAUTH_A_MAX, NULL) ||
 	    !tb[LITEAUTH_A_MSG])
 		return NL_SKIP;
 	n = nl->handler(nl->arg, nla_data(tb[LITEAUTH_A_MSG]),
@@ -58,6 +191,70 @@ static int la_nl_ntf(struct nl_msg *msg, void *data)
 	if (n)
 		la_nl_send(nl, reply, n);
 	return NL_OK;
+}
+
+static int la_nl_ack(struct nl_msg *msg, void *data)
+{
+	struct la_nl *nl = data;
+
+	if (!nl->reg_seq || nlmsg_hdr(msg)->nlmsg_seq != nl->reg_seq)
+		return NL_OK;
+	nl->reg_seq = 0;
+	if (!nl->reg_quiet)
+		la_nl_say(nl, LOG_NOTICE,
+			  "liteauth.ko is back (family %d): registered again as its daemon",
+			  nl->family);
+	return NL_OK;
+}
+
+static int la_nl_err(struct sockaddr_nl *from, struct nlmsgerr *e,
+		     void *data)
+{
+	struct la_nl *nl = data;
+
+	(void)from;
+	if (nl->reg_seq && e->msg.nlmsg_seq == nl->reg_seq) {
+		nl->reg_seq = 0;
+		la_nl_say(nl, LOG_ERR, "liteauth.ko (family %d) refused this daemon: %s%s",
+			  nl->family, strerror(-e->error),
+			  e->error == -EBUSY ? " (another daemon is registered)" : "");
+		return NL_SKIP;
+	}
+	/* An answer from the module that went: no news about this one. */
+	if (!nl->family || e->msg.nlmsg_type != nl->family)
+		return NL_SKIP;
+	return NL_STOP;		/* la_nl_receive() returns the error */
+}
+
+/* libnl says "Out of memory" for ENOBUFS: tell the two apart here. */
+static int la_nl_recv(struct nl_sock *sk, struct sockaddr_nl *from,
+		      unsigned char **buf, struct ucred **creds)
+{
+	int n = nl_recv(sk, from, buf, creds);
+
+	return n == -NLE_NOMEM && errno == ENOBUFS ? LA_NL_EOVERRUN : n;
+}
+
+/* After an overrun: the family's notices may be among what was lost. */
+static void la_nl_resync(struct la_nl *nl)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int id = -NLE_NOMEM;
+
+	if (sk && !genl_connect(sk))
+		id = genl_ctrl_resolve(sk, LITEAUTH_GENL_NAME);
+	nl_socket_free(sk);
+	if (id == -NLE_OBJ_NOTFOUND) {
+		if (nl->family)
+			la_nl_gone(nl);
+	} else if (id < 0) {
+		la_nl_say(nl, LOG_ERR, "cannot look liteauth.ko up after an overrun: %s",
+			  nl_geterror(id));
+	} else if (id != nl->family) {
+		la_nl_back(nl, id);
+	} else {
+		la_nl_register(nl, true);
+	}
 }
 
 int la_sock_rcvbuf(int fd)
@@ -78,7 +275,8 @@ int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 {
 	struct la_nl *nl;
 	struct nl_msg *msg;
-	int ret;
+	struct nl_cb *cb;
+	int ret, notify;
 
 	*nlp = NULL;
 	nl = calloc(1, sizeof(*nl));
@@ -103,6 +301,13 @@ int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 		ret = -ENOENT;
 		goto err_free;
 	}
+	notify = genl_ctrl_resolve_grp(nl->sock, "nlctrl", "notify");
+	if (notify < 0) {
+		snprintf(err, errlen, "cannot follow generic netlink families: %s",
+			 nl_geterror(notify));
+		ret = -EIO;
+		goto err_free;
+	}
 
 	msg = nlmsg_alloc();
 	if (!msg) {
@@ -122,13 +327,26 @@ int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 	}
 
 	/* From here on, what arrives is the module's relay notifications,
-	 * and what goes down is not acknowledged (an ACK would end the
-	 * processing of a batch; the module counts what it refuses).
+	 * nlctrl's notices and the answers to registrations, and what goes
+	 * down is not acknowledged (an ACK would end the processing of a
+	 * batch; the module counts what it refuses).
 	 */
+	ret = nl_socket_add_membership(nl->sock, notify);
+	if (ret) {
+		snprintf(err, errlen, "cannot follow generic netlink families: %s",
+			 nl_geterror(ret));
+		ret = -EIO;
+		goto err_free;
+	}
 	nl_socket_disable_seq_check(nl->sock);
 	nl_socket_disable_auto_ack(nl->sock);
-	nl_socket_modify_cb(nl->sock, NL_CB_VALID, NL_CB_CUSTOM, la_nl_ntf,
+	nl_socket_modify_cb(nl->sock, NL_CB_VALID, NL_CB_CUSTOM, la_nl_valid,
 			    nl);
+	nl_socket_modify_cb(nl->sock, NL_CB_ACK, NL_CB_CUSTOM, la_nl_ack, nl);
+	nl_socket_modify_err_cb(nl->sock, NL_CB_CUSTOM, la_nl_err, nl);
+	cb = nl_socket_get_cb(nl->sock);
+	nl_cb_overwrite_recv(cb, la_nl_recv);
+	nl_cb_put(cb);
 	nl_socket_set_nonblocking(nl->sock);
 	*nlp = nl;
 	return 0;
@@ -136,6 +354,12 @@ int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 err_free:
 	la_nl_close(nl);
 	return ret;
+}
+
+void la_nl_set_log(struct la_nl *nl, la_nl_log log, void *arg)
+{
+	nl->log = log;
+	nl->log_arg = arg;
 }
 
 int la_nl_fd(struct la_nl *nl)
@@ -150,9 +374,8 @@ int la_nl_rcvbuf(struct la_nl *nl)
 
 const char *la_nl_strerror(int err)
 {
-	/* libnl says "Out of memory" for the kernel's ENOBUFS. */
-	if (err == -NLE_NOMEM)
-		return "out of memory, or the socket overflowed: messages from the module were lost (its counters say which)";
+	if (err == LA_NL_EOVERRUN)
+		return "No buffer space available (ENOBUFS): messages from liteauth.ko were lost";
 	return nl_geterror(err);
 }
 
@@ -160,6 +383,8 @@ int la_nl_receive(struct la_nl *nl)
 {
 	int ret = nl_recvmsgs_default(nl->sock);
 
+	if (ret == LA_NL_EOVERRUN)
+		la_nl_resync(nl);
 	return ret == -NLE_AGAIN ? 0 : ret;
 }
 

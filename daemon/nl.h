@@ -12,6 +12,9 @@
 /* Handles one message from the module; returns the answer's length. */
 typedef size_t (*la_nl_handler)(void *arg, const void *msg, size_t len,
 				u8 *reply);
+/* A line for the operator, @prio a syslog priority. */
+typedef void (*la_nl_log)(void *arg, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 struct la_nl;
 
@@ -21,23 +24,43 @@ struct la_nl;
  */
 #define LA_RCVBUF (4 << 20)
 
+/* The module's lines (it went away, it is back) at most this many a
+ * minute; the rest are counted.
+ */
+#define LA_NL_LOG_BURST 10
+
+/* la_nl_receive()'s error when the socket overflowed (ENOBUFS): beyond
+ * libnl's codes, which call it "Out of memory".
+ */
+#define LA_NL_EOVERRUN (-1000)
+
 /* Gives socket @fd a receive buffer of LA_RCVBUF: beyond
  * net.core.rmem_max as root, within it otherwise. Returns the size it got
  * (what a dump would call its capacity), or -1.
  */
 int la_sock_rcvbuf(int fd);
 
-/* Registers as the module's daemon; a sentence for the user in @err. */
+/* Registers as the module's daemon; a sentence for the user in @err.
+ * The link then follows the module: when it is unloaded (its family goes)
+ * and loaded again, it registers with the new one.
+ */
 int la_nl_open(struct la_nl **nl, la_nl_handler handler, void *arg,
 	       char *err, size_t errlen);
+/* Where the link says what happens to the module (else nowhere). */
+void la_nl_set_log(struct la_nl *nl, la_nl_log log, void *arg);
 int la_nl_fd(struct la_nl *nl);
 /* The receive buffer la_nl_open() got for the socket (la_sock_rcvbuf). */
 int la_nl_rcvbuf(struct la_nl *nl);
 /* What a negative return of la_nl_receive() means, in words. */
 const char *la_nl_strerror(int err);
-/* Sends GW_KEY or GW_REJECT down to the module. */
+/* Sends GW_KEY or GW_REJECT down to the module; -ENOTCONN while the
+ * module is gone.
+ */
 int la_nl_send(struct la_nl *nl, const void *msg, size_t len);
-/* Handles what the socket holds; a negative libnl error if it failed. */
+/* Handles what the socket holds; a negative libnl error or
+ * LA_NL_EOVERRUN if it failed (after an overrun the link has checked it
+ * is still registered: it goes on).
+ */
 int la_nl_receive(struct la_nl *nl);
 void la_nl_close(struct la_nl *nl);
 

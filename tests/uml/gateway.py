@@ -1217,6 +1217,77 @@ def after_reload():
     check(rc == 0 and last.startswith('3 authenticated, 0 failed'),
           'and the expired devices authenticate again', last + err)
 
+    reloaded_under_daemon(db, passf, tmp, tool)
+
+
+def module_path():
+    """The liteauth.ko that gateway.sh's init script (PID 1) loads."""
+    for arg in open('/proc/1/cmdline').read().split('\0'):
+        if arg.endswith('.sh') and os.path.isfile(arg):
+            m = re.search(r'^if insmod (\S+/liteauth\.ko); then',
+                          open(arg).read(), re.M)
+            if m:
+                return m.group(1)
+    return None
+
+
+def log_says(path, text, seconds=5):
+    """Waits for @text in the log at @path; gives the log."""
+    end = time.time() + seconds
+    while True:
+        log = open(path).read()
+        if text in log or time.time() > end:
+            return log
+        time.sleep(0.05)
+
+
+def reloaded_under_daemon(db, passf, tmp, tool):
+    """rmmod and insmod under a running liteauthd: it notices the family
+    go and come back, registers again, and serves the new module."""
+    scenario('the module reloaded under a running liteauthd')
+    logpath = tmp + '/reload.log'
+    log = open(logpath, 'w')
+    srv = start_daemon(db, passf, log=log)
+    check(daemon_up(family(), 5), 'liteauthd registers with the module')
+    ko = module_path()
+    gone = subprocess.run(['rmmod', 'liteauth'], capture_output=True,
+                          text=True)
+    text = log_says(logpath, 'liteauth.ko is gone')
+    check(gone.returncode == 0 and 'liteauth.ko is gone' in text,
+          'rmmod liteauth: liteauthd logs that the module is gone',
+          gone.stderr + text[-300:])
+    back = subprocess.run(['insmod', ko or 'liteauth.ko'],
+                          capture_output=True, text=True)
+    # YNL keeps the family ids it looked up once; the new module's is new.
+    sys.modules[YnlFamily.__module__].genl_family_name_to_id = None
+    admin = family()
+    up = back.returncode == 0 and daemon_up(admin, 5)
+    text = log_says(logpath, 'registered again')
+    check(up and srv.poll() is None and 'registered again' in text,
+          'insmod liteauth.ko: the same liteauthd registers again and logs '
+          'it', f'{ko} {back.stderr} {text[-300:]}')
+    rcs, _, err = tool('set', '--bind', 'wpan0', '--gateway-id', IDG,
+                       '--gateway-key-stdin', input=KG + '\n')
+    check(rcs == 0 and 'has-identity' in gateway(admin)[0]['flags'],
+          'liteauth set gives the new module its identity and radio', err)
+    rc, last, err = devsim(tmp + '/master', 10, '--timeout', '20')
+    time.sleep(0.3)
+    est = [x for x in gateway(admin)[1] if x['state'] == 'established']
+    srv.terminate()
+    srv.wait()
+    log.close()
+    text = open(logpath).read()
+    check(rc == 0 and last.startswith('10 authenticated, 0 failed') and
+          len(est) == 10 and srv.returncode == 0,
+          'and 10 devices authenticate through the new module with it',
+          last + err + f' {len(est)} established')
+    for line in text.splitlines():
+        if 'netlink: liteauth.ko' in line:
+            print('# ' + line)
+    check('receive failed' not in text,
+          'with nothing from the module that went misread as a failure',
+          text[-400:])
+
 
 if ARGS.after_reload:
     after_reload()
