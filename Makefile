@@ -54,8 +54,9 @@ KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c
 LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o
 # The daemon's parts: the key store on Berkeley DB, the server.
-STORE_SRCS := daemon/store.c daemon/server.c daemon/relay.c
-STORE_OBJS := $(B)/lib/store.o $(B)/lib/server.o $(B)/lib/relay.o
+STORE_SRCS := daemon/store.c daemon/store_ctl.c daemon/server.c daemon/relay.c
+STORE_OBJS := $(B)/lib/store.o $(B)/lib/store_ctl.o $(B)/lib/server.o \
+	$(B)/lib/relay.o
 LDLIBS_DB := -ldb
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)

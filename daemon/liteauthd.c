@@ -30,7 +30,9 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +44,13 @@
 
 #define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
 #define LA_LISTEN_MAX	8
+/* liteauth processes served at once over the control socket. */
+#define LA_CTL_CLIENTS	16
+/*
+ * Datagrams (or netlink messages) read from one socket in one wakeup, at
+ * most: the others, the signals and the timer have their turn between.
+ */
+#define LA_RX_BATCH	64
 
 struct la_conf {
 	char db[256];
@@ -66,8 +75,12 @@ struct la_daemon {
 	bool relaying;
 	int upfd[LA_RELAY_UPSTREAMS_MAX];
 	struct la_nl *nl;
-	int epfd, sigfd, timerfd, lockfd;
-	int socks[LA_LISTEN_MAX];
+	int epfd, sigfd, timerfd;
+	int ctlfd;		/* the control socket, listening */
+	int clients[LA_CTL_CLIENTS];
+	int nclients;
+	u8 *ctl_req, *ctl_ans;	/* LA_CTL_MSG_MAX each */
+	int socks[2 * LA_LISTEN_MAX];	/* ":port" takes two */
 	int nsocks;
 	unsigned int ticks;	/* seconds, for the checkpoint */
 	bool stop;
@@ -231,6 +244,19 @@ static int la_conf_set(struct la_conf *c, const char *key, const char *val,
 			goto bad_value;
 		return 0;
 	}
+	/* Strings: one longer than its field is refused, never cut. */
+	if (!strcmp(key, "db") || !strcmp(key, "passphrase-file") ||
+	    !strcmp(key, "listen") || !strcmp(key, "upstream")) {
+		size_t max = !strcmp(key, "db") ? sizeof(c->db) :
+			     !strcmp(key, "passphrase-file") ?
+			     sizeof(c->passfile) : sizeof(c->listen[0]);
+
+		if (!*val || strlen(val) >= max) {
+			snprintf(err, errlen, "%s must be 1 to %zu characters",
+				 key, max - 1);
+			return -1;
+		}
+	}
 	if (!strcmp(key, "db")) {
 		snprintf(c->db, sizeof(c->db), "%s", val);
 	} else if (!strcmp(key, "passphrase-file")) {
@@ -299,8 +325,23 @@ static int la_conf_load(struct la_conf *c, const char *path, bool must)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char *key = line, *val, *end;
+		size_t len = strlen(line);
 
 		n++;
+		/* A line longer than the buffer: an error, and all of it
+		 * skipped, not read as a second line.
+		 */
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n' &&
+		    !feof(f)) {
+			int ch;
+
+			while ((ch = getc(f)) != EOF && ch != '\n')
+				;
+			la_msg(LOG_ERR, "%s:%d: line longer than %zu bytes",
+			       path, n, sizeof(line) - 2);
+			ret = -1;
+			continue;
+		}
 		line[strcspn(line, "#\n")] = '\0';
 		key += strspn(key, " \t");
 		if (!*key)
@@ -367,32 +408,6 @@ static void la_rcvbuf_check(int got, const char *what)
 		       what, got < 0 ? 0 : got >> 10, LA_RCVBUF >> 10);
 }
 
-static int la_listen_on(struct la_daemon *d, const char *spec)
-{
-	struct addrinfo *ai;
-	int fd, one = 1;
-
-	if (la_resolve(spec, "listen", &ai))
-		return -1;
-	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
-	if (fd >= 0 && ai->ai_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (fd >= 0)
-		la_rcvbuf_check(la_sock_rcvbuf(fd), spec);
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen)) {
-		la_msg(LOG_ERR, "cannot listen on %s: %s", spec,
-		       strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	d->socks[d->nsocks++] = fd;
-	return 0;
-}
-
 static int la_epoll_add(struct la_daemon *d, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
@@ -400,7 +415,53 @@ static int la_epoll_add(struct la_daemon *d, int fd)
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* Reads every datagram waiting on @fd and answers what needs answering. */
+/*
+ * A socket on each address @spec resolves to: one for "addr:port", one
+ * for each of IPv4 and IPv6 for ":port" (AI_PASSIVE gives both wildcards;
+ * the IPv6 one takes IPv6 only, so that both can be bound).
+ */
+static int la_listen_on(struct la_daemon *d, const char *spec)
+{
+	struct addrinfo *ai, *a;
+	int fd, one = 1;
+
+	if (la_resolve(spec, "listen", &ai))
+		return -1;
+	for (a = ai; a; a = a->ai_next) {
+		if (d->nsocks == ARRAY_SIZE(d->socks)) {
+			la_msg(LOG_ERR, "cannot listen on %s: too many sockets",
+			       spec);
+			freeaddrinfo(ai);
+			return -1;
+		}
+		fd = socket(a->ai_family,
+			    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && a->ai_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+				   sizeof(one));
+		if (fd >= 0)
+			la_rcvbuf_check(la_sock_rcvbuf(fd), spec);
+		if (fd < 0 || bind(fd, a->ai_addr, a->ai_addrlen) ||
+		    la_epoll_add(d, fd)) {
+			la_msg(LOG_ERR, "cannot listen on %s%s: %s", spec,
+			       a->ai_family == AF_INET6 && ai->ai_next ?
+			       " (IPv6)" : "", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			freeaddrinfo(ai);
+			return -1;
+		}
+		d->socks[d->nsocks++] = fd;
+	}
+	freeaddrinfo(ai);
+	return 0;
+}
+
+
+/*
+ * Reads the datagrams waiting on @fd, LA_RX_BATCH at most (the rest wait
+ * for the next wakeup), and answers what needs answering.
+ */
 static void la_on_datagram(struct la_daemon *d, int fd)
 {
 	u8 buf[LITEAUTH_MSG_MAX_LEN + 1], reply[LITEAUTH_MSG_MAX_LEN];
@@ -408,8 +469,9 @@ static void la_on_datagram(struct la_daemon *d, int fd)
 	socklen_t fromlen;
 	ssize_t n;
 	size_t r;
+	int i;
 
-	for (;;) {
+	for (i = 0; i < LA_RX_BATCH; i++) {
 		fromlen = sizeof(from);
 		n = recvfrom(fd, buf, sizeof(buf), MSG_TRUNC,
 			     (struct sockaddr *)&from, &fromlen);
@@ -467,11 +529,16 @@ static void la_on_upstream(struct la_daemon *d, int i)
 {
 	u8 buf[LITEAUTH_MSG_MAX_LEN + 1];
 	ssize_t n;
+	int k;
 
-	while ((n = recv(d->upfd[i], buf, sizeof(buf), MSG_TRUNC)) >= 0)
+	for (k = 0; k < LA_RX_BATCH; k++) {
+		n = recv(d->upfd[i], buf, sizeof(buf), MSG_TRUNC);
+		if (n < 0)
+			break;
 		la_relay_from_upstream(&d->relay, i, buf,
 				       (size_t)n > sizeof(buf) ? sizeof(buf) :
 								 (size_t)n);
+	}
 }
 
 /* Sockets to the upstream servers of the relay role, connected. */
@@ -542,30 +609,141 @@ static void la_usage(FILE *f)
 		"See liteauthd(8) and liteauthd.conf(5).\n");
 }
 
-/* Refuses a second daemon on one database, saying which one holds it. */
-static int la_lock(struct la_daemon *d)
+/*
+ * The control socket (store.h, "One process"): DIR/control, where a
+ * liteauth that finds the store held sends its calls. Only root and this
+ * daemon's user enter DIR; the peer's uid is checked as well.
+ */
+static int la_ctl_listen(struct la_daemon *d)
 {
-	char path[300], pid[32];
-	ssize_t n;
+	char err[256];
 
-	snprintf(path, sizeof(path), "%s/liteauthd.pid", d->conf.db);
-	d->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (d->lockfd < 0) {
-		la_msg(LOG_ERR, "cannot open %s: %s", path, strerror(errno));
+	d->ctl_req = malloc(LA_CTL_MSG_MAX);
+	d->ctl_ans = malloc(LA_CTL_MSG_MAX);
+	if (!d->ctl_req || !d->ctl_ans) {
+		la_msg(LOG_ERR, "control socket: out of memory");
 		return -1;
 	}
-	if (flock(d->lockfd, LOCK_EX | LOCK_NB)) {
-		n = pread(d->lockfd, pid, sizeof(pid) - 1, 0);
-		pid[n > 0 ? n : 0] = '\0';
-		pid[strcspn(pid, "\n")] = '\0';
-		la_msg(LOG_ERR, "database %s is in use by another liteauthd (pid %s)",
-		       d->conf.db, *pid ? pid : "?");
+	if (la_store_listen(d->conf.db, &d->ctlfd, err, sizeof(err)) ||
+	    la_epoll_add(d, d->ctlfd)) {
+		la_msg(LOG_ERR, "%s", err);
 		return -1;
 	}
-	if (ftruncate(d->lockfd, 0) == 0)
-		dprintf(d->lockfd, "%d\n", (int)getpid());
 	return 0;
 }
+
+/* Which client @fd is, or -1. */
+static int la_ctl_client(const struct la_daemon *d, int fd)
+{
+	int i;
+
+	for (i = 0; i < d->nclients; i++)
+		if (d->clients[i] == fd)
+			return i;
+	return -1;
+}
+
+static void la_ctl_drop(struct la_daemon *d, int i)
+{
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->clients[i], NULL);
+	close(d->clients[i]);
+	d->clients[i] = d->clients[--d->nclients];
+}
+
+static void la_ctl_accept(struct la_daemon *d)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int fd;
+
+	fd = accept4(d->ctlfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
+	    (cred.uid != 0 && cred.uid != geteuid())) {
+		la_msg(LOG_WARNING, "control socket: refused a process of uid %u",
+		       (unsigned int)cred.uid);
+		close(fd);
+		return;
+	}
+	if (d->nclients == LA_CTL_CLIENTS || la_epoll_add(d, fd)) {
+		la_msg(LOG_WARNING, "control socket: refused pid %d: %d liteauth processes served already",
+		       (int)cred.pid, d->nclients);
+		close(fd);
+		return;
+	}
+	d->clients[d->nclients++] = fd;
+}
+
+/*
+ * One request of client @i, carried out and answered. A client that
+ * does not take its answer at once (it has read every earlier one before
+ * asking: a full socket is one not reading) is dropped.
+ */
+static void la_on_client(struct la_daemon *d, int i)
+{
+	struct la_store_change chg;
+	size_t alen;
+	ssize_t n;
+
+	n = recv(d->clients[i], d->ctl_req, LA_CTL_MSG_MAX,
+		 MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0 || n > LA_CTL_MSG_MAX) {
+		if (n > LA_CTL_MSG_MAX)
+			la_msg(LOG_WARNING, "control socket: a request of %zd bytes: dropped",
+			       n);
+		la_ctl_drop(d, i);
+		return;
+	}
+	la_store_serve(d->store, d->ctl_req, n, d->ctl_ans, &alen, &chg);
+	memzero_explicit(d->ctl_req, n);	/* keys */
+	if (send(d->clients[i], d->ctl_ans, alen,
+		 MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)alen)
+		la_ctl_drop(d, i);
+	memzero_explicit(d->ctl_ans, alen);
+	if (chg.id_set)
+		la_server_changed(&d->srv, chg.kind, chg.id);
+}
+
+/*
+ * The store, once no other process holds it: a liteauth that opened it
+ * while no liteauthd ran is waited for, LA_STORE_WAIT_S at most (then
+ * exit non-zero: systemd starts it again).
+ */
+#define LA_STORE_WAIT_S	60
+static int la_open_store(struct la_daemon *d)
+{
+	struct signalfd_siginfo si;
+	char err[512];
+	int ret, waited = 0;
+
+	for (;;) {
+		ret = la_store_open(&d->store, d->conf.db, d->conf.passfile,
+				    LA_STORE_OWNER, err, sizeof(err));
+		if (ret != -EBUSY)
+			break;
+		if (waited == LA_STORE_WAIT_S * 10) {
+			la_msg(LOG_ERR, "%s: gave up after %d s", err,
+			       LA_STORE_WAIT_S);
+			return -1;
+		}
+		if (waited % 100 == 0)	/* every 10 s */
+			la_msg(LOG_NOTICE, "%s: waiting for it", err);
+		if (read(d->sigfd, &si, sizeof(si)) == sizeof(si) &&
+		    si.ssi_signo != SIGHUP) {
+			la_msg(LOG_NOTICE, "signal %u: stopping", si.ssi_signo);
+			return -1;
+		}
+		usleep(100000);
+		waited++;
+	}
+	if (ret)
+		la_msg(LOG_ERR, "%s", err);
+	return ret ? -1 : 0;
+}
+
 
 /* A failed netlink receive: one line a minute at most, with a count. */
 static void la_nl_failed(int err, u64 now)
@@ -595,6 +773,7 @@ static int la_open_netlink(struct la_daemon *d)
 		return -1;
 	}
 	la_rcvbuf_check(la_nl_rcvbuf(d->nl), "netlink");
+	la_nl_set_log(d->nl, la_relay_log, d);	/* the module reloaded */
 	return la_epoll_add(d, la_nl_fd(d->nl));
 }
 
@@ -635,7 +814,6 @@ static int la_setup_events(struct la_daemon *d)
 
 static int la_setup(struct la_daemon *d)
 {
-	char err[256];
 	int i, ret;
 
 	if (la_setup_events(d))
@@ -655,12 +833,7 @@ static int la_setup(struct la_daemon *d)
 		la_msg(LOG_ERR, "no AES-128 CMAC/CCM in this OpenSSL");
 		return -1;
 	}
-	if (la_store_open(&d->store, d->conf.db, d->conf.passfile, 0, err,
-			  sizeof(err))) {
-		la_msg(LOG_ERR, "%s", err);
-		return -1;
-	}
-	if (la_lock(d))
+	if (la_open_store(d) || la_ctl_listen(d))
 		return -1;
 	/* Reads the SIDs the key store holds: without them, none starts. */
 	ret = la_server_init(&d->srv, d->store, &d->conf.limits,
@@ -673,8 +846,7 @@ static int la_setup(struct la_daemon *d)
 		return -1;
 	}
 	for (i = 0; i < d->conf.nlisten; i++)
-		if (la_listen_on(d, d->conf.listen[i]) ||
-		    la_epoll_add(d, d->socks[d->nsocks - 1]))
+		if (la_listen_on(d, d->conf.listen[i]))
 			return -1;
 	if (!d->conf.no_netlink)
 		return la_open_netlink(d);
@@ -692,9 +864,13 @@ static void la_teardown(struct la_daemon *d)
 	la_nl_close(d->nl);
 	if (d->srv.sessions)	/* writes what is left to write */
 		la_server_destroy(&d->srv);
-	la_store_close(d->store);
-	if (d->lockfd > 0)
-		close(d->lockfd);
+	while (d->nclients)
+		la_ctl_drop(d, 0);
+	if (d->ctlfd > 0)
+		close(d->ctlfd);
+	la_store_close(d->store);	/* and the lock with it */
+	free(d->ctl_req);
+	free(d->ctl_ans);
 	la_crypto_exit();
 }
 
@@ -712,7 +888,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	struct la_daemon d = { .conf_path = LA_CONF_DEFAULT };
+	struct la_daemon d = { .conf_path = LA_CONF_DEFAULT, .ctlfd = -1 };
 	struct epoll_event ev[16];
 	int o, i, n, nlisten = 0, nupstream = 0;
 	char err[256];
@@ -822,6 +998,10 @@ int main(int argc, char **argv)
 				if (++d.ticks % LA_CHECKPOINT_S == 0 &&
 				    la_store_checkpoint(d.store))
 					la_msg(LOG_WARNING, "key store checkpoint failed");
+			} else if (fd == d.ctlfd) {
+				la_ctl_accept(&d);
+			} else if (la_ctl_client(&d, fd) >= 0) {
+				la_on_client(&d, la_ctl_client(&d, fd));
 			} else if (d.nl && fd == la_nl_fd(d.nl)) {
 				int ret = la_nl_receive(d.nl);
 
@@ -838,6 +1018,17 @@ int main(int argc, char **argv)
 			}
 		}
 		la_server_commit(&d.srv);
+		/*
+		 * Berkeley DB found the environment broken: nothing more is
+		 * written, and recovery, at the next start, mends it. Exit
+		 * non-zero, for systemd (Restart=on-failure) to restart it.
+		 */
+		if (d.store && la_store_failed(d.store)) {
+			la_msg(LOG_CRIT, "the key store %s failed (Berkeley DB panicked): exiting, for a restart to recover it",
+			       d.conf.db);
+			la_teardown(&d);
+			return 1;
+		}
 	}
 	/* The last summaries of refusals are written before the counters
 	 * are told, so that they count what writing them cost.

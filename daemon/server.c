@@ -1753,42 +1753,57 @@ enum la_sid_state la_server_sid(struct la_server *s, bool gateway,
 						    LA_SID_FREE;
 }
 
-void la_server_resync(struct la_server *s)
+/* Device state @d against the store's record: see la_server_resync(). */
+static void la_resync_one(struct la_server *s, struct la_session *d)
 {
 	struct la_principal dev;
-	struct la_session *d;
 	u8 k[LA_KEY_LEN];
 	bool changed;
-	u32 i;
 	int ret;
 
-	for (i = 0; i < LA_SRV_BUCKETS; i++) {
-		for (d = s->sessions[i]; d; d = d->next) {
-			ret = la_store_get(s->store, LA_DEVICE, d->idd, &dev);
-			if (ret && ret != -ENOENT)
-				continue;	/* try again next time */
-			changed = ret || dev.ctr < d->stored_ctr;
-			if (!changed && d->k_valid)
-				changed = la_derive(d->suite, LA_K_HELLO,
-						    dev.key, d->idd, NULL,
-						    NULL, k) ||
-					  crypto_memneq(k, d->k_hello,
-							LA_KEY_LEN);
-			memzero_explicit(k, sizeof(k));
-			if (changed) {
-				if (d->pending)
-					la_pending_drop(s, d, d->pending);
-				d->restored = false;
-				d->k_valid = false;
-				memzero_explicit(d->k_hello,
-						 sizeof(d->k_hello));
-				d->ctr = ret ? 0 : dev.ctr;
-				d->stored_ctr = d->ctr;
-			}
-			la_principal_wipe(&dev);
-		}
+	ret = la_store_get(s->store, LA_DEVICE, d->idd, &dev);
+	if (ret && ret != -ENOENT)
+		return;		/* try again next time */
+	changed = ret || dev.ctr < d->stored_ctr;
+	if (!changed && d->k_valid)
+		changed = la_derive(d->suite, LA_K_HELLO, dev.key, d->idd,
+				    NULL, NULL, k) ||
+			  crypto_memneq(k, d->k_hello, LA_KEY_LEN);
+	memzero_explicit(k, sizeof(k));
+	if (changed) {
+		if (d->pending)
+			la_pending_drop(s, d, d->pending);
+		d->restored = false;
+		d->k_valid = false;
+		memzero_explicit(d->k_hello, sizeof(d->k_hello));
+		d->ctr = ret ? 0 : dev.ctr;
+		d->stored_ctr = d->ctr;
 	}
+	la_principal_wipe(&dev);
+}
+
+void la_server_resync(struct la_server *s)
+{
+	struct la_session *d;
+	u32 i;
+
+	for (i = 0; i < LA_SRV_BUCKETS; i++)
+		for (d = s->sessions[i]; d; d = d->next)
+			la_resync_one(s, d);
 	la_gw_load(s);
+}
+
+void la_server_changed(struct la_server *s, enum la_kind kind, const u8 *id)
+{
+	struct la_session *d;
+
+	if (kind == LA_GATEWAY) {
+		la_gw_load(s);
+		return;
+	}
+	d = la_session_find(s, id);
+	if (d)
+		la_resync_one(s, d);
 }
 
 /* A space's marks from the store: it starts past them, quarantined. */

@@ -283,6 +283,12 @@ void la_server_expire(struct la_server *s);
  * store read per device state; the daemon calls it on SIGHUP.
  */
 void la_server_resync(struct la_server *s);
+/*
+ * The same for one principal the store has just changed (liteauthd's
+ * control socket): device @id's state, if the server holds one, or, for
+ * a gateway, the gateways.
+ */
+void la_server_changed(struct la_server *s, enum la_kind kind, const u8 *id);
 
 /* What a SID is in its space (server.h, "SIDs"). */
 enum la_sid_state {

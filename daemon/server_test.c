@@ -141,7 +141,7 @@ static int la_srv_test_init(struct kunit *test)
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
-	fputs("test\n", f);
+	fputs("test passphrase\n", f);
 	fclose(f);
 	chmod(path, 0600);
 	snprintf(err, sizeof(err), "%s/db", t->dir);

@@ -3,26 +3,30 @@
  * The server's key store on Berkeley DB (store.h).
  *
  * Records are versioned and big-endian, decoded with every length checked:
- * a database file is input like any other. Every write is a transaction,
- * retried when Berkeley DB picks it as a deadlock victim. No one blocks
- * on a lock: transactions never wait (DB_TXN_NOWAIT) but back off and try
- * again, so a process that holds a lock for long (a stopped liteauth, say)
- * makes the others fail with -EBUSY after LA_LOCK_BUDGET_US, which the
- * tools report as a locked database.
+ * a database file is input like any other. Every write is a transaction.
+ * One process opens the environment, the holder of the directory's lock;
+ * the others, while a liteauthd holds it, ask that liteauthd over its
+ * control socket (store_ctl.c). So no lock of Berkeley DB is ever wanted
+ * by two processes, and no transaction waits for one: they run with
+ * DB_TXN_NOWAIT, and a lock not granted is an error, never a wait.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/limits.h>	/* PATH_MAX (kmod/limits.h is not this) */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <db.h>
 #include <openssl/evp.h>
 
-#include "store.h"
+#include "store_int.h"
 
 /*
  * Principal records: version 4 (written) adds the device's handshake
@@ -61,23 +65,16 @@
 #define LA_AUDIT_LEN	36
 /* Version 1 audit records had no STALE: their reason 6 was a bad CONFIRM. */
 #define LA_AUDIT_V1_BAD_CONFIRM 6
+#define LA_PASS_MIN	10
 #define LA_PASS_MAX	256
 #define LA_RETRIES	100
-#define LA_LOCK_BUDGET_US	3000000
-#define LA_LOCK_BACKOFF_MAX_US	100000
-
-struct la_store {
-	DB_ENV *env;
-	DB *db[2];		/* by enum la_kind */
-	DB *audit;		/* authentications (and version 1 refusals) */
-	DB *refusals;		/* summaries of refusals */
-	DB *marks;		/* SID spaces' marks */
-	DB *keys;		/* devices' key history */
-};
+/* How long a liteauth waits for another that holds the directory. */
+#define LA_LOCK_WAIT_MS	5000
+_Static_assert(LA_REC_MAX == LA_REC_MAX_LEN, "store_int.h: LA_REC_MAX_LEN");
 
 static const char *const la_db_files[2] = {
-	[LA_DEVICE] = "devices.db",
-	[LA_GATEWAY] = "gateways.db",
+	[LA_T_DEVICES] = "devices.db",
+	[LA_T_GATEWAYS] = "gateways.db",
 };
 
 /* Berkeley DB's own words for the last error, for messages to the user. */
@@ -115,6 +112,8 @@ static int la_db_errno(int ret)
 		return -EDEADLK;
 	case DB_LOCK_NOTGRANTED:
 		return -EBUSY;
+	case DB_RUNRECOVERY:
+		return -ENOTRECOVERABLE;
 	default:
 		return ret > 0 ? -ret : -EIO;
 	}
@@ -138,7 +137,7 @@ static u64 la_get64(const u8 *p)
 	return v;
 }
 
-static size_t la_rec_put(u8 *r, const struct la_principal *p)
+size_t la_rec_put(u8 *r, const struct la_principal *p)
 {
 	size_t n = strnlen(p->name, LA_NAME_MAX);
 	int i;
@@ -172,7 +171,7 @@ static size_t la_rec_put(u8 *r, const struct la_principal *p)
 }
 
 /* Any version; every length is checked before anything is read. */
-static int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
+int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 		      size_t len)
 {
 	size_t fixed;
@@ -235,11 +234,16 @@ void la_principal_wipe(struct la_principal *p)
 	memzero_explicit(p, sizeof(*p));
 }
 
-/* Reads the passphrase, refusing a file others could read. */
+/*
+ * Reads the passphrase, refusing a file others could read, and one that is
+ * not LA_PASS_MIN to LA_PASS_MAX - 1 printable bytes on one line (one
+ * final newline is not part of it): a NUL would cut it short, and the
+ * environment keeps it as a C string.
+ */
 static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
 {
 	struct stat st;
-	ssize_t n;
+	ssize_t n, i;
 	int fd;
 
 	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -263,12 +267,22 @@ static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
 	}
 	n = read(fd, pass, LA_PASS_MAX);
 	close(fd);
-	while (n > 0 && (pass[n - 1] == '\n' || pass[n - 1] == '\r'))
+	if (n > 0 && pass[n - 1] == '\n')
 		n--;
-	if (n <= 0 || n >= LA_PASS_MAX) {
+	if (n > 0 && pass[n - 1] == '\r')
+		n--;
+	for (i = 0; i < n && n < LA_PASS_MAX; i++)
+		if ((unsigned char)pass[i] < 0x20 || pass[i] == 0x7f)
+			break;
+	if (i < n)
 		la_err(err, errlen,
-		       "passphrase file %s must hold 1 to %d bytes on one line",
-		       file, LA_PASS_MAX - 1);
+		       "passphrase file %s holds a control character or a NUL (byte %zd): a passphrase is printable text on one line (liteauth genkey makes one)",
+		       file, i + 1);
+	else if (n < LA_PASS_MIN || n >= LA_PASS_MAX)
+		la_err(err, errlen,
+		       "passphrase file %s must hold %d to %d bytes on one line (liteauth genkey makes one)",
+		       file, LA_PASS_MIN, LA_PASS_MAX - 1);
+	if (i < n || n < LA_PASS_MIN || n >= LA_PASS_MAX) {
 		memzero_explicit(pass, LA_PASS_MAX);
 		return -EINVAL;
 	}
@@ -278,7 +292,14 @@ static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
 
 int la_store_checkpoint(struct la_store *st)
 {
+	if (st->ctl >= 0)
+		return -EOPNOTSUPP;
 	return la_db_errno(st->env->txn_checkpoint(st->env, 0, 0, 0));
+}
+
+bool la_store_failed(const struct la_store *st)
+{
+	return st->failed;
 }
 
 void la_store_close(struct la_store *st)
@@ -287,19 +308,20 @@ void la_store_close(struct la_store *st)
 
 	if (!st)
 		return;
-	if (st->keys)
-		st->keys->close(st->keys, 0);
-	if (st->marks)
-		st->marks->close(st->marks, 0);
-	if (st->refusals)
-		st->refusals->close(st->refusals, 0);
-	if (st->audit)
-		st->audit->close(st->audit, 0);
-	for (i = 0; i < 2; i++)
-		if (st->db[i])
-			st->db[i]->close(st->db[i], 0);
+	/* What is in the cache goes to the tables: the next opener's
+	 * recovery has less to do.
+	 */
+	if (st->env && !st->failed && st->t[LA_T_DEVICES])
+		st->env->txn_checkpoint(st->env, 0, 0, 0);
+	for (i = LA_T_MAX - 1; i >= 0; i--)
+		if (st->t[i])
+			st->t[i]->close(st->t[i], 0);
 	if (st->env)
 		st->env->close(st->env, 0);
+	if (st->ctl >= 0)
+		close(st->ctl);
+	if (st->lockfd >= 0)
+		close(st->lockfd);	/* and with it the lock */
 	free(st);
 }
 
@@ -317,63 +339,209 @@ static int la_db_open(struct la_store *st, DB **db, const char *file,
 	return ret;
 }
 
+/* Berkeley DB's environment failed: nothing more is done with it. */
+static void la_db_event(DB_ENV *env, u32 event, void *info)
+{
+	struct la_store *st = env->app_private;
+
+	(void)info;
+	if (event == DB_EVENT_PANIC && st)
+		st->failed = true;
+}
+
+/* Who holds the lock of @dir, as its lock file says: "PID NAME". */
+static void la_lock_holder(int fd, char *who, size_t len)
+{
+	char buf[64];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	unsigned int i;
+
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	for (i = 0; buf[i]; i++)	/* a file, not to be trusted */
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7e)
+			buf[i] = '?';
+	snprintf(who, len, "%s", *buf ? buf : "an unknown process");
+}
+
+/*
+ * Takes the lock of @dir: only its holder opens the environment. The one
+ * who cannot take it, and is not LA_STORE_OWNER, becomes a client of the
+ * liteauthd that holds it, over its control socket. Another holder (a
+ * liteauth while no liteauthd runs) is waited for LA_LOCK_WAIT_MS at most.
+ */
+static int la_lock_dir(struct la_store *st, const char *dir, bool owner,
+		       char *err, size_t errlen)
+{
+	char path[PATH_MAX], who[80], me[48];
+	unsigned int waited = 0;
+	int ret;
+
+	if (snprintf(path, sizeof(path), "%s/lock", dir) >= (int)sizeof(path)) {
+		la_err(err, errlen, "database %s: name too long", dir);
+		return -ENAMETOOLONG;
+	}
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			  0600);
+	if (st->lockfd < 0) {
+		ret = -errno;
+		la_err(err, errlen, "cannot open %s: %s", path,
+		       strerror(errno));
+		return ret;
+	}
+	for (;;) {
+		if (!flock(st->lockfd, LOCK_EX | LOCK_NB))
+			break;
+		if (errno != EWOULDBLOCK) {
+			ret = -errno;
+			la_err(err, errlen, "cannot lock %s: %s", path,
+			       strerror(errno));
+			return ret;
+		}
+		ret = la_ctl_connect(dir, &st->ctl);
+		la_lock_holder(st->lockfd, who, sizeof(who));
+		if (!ret && owner) {
+			la_err(err, errlen,
+			       "database %s is in use by another liteauthd (%s)",
+			       dir, who);
+			return -EADDRINUSE;
+		}
+		if (!ret)
+			return 0;
+		if (ret != -ECONNREFUSED && ret != -ENOENT) {
+			la_err(err, errlen,
+			       "cannot reach the liteauthd serving %s: %s", dir,
+			       strerror(-ret));
+			return ret;
+		}
+		if (owner || waited >= LA_LOCK_WAIT_MS) {
+			la_err(err, errlen,
+			       "the database %s is locked by another process (%s)%s",
+			       dir, who, owner ? "" :
+			       ", and no liteauthd serves it: try again when it is done");
+			return -EBUSY;
+		}
+		usleep(50000);
+		waited += 50;
+	}
+	snprintf(me, sizeof(me), "%d %s\n", (int)getpid(),
+		 program_invocation_short_name);
+	if (ftruncate(st->lockfd, 0) ||
+	    pwrite(st->lockfd, me, strlen(me), 0) != (ssize_t)strlen(me)) {
+		/* Only a name for messages: the lock itself is held. */
+	}
+	return 0;
+}
+
+/*
+ * What the environment of earlier versions left: regions shared between
+ * processes, in files, where Berkeley DB keeps its cache (every key, in
+ * clear) and the passphrase. This one keeps them in its own memory.
+ */
+static void la_remove_regions(const char *dir)
+{
+	char path[PATH_MAX];
+	int i;
+
+	for (i = 1; i <= 9; i++) {
+		snprintf(path, sizeof(path), "%s/__db.%03d", dir, i);
+		unlink(path);
+	}
+	snprintf(path, sizeof(path), "%s/__db.register", dir);
+	unlink(path);
+}
+
 int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		  unsigned int flags, char *err, size_t errlen)
 {
 	unsigned int create = flags & LA_STORE_CREATE ? DB_CREATE : 0;
-	char pass[LA_PASS_MAX];
+	char pass[LA_PASS_MAX], path[PATH_MAX];
 	struct la_store *st;
 	struct stat sb;
 	int ret, i;
 
 	*stp = NULL;
+	/* Keys and the passphrase are in this process's memory from now. */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (stat(dir, &sb)) {
 		if (errno != ENOENT || !create) {
+			ret = -errno;
 			la_err(err, errlen, "database %s: %s", dir,
 			       strerror(errno));
-			return -errno;
+			return ret;
 		}
 		if (mkdir(dir, 0700)) {
+			ret = -errno;
 			la_err(err, errlen, "cannot create database %s: %s",
 			       dir, strerror(errno));
-			return -errno;
+			return ret;
 		}
 	} else if (!S_ISDIR(sb.st_mode)) {
 		la_err(err, errlen, "database %s is not a directory", dir);
 		return -ENOTDIR;
 	}
-	ret = la_read_pass(passfile, pass, err, errlen);
-	if (ret)
+	/* Only a store is opened without LA_STORE_CREATE, and nothing is
+	 * made where there is none.
+	 */
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 la_db_files[LA_T_DEVICES]);
+	if (!create && access(path, F_OK)) {
+		ret = -errno;
+		la_err(err, errlen, ret == -ENOENT ?
+		       "%s holds no liteauth database yet: provision a device or gateway into it first" :
+		       "database %s: %s", dir, strerror(-ret));
 		return ret;
+	}
 
 	st = calloc(1, sizeof(*st));
 	if (!st) {
-		memzero_explicit(pass, sizeof(pass));
 		la_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	st->lockfd = -1;
+	st->ctl = -1;
+	st->owner = flags & LA_STORE_OWNER;
+	ret = la_lock_dir(st, dir, st->owner, err, errlen);
+	if (ret || st->ctl >= 0) {
+		if (ret)
+			la_store_close(st);
+		else
+			*stp = st;
+		return ret;
+	}
+	ret = la_read_pass(passfile, pass, err, errlen);
+	if (ret) {
+		la_store_close(st);
+		return ret;
+	}
+	la_remove_regions(dir);
 	la_db_msg[0] = '\0';
 	ret = db_env_create(&st->env, 0);
 	if (!ret) {
+		st->env->app_private = st;
 		st->env->set_errcall(st->env, la_db_errcall);
-		ret = st->env->set_encrypt(st->env, pass, DB_ENCRYPT_AES);
+		ret = st->env->set_event_notify(st->env, la_db_event);
 	}
+	if (!ret)
+		ret = st->env->set_encrypt(st->env, pass, DB_ENCRYPT_AES);
 	memzero_explicit(pass, sizeof(pass));
 	if (!ret)	/* DB_CONFIG in the directory may say otherwise */
 		ret = st->env->set_cachesize(st->env, 0,
 					     LA_STORE_CACHE_MB << 20, 1);
 	if (!ret)
 		ret = st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
-	if (!ret)	/* a lock held elsewhere: NOTGRANTED, not DEADLOCK */
-		ret = st->env->set_flags(st->env, DB_TIME_NOTGRANTED, 1);
 	if (!ret)
-		/* Recovery needs DB_CREATE for the environment's regions;
-		 * whether the tables exist is decided below.
+		/*
+		 * One process, holding the directory's lock: its regions in
+		 * its own memory (DB_PRIVATE), never in files, and recovery
+		 * at every open, which only the lock's holder runs. Recovery
+		 * needs DB_CREATE for the regions; whether the tables exist
+		 * was decided above.
 		 */
 		ret = st->env->open(st->env, dir,
-				    DB_CREATE | DB_INIT_TXN | DB_INIT_LOCK |
-				    DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER |
-				    DB_RECOVER, 0600);
+				    DB_CREATE | DB_PRIVATE | DB_INIT_TXN |
+				    DB_INIT_LOCK | DB_INIT_LOG |
+				    DB_INIT_MPOOL | DB_RECOVER, 0600);
 	if (!ret)	/* log files recovery no longer needs go */
 		ret = st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
 	if (ret) {
@@ -382,19 +550,20 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		goto err_close;
 	}
 	for (i = 0; i < 2 && !ret; i++)
-		ret = la_db_open(st, &st->db[i], la_db_files[i], DB_BTREE,
+		ret = la_db_open(st, &st->t[i], la_db_files[i], DB_BTREE,
 				 create);
 	if (!ret)
-		ret = la_db_open(st, &st->audit, "audit.db", DB_BTREE, create);
+		ret = la_db_open(st, &st->t[LA_T_AUDIT], "audit.db", DB_BTREE,
+				 create);
 	/* Newer than the others: made when a store without them is opened. */
 	if (!ret)
-		ret = la_db_open(st, &st->refusals, "refusals.db", DB_BTREE,
+		ret = la_db_open(st, &st->t[LA_T_REFUSALS], "refusals.db",
+				 DB_BTREE, DB_CREATE);
+	if (!ret)
+		ret = la_db_open(st, &st->t[LA_T_MARKS], "sids.db", DB_BTREE,
 				 DB_CREATE);
 	if (!ret)
-		ret = la_db_open(st, &st->marks, "sids.db", DB_BTREE,
-				 DB_CREATE);
-	if (!ret)
-		ret = la_db_open(st, &st->keys, "keys.db", DB_BTREE,
+		ret = la_db_open(st, &st->t[LA_T_KEYS], "keys.db", DB_BTREE,
 				 DB_CREATE);
 	if (ret) {
 		la_err(err, errlen,
@@ -423,18 +592,23 @@ static void la_dbt(DBT *d, void *data, size_t size)
 }
 
 /*
- * Runs @fn in a transaction that never waits for a lock: run again at once
- * when Berkeley DB aborts it to break a deadlock, and after a growing pause
- * while another process holds what it needs, for LA_LOCK_BUDGET_US at most.
+ * Runs @fn in a transaction that never waits for a lock: no other process
+ * has the environment open, and this one runs one transaction at a time,
+ * so a lock not granted is a bug to report, not a wait. Run again when
+ * Berkeley DB aborts it to break a deadlock (which one transaction at a
+ * time does not make either).
  */
 static int la_txn_flags(struct la_store *st, u32 flags,
 			int (*fn)(struct la_store *st, DB_TXN *txn, void *arg),
 			void *arg)
 {
-	unsigned int backoff = 1000, waited = 0;
 	int ret, deadlocks = 0;
 	DB_TXN *txn;
 
+	if (st->ctl >= 0)
+		return -EOPNOTSUPP;	/* liteauthd's to do: store_ctl.c */
+	if (st->failed)
+		return -ENOTRECOVERABLE;
 	for (;;) {
 		ret = st->env->txn_begin(st->env, NULL, &txn,
 					 flags | DB_TXN_NOWAIT);
@@ -444,14 +618,8 @@ static int la_txn_flags(struct la_store *st, u32 flags,
 		if (!ret)
 			return la_db_errno(txn->commit(txn, 0));
 		txn->abort(txn);
-		if (ret == -EDEADLK && ++deadlocks < LA_RETRIES)
-			continue;
-		if (ret != -EBUSY || waited >= LA_LOCK_BUDGET_US)
+		if (ret != -EDEADLK || ++deadlocks >= LA_RETRIES)
 			return ret;
-		usleep(backoff);
-		waited += backoff;
-		if (backoff < LA_LOCK_BACKOFF_MAX_US)
-			backoff *= 2;
 	}
 }
 
@@ -493,7 +661,7 @@ static int la_floor_get(struct la_store *st, DB_TXN *txn, const u8 *id,
 	la_keys_key(k, id, fp);
 	la_dbt(&key, k, sizeof(k));
 	la_dbt(&data, rec, sizeof(rec));
-	ret = st->keys->get(st->keys, txn, &key, &data, flags);
+	ret = st->t[LA_T_KEYS]->get(st->t[LA_T_KEYS], txn, &key, &data, flags);
 	if (ret == DB_BUFFER_SMALL)
 		return -EBADMSG;
 	ret = la_db_errno(ret);
@@ -523,7 +691,7 @@ static int la_floor_raise(struct la_store *st, DB_TXN *txn, const u8 *id,
 	la_put_be32(rec + 1, ctr);
 	la_dbt(&key, k, sizeof(k));
 	la_dbt(&data, rec, sizeof(rec));
-	return la_db_errno(st->keys->put(st->keys, txn, &key, &data, 0));
+	return la_db_errno(st->t[LA_T_KEYS]->put(st->t[LA_T_KEYS], txn, &key, &data, 0));
 }
 
 /*
@@ -569,7 +737,7 @@ static int la_put_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_put_args *a = arg;
 	u8 id[LA_ID_LEN], rec[LA_REC_MAX], fp[LA_KEY_FP_LEN];
-	DB *db = st->db[a->kind];
+	DB *db = st->t[a->kind];
 	DBT key, data;
 	size_t len;
 	u32 floor;
@@ -606,6 +774,8 @@ int la_store_add(struct la_store *st, enum la_kind kind,
 {
 	struct la_put_args a = { kind, p, false, false };
 
+	if (st->ctl >= 0)
+		return la_ctl_put(st, kind, p);
 	return la_txn(st, la_put_fn, &a);
 }
 
@@ -630,7 +800,7 @@ static int la_many_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
 	struct la_many_args *a = arg;
 	struct la_put_args put = { a->kind, NULL, false, false };
-	DB *db = st->db[a->kind];
+	DB *db = st->t[a->kind];
 	struct la_principal p;
 	size_t i;
 	DBT key;
@@ -698,6 +868,26 @@ static int la_many(struct la_store *st, enum la_kind kind, bool add,
 	return ret;
 }
 
+int la_store_many_local(struct la_store *st, enum la_kind kind, bool add,
+			size_t n,
+			void (*get)(void *arg, size_t i,
+				    struct la_principal *p),
+			void (*taken)(void *arg, size_t i), void *arg,
+			size_t *done)
+{
+	*done = 0;
+	return la_many(st, kind, add, n, get, taken, arg, done);
+}
+
+int la_store_sync_local(struct la_store *st)
+{
+	if (st->ctl >= 0)
+		return -EOPNOTSUPP;
+	if (st->failed)
+		return -ENOTRECOVERABLE;
+	return la_db_errno(st->env->log_flush(st->env, NULL));
+}
+
 int la_store_add_many(struct la_store *st, enum la_kind kind, size_t n,
 		      void (*get)(void *arg, size_t i, struct la_principal *p),
 		      void (*taken)(void *arg, size_t i), void *arg,
@@ -706,14 +896,19 @@ int la_store_add_many(struct la_store *st, enum la_kind kind, size_t n,
 	int ret;
 
 	*done = 0;
-	ret = la_many(st, kind, true, n, get, taken, arg, done);
 	/*
 	 * Every transaction is in the log, but perhaps not on the disk yet:
-	 * now it is, and a checkpoint writes the tables, so that recovery
-	 * after a crash starts from here.
+	 * at the end it is (and here, a checkpoint writes the tables, so
+	 * that recovery after a crash starts from there; liteauthd takes
+	 * its own every minute).
 	 */
+	if (st->ctl >= 0) {
+		ret = la_ctl_many(st, kind, true, n, get, taken, arg, done);
+		return ret ? ret : la_ctl_sync(st);
+	}
+	ret = la_many(st, kind, true, n, get, taken, arg, done);
 	if (!ret)
-		ret = la_db_errno(st->env->log_flush(st->env, NULL));
+		ret = la_store_sync_local(st);
 	if (!ret)
 		ret = la_store_checkpoint(st);
 	return ret;
@@ -725,6 +920,8 @@ int la_store_find_many(struct la_store *st, enum la_kind kind, size_t n,
 {
 	size_t done;
 
+	if (st->ctl >= 0)
+		return la_ctl_many(st, kind, false, n, get, taken, arg, &done);
 	return la_many(st, kind, false, n, get, taken, arg, &done);
 }
 
@@ -732,7 +929,7 @@ static int la_get(struct la_store *st, DB_TXN *txn, enum la_kind kind,
 		  const u8 *id, struct la_principal *p, u32 flags)
 {
 	u8 k[LA_ID_LEN], rec[LA_REC_MAX];
-	DB *db = st->db[kind];
+	DB *db = st->t[kind];
 	DBT key, data;
 	int ret;
 
@@ -768,6 +965,8 @@ int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
 {
 	struct la_get_args a = { kind, id, p };
 
+	if (st->ctl >= 0)
+		return la_ctl_get(st, kind, id, p);
 	return la_txn_flags(st, DB_READ_COMMITTED, la_get_fn, &a);
 }
 
@@ -854,6 +1053,8 @@ int la_store_rekey(struct la_store *st, enum la_kind kind, const u8 *id,
 
 	if (r.reset && kind != LA_DEVICE)
 		return -EINVAL;
+	if (st->ctl >= 0)
+		return la_ctl_rekey(st, kind, id, key, flags, ctr);
 	ret = la_txn(st, la_modify_fn, &m);
 	if (ctr)
 		*ctr = m.ctr;
@@ -883,7 +1084,7 @@ static int la_del_fn(struct la_store *st, DB_TXN *txn, void *arg)
 		la_principal_wipe(&p);
 	}
 	if (!ret)
-		ret = la_db_errno(st->db[a->kind]->del(st->db[a->kind], txn,
+		ret = la_db_errno(st->t[a->kind]->del(st->t[a->kind], txn,
 						       &key, 0));
 	return ret;
 }
@@ -892,7 +1093,23 @@ int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id)
 {
 	struct la_del_args a = { kind, id };
 
+	if (st->ctl >= 0)
+		return la_ctl_del(st, kind, id);
 	return la_txn(st, la_del_fn, &a);
+}
+
+static int la_enable_fn(void *arg, struct la_principal *p)
+{
+	p->enabled = *(const bool *)arg;
+	return 0;
+}
+
+int la_store_set_enabled(struct la_store *st, enum la_kind kind,
+			 const u8 *id, bool enable)
+{
+	if (st->ctl >= 0)
+		return la_ctl_enable(st, kind, id, enable);
+	return la_store_modify(st, kind, id, la_enable_fn, &enable);
 }
 
 /*
@@ -972,46 +1189,185 @@ int la_store_held(struct la_store *st, const u8 *idd,
 	return la_txn(st, la_held_fn, &h);
 }
 
-struct la_walk_args {
-	DB *db;
-	int (*fn)(void *arg, const DBT *key, const DBT *data);
-	void *arg;
-	unsigned int rows;
+/* The @t's rows after @after, into @c: one short transaction. */
+struct la_chunk_args {
+	enum la_table t;
+	const u8 *after;
+	size_t alen;
+	struct la_chunk *c;
 };
 
-static int la_walk_fn(struct la_store *st, DB_TXN *txn, void *arg)
+static int la_chunk_fn(struct la_store *st, DB_TXN *txn, void *arg)
 {
-	struct la_walk_args *w = arg;
-	int ret, stop = 0;
+	struct la_chunk_args *a = arg;
+	struct la_chunk *c = a->c;
+	u8 k[LA_CHUNK_KEY_MAX];
 	DBT key, data;
-	DBC *c;
+	u32 how = DB_FIRST;
+	bool bad = false;
+	int ret;
+	DBC *cur;
 
-	(void)st;
-	ret = w->db->cursor(w->db, txn, &c, DB_READ_COMMITTED);
+	c->rows = 0;
+	c->len = 0;
+	c->more = false;
+	ret = st->t[a->t]->cursor(st->t[a->t], txn, &cur, DB_READ_COMMITTED);
 	if (ret)
 		return la_db_errno(ret);
 	memset(&key, 0, sizeof(key));
 	memset(&data, 0, sizeof(data));
-	while (!stop && !(ret = c->get(c, &key, &data, DB_NEXT))) {
-		stop = w->fn(w->arg, &key, &data);
-		w->rows++;
+	if (a->alen) {
+		memcpy(k, a->after, a->alen);
+		key.data = k;
+		key.size = a->alen;
+		how = DB_SET_RANGE;
 	}
-	c->close(c);
-	if (stop < 0)
-		return stop;
-	ret = ret == DB_NOTFOUND ? 0 : la_db_errno(ret);
-	/* Rows already handed out must not be handed out again. */
-	return ret == -EBUSY && w->rows ? -EAGAIN : ret;
+	for (;;) {
+		ret = cur->get(cur, &key, &data, how);
+		if (ret)
+			break;
+		/* DB_SET_RANGE finds @after itself, if it is still there. */
+		if (how == DB_SET_RANGE && key.size == a->alen &&
+		    !memcmp(key.data, a->after, a->alen)) {
+			how = DB_NEXT;
+			continue;
+		}
+		how = DB_NEXT;
+		if (!key.size || key.size > LA_CHUNK_KEY_MAX ||
+		    data.size > 0xffff) {
+			bad = true;	/* no row of ours */
+			break;
+		}
+		if (c->rows == LA_CHUNK_ROWS ||
+		    c->len + 3 + key.size + data.size > sizeof(c->buf)) {
+			c->more = true;
+			break;
+		}
+		c->buf[c->len] = key.size;
+		la_put_be16(c->buf + c->len + 1, data.size);
+		memcpy(c->buf + c->len + 3, key.data, key.size);
+		memcpy(c->buf + c->len + 3 + key.size, data.data, data.size);
+		c->len += 3 + key.size + data.size;
+		c->rows++;
+	}
+	cur->close(cur);
+	if (bad)
+		return -EBADMSG;
+	return ret == DB_NOTFOUND ? 0 : la_db_errno(ret);
 }
 
-/* Walks @db in key order, calling @fn(key, data) until it returns non-0. */
-static int la_walk(struct la_store *st, DB *db,
+int la_chunk_local(struct la_store *st, enum la_table t, const u8 *after,
+		   size_t alen, struct la_chunk *c)
+{
+	struct la_chunk_args a = { t, after, alen, c };
+	int ret;
+
+	if (t >= LA_T_MAX || alen > LA_CHUNK_KEY_MAX)
+		return -EINVAL;
+	ret = la_txn_flags(st, DB_READ_COMMITTED, la_chunk_fn, &a);
+	if (ret)
+		memzero_explicit(c, sizeof(*c));
+	return ret;
+}
+
+int la_chunk_read(struct la_store *st, enum la_table t, const u8 *after,
+		  size_t alen, struct la_chunk *c)
+{
+	if (st->ctl >= 0)
+		return la_ctl_chunk(st, t, after, alen, c);
+	return la_chunk_local(st, t, after, alen, c);
+}
+
+/*
+ * A table's rows one by one, a chunk at a time: no transaction lasts
+ * longer than one chunk takes to read, and none is open while the caller
+ * looks at a row. A row written meanwhile, after the walk's place, is
+ * seen; one before it is not.
+ */
+struct la_walker {
+	struct la_store *st;
+	enum la_table t;
+	struct la_chunk *c;
+	size_t pos;
+	unsigned int row;
+	u8 last[LA_CHUNK_KEY_MAX];
+	size_t lastlen;
+	bool started;
+};
+
+static int la_walker_init(struct la_walker *w, struct la_store *st,
+			  enum la_table t)
+{
+	memset(w, 0, sizeof(*w));
+	w->st = st;
+	w->t = t;
+	w->c = malloc(sizeof(*w->c));
+	return w->c ? 0 : -ENOMEM;
+}
+
+static void la_walker_done(struct la_walker *w)
+{
+	if (w->c) {
+		memzero_explicit(w->c, sizeof(*w->c));
+		free(w->c);
+	}
+	w->c = NULL;
+}
+
+/* The next row in @key, @data (pointing into the chunk): 0, 1 at the end. */
+static int la_walker_next(struct la_walker *w, DBT *key, DBT *data)
+{
+	const u8 *r;
+	size_t klen, dlen;
+	int ret;
+
+	if (!w->started || w->row == w->c->rows) {
+		if (w->started && !w->c->more)
+			return 1;
+		ret = la_chunk_read(w->st, w->t, w->last, w->lastlen, w->c);
+		if (ret)
+			return ret;
+		w->started = true;
+		w->pos = 0;
+		w->row = 0;
+		if (!w->c->rows)
+			return 1;
+	}
+	r = w->c->buf + w->pos;
+	if (w->pos + 3 > w->c->len)
+		return -EBADMSG;
+	klen = r[0];
+	dlen = la_get_be16(r + 1);
+	if (!klen || klen > LA_CHUNK_KEY_MAX ||
+	    w->pos + 3 + klen + dlen > w->c->len)
+		return -EBADMSG;
+	memset(key, 0, sizeof(*key));
+	memset(data, 0, sizeof(*data));
+	key->data = (void *)(r + 3);
+	key->size = klen;
+	data->data = (void *)(r + 3 + klen);
+	data->size = dlen;
+	memcpy(w->last, r + 3, klen);
+	w->lastlen = klen;
+	w->pos += 3 + klen + dlen;
+	w->row++;
+	return 0;
+}
+
+/* Walks @t in key order, calling @fn(key, data) until it returns non-0. */
+static int la_walk(struct la_store *st, enum la_table t,
 		   int (*fn)(void *arg, const DBT *key, const DBT *data),
 		   void *arg)
 {
-	struct la_walk_args w = { db, fn, arg, 0 };
+	struct la_walker w;
+	DBT key, data;
+	int ret;
 
-	return la_txn_flags(st, DB_READ_COMMITTED, la_walk_fn, &w);
+	ret = la_walker_init(&w, st, t);
+	while (!ret && !(ret = la_walker_next(&w, &key, &data)))
+		ret = fn(arg, &key, &data);
+	la_walker_done(&w);
+	return ret == 1 ? 0 : ret;
 }
 
 struct la_list_args {
@@ -1039,7 +1395,7 @@ int la_store_list(struct la_store *st, enum la_kind kind,
 {
 	struct la_list_args a = { fn, arg };
 
-	return la_walk(st, st->db[kind], la_list_one, &a);
+	return la_walk(st, (enum la_table)kind, la_list_one, &a);
 }
 
 static void la_audit_put(u8 *rec, const struct la_audit *a)
@@ -1175,7 +1531,7 @@ static int la_mark_put(struct la_store *st, DB_TXN *txn,
 	}
 	la_dbt(&key, k, sizeof(k));
 	la_dbt(&data, rec, LA_MARK_FIXED + nq * LA_MARK_Q_LEN);
-	return la_db_errno(st->marks->put(st->marks, txn, &key, &data, 0));
+	return la_db_errno(st->t[LA_T_MARKS]->put(st->t[LA_T_MARKS], txn, &key, &data, 0));
 }
 
 struct la_record_args {
@@ -1198,10 +1554,10 @@ static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
 			ret = 0;
 	}
 	if (!ret)
-		ret = la_audit_append(st->audit, txn, r->a, r->n, false,
+		ret = la_audit_append(st->t[LA_T_AUDIT], txn, r->a, r->n, false,
 				      r->keep);
 	if (!ret)
-		ret = la_audit_append(st->refusals, txn, r->a, r->n, true,
+		ret = la_audit_append(st->t[LA_T_REFUSALS], txn, r->a, r->n, true,
 				      r->keep_refusals);
 	if (!ret && r->mark)
 		ret = la_mark_put(st, txn, r->mark);
@@ -1265,71 +1621,48 @@ int la_store_sid_list(struct la_store *st,
 {
 	struct la_mark_list_args a = { fn, arg };
 
-	return la_walk(st, st->marks, la_mark_one, &a);
+	return la_walk(st, LA_T_MARKS, la_mark_one, &a);
 }
 
-struct la_audit_list_args {
-	int (*fn)(void *arg, const struct la_audit *a);
-	void *arg;
-	unsigned int rows;
-};
-
-/* Both tables in one read-committed transaction, merged by time. */
-static int la_audit_list_fn(struct la_store *st, DB_TXN *txn, void *arg)
+/*
+ * Both tables, merged by time: a walk of each, a chunk at a time, so that
+ * a long audit log never holds a transaction open for long (liteauthd,
+ * which answers liteauth's requests in its event loop, serves devices
+ * between two chunks).
+ */
+int la_store_audit_list(struct la_store *st,
+			int (*fn)(void *arg, const struct la_audit *a),
+			void *arg)
 {
-	struct la_audit_list_args *aa = arg;
-	DB *db[2] = { st->audit, st->refusals };
+	struct la_walker w[2];
 	struct la_audit a[2];
-	bool have[2] = { false, false };
-	DBC *c[2] = { NULL, NULL };
+	bool have[2] = { false, false }, end[2] = { false, false };
 	DBT key, data;
-	int ret = 0, stop = 0, i;
+	int ret, i;
 
-	aa->rows = 0;
-	for (i = 0; i < 2 && !ret; i++)
-		ret = la_db_errno(db[i]->cursor(db[i], txn, &c[i],
-						DB_READ_COMMITTED));
-	for (;;) {
+	ret = la_walker_init(&w[0], st, LA_T_AUDIT);
+	if (!ret)
+		ret = la_walker_init(&w[1], st, LA_T_REFUSALS);
+	while (!ret) {
 		for (i = 0; i < 2 && !ret; i++) {
-			if (have[i] || !c[i])
+			if (have[i] || end[i])
 				continue;
-			memset(&key, 0, sizeof(key));
-			memset(&data, 0, sizeof(data));
-			ret = c[i]->get(c[i], &key, &data, DB_NEXT);
-			if (ret == DB_NOTFOUND) {
-				c[i]->close(c[i]);
-				c[i] = NULL;
+			ret = la_walker_next(&w[i], &key, &data);
+			if (ret == 1) {
+				end[i] = true;
 				ret = 0;
 			} else if (!ret) {
 				ret = la_audit_get(&a[i], &key, &data, i == 1);
 				have[i] = !ret;
-			} else {
-				ret = la_db_errno(ret);
 			}
 		}
 		if (ret || (!have[0] && !have[1]))
 			break;
 		i = !have[0] || (have[1] && a[1].time < a[0].time);
 		have[i] = false;
-		aa->rows++;
-		stop = aa->fn(aa->arg, &a[i]);
-		if (stop)
-			break;
+		ret = fn(arg, &a[i]);
 	}
-	for (i = 0; i < 2; i++)
-		if (c[i])
-			c[i]->close(c[i]);
-	if (stop < 0)
-		return stop;
-	/* Rows already handed out must not be handed out again. */
-	return ret == -EBUSY && aa->rows ? -EAGAIN : ret;
-}
-
-int la_store_audit_list(struct la_store *st,
-			int (*fn)(void *arg, const struct la_audit *a),
-			void *arg)
-{
-	struct la_audit_list_args aa = { fn, arg, 0 };
-
-	return la_txn_flags(st, DB_READ_COMMITTED, la_audit_list_fn, &aa);
+	la_walker_done(&w[0]);
+	la_walker_done(&w[1]);
+	return ret;
 }

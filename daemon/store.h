@@ -7,10 +7,17 @@
  * the allocation marks of the server's SID spaces, and an audit log:
  * authentications in one table, summaries of refusals in another.
  *
- * The daemon and the liteauth tool open the same environment at once:
- * Berkeley DB's locking and transactions keep them apart, and
- * DB_REGISTER makes the first process to open it after a crash run
- * recovery, and no other.
+ * One process: only the holder of the directory's lock (DIR/lock, flock)
+ * opens the environment, with its regions (Berkeley DB's cache, locks and
+ * the passphrase) in its own memory, never in files, and recovery at each
+ * open. liteauthd holds the lock for as long as it runs, and serves the
+ * calls below to the others over a control socket (DIR/control,
+ * store_ctl.c): while it runs, a liteauth's la_store_open connects to it,
+ * and the calls work as they do on an environment of its own. When no
+ * liteauthd runs, the liteauth takes the lock and opens the environment
+ * itself. So no process waits for another's lock of Berkeley DB, and a
+ * process killed with the store open leaves nothing for another to
+ * recover while it runs.
  */
 #ifndef _LITEAUTH_STORE_H
 #define _LITEAUTH_STORE_H
@@ -171,19 +178,68 @@ struct la_audit {
 
 struct la_store;
 
+/*
+ * A client of liteauthd (see the top) makes every call below but these,
+ * which only the environment's holder makes, and which give a client
+ * -EOPNOTSUPP: la_store_checkpoint, la_store_update, la_store_modify
+ * (la_store_set_enabled and la_store_rekey are its uses that a client
+ * makes), la_store_record, la_store_record_mark, la_store_held.
+ */
+
 #define LA_STORE_CREATE	0x1	/* make the environment if it is missing */
+/*
+ * liteauthd: the environment, or -EADDRINUSE if another liteauthd serves
+ * it, -EBUSY if another process (a liteauth) holds the directory's lock;
+ * never a client of the control socket.
+ */
+#define LA_STORE_OWNER	0x2
 
 /* Principals la_store_add_many adds in one transaction, at most. */
 #define LA_STORE_BATCH	5000
 
 /*
  * Opens (or with LA_STORE_CREATE, creates) the store in @dir with the
- * passphrase in @passfile, which must not be readable by group or others.
- * On failure returns a negative errno and a sentence for the user in @err.
+ * passphrase in @passfile, which must not be readable by group or others
+ * and must hold 10 to 255 printable bytes on one line. Without
+ * LA_STORE_CREATE nothing is made where there is no store. When the
+ * liteauthd that holds @dir serves it, the store is that liteauthd's
+ * (and @passfile is not read); when another liteauth holds it, it is
+ * waited for 5 s, then -EBUSY. On failure returns a negative errno and a
+ * sentence for the user in @err. The process dumps no core from then on
+ * (PR_SET_DUMPABLE): it holds keys.
  */
 int la_store_open(struct la_store **st, const char *dir, const char *passfile,
 		  unsigned int flags, char *err, size_t errlen);
 void la_store_close(struct la_store *st);
+/*
+ * Whether Berkeley DB found the environment broken (DB_EVENT_PANIC):
+ * every call fails from then on, and only closing it and opening it
+ * again (recovery) mends it. liteauthd exits, for systemd to restart it.
+ */
+bool la_store_failed(const struct la_store *st);
+
+/*
+ * liteauthd's control socket: a request of at most LA_CTL_MSG_MAX bytes
+ * from a client, carried out on @st (which must be an environment, not a
+ * client); the answer is in @answer (LA_CTL_MSG_MAX bytes), *@alen long.
+ * What it changed, for the server's copy of it, in @chg. Returns what the
+ * call returned (the answer says it too); a malformed request is -EINVAL
+ * or -EPROTO, and changes nothing.
+ */
+#define LA_CTL_MSG_MAX	(64 * 1024)
+struct la_store_change {
+	bool id_set;		/* principal @id of @kind changed */
+	bool many;		/* principals of @kind were added */
+	enum la_kind kind;
+	u8 id[LA_ID_LEN];
+};
+int la_store_serve(struct la_store *st, const void *request, size_t len,
+		   void *answer, size_t *alen, struct la_store_change *chg);
+/*
+ * The control socket of store @dir, listening (non-blocking), for the
+ * holder of its lock: mode 0600, in place of any left by a process gone.
+ */
+int la_store_listen(const char *dir, int *fd, char *err, size_t errlen);
 
 /*
  * Writes the tables' changed pages, so that recovery starts from here and
@@ -272,12 +328,15 @@ int la_store_rekey(struct la_store *st, enum la_kind kind, const u8 *id,
 		   const u8 *key, unsigned int flags, u32 *ctr);
 /*
  * Whether @err (negative) from any call below means that another process
- * kept the database locked for seconds: nothing was changed, try again.
+ * holds the database: nothing was changed, try again.
  */
 bool la_store_locked(int err);
 /* -ENOENT if there is none; -EBADMSG if the record is malformed. */
 int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
 		 struct la_principal *p);
+/* Enables or disables @id, in one transaction; -ENOENT if there is none. */
+int la_store_set_enabled(struct la_store *st, enum la_kind kind,
+			 const u8 *id, bool enable);
 /* A device's key goes to the key history, with its CTR. */
 int la_store_del(struct la_store *st, enum la_kind kind, const u8 *id);
 /* Calls @fn for each record in ID order; stops at its first non-zero. */

@@ -376,9 +376,14 @@ static void la_bench_sessions(struct kunit *test)
 	la_gw_destroy(&b->gw);
 	la_gw_init(&b->gw, &la_b_ops, b);	/* for la_bench_exit() */
 	after = la_slab_bytes();
-	/* The sessions took memory, and destroying them gave it back. */
+	/*
+	 * The sessions took memory, and destroying them gave it back; but
+	 * KASAN's quarantine keeps what was freed for a while (the debug
+	 * kernel), so there only the first is checked.
+	 */
 	KUNIT_EXPECT_GT(test, with - before, (long)n * 64);
-	KUNIT_EXPECT_LT(test, after - before, (with - before) / 2);
+	if (!IS_ENABLED(CONFIG_KASAN))
+		KUNIT_EXPECT_LT(test, after - before, (with - before) / 2);
 	kunit_info(test, "bytes_per_session: %ld (%u sessions: slab %+ld bytes, %+ld after destroy)\n",
 		   (with - before) / (long)n, n, with - before, after - before);
 }

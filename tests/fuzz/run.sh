@@ -10,6 +10,9 @@ set -u
 secs=$1
 shift
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# Berkeley DB's own allocations in a private environment: see the file.
+LSAN_OPTIONS=suppressions=$top/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}
+export LSAN_OPTIONS
 
 # seeds FILE DIR: each input of FILE as a file of DIR.
 seeds() {

@@ -27,13 +27,9 @@
  *   laproto store-add DB PASSFILE device|gateway ID KEY
  *                   (provisions the daemon's key store, creating it)
  *   laproto store-hold DB PASSFILE SECONDS (or until stdin closes)
- *                   (write-locks the device table for that long, as a
- *                   stuck process would; prints "held" once it has)
- *   laproto store-race DB PASSFILE ID MS
- *                   (reads device ID's record in a transaction, prints
- *                   "read", and MS ms later counts one more authentication
- *                   in it, as liteauthd would, and commits: a write that
- *                   lands while another process changes that record)
+ *                   (opens the store, as a liteauth would while no
+ *                   liteauthd runs, and holds it that long, as a stopped
+ *                   one would; prints "held" once it has)
  */
 #include <poll.h>
 #include <stdio.h>
@@ -41,7 +37,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <db.h>
 
 #include "proto.h"
 #include "crypto.h"
@@ -65,7 +60,7 @@ static void wipe_keys(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: laproto hello|server-gw-key|server-gw-keys|device-confirm|device-ack|server-gw-confirm|gw-reject|store-add|store-hold|store-race ARGS (hex)\n");
+	fprintf(stderr, "usage: laproto hello|server-gw-key|server-gw-keys|device-confirm|device-ack|server-gw-confirm|gw-reject|store-add|store-hold ARGS (hex)\n");
 	exit(2);
 }
 
@@ -311,121 +306,24 @@ static int cmd_store_add(char **a)
 	return ret ? 1 : 0;
 }
 
-/*
- * The store's device table, opened with Berkeley DB itself (@a: DB,
- * PASSFILE), and a transaction begun on it that waits for locks.
- */
-static int open_devices(char **a, DB_ENV **env, DB **db, DB_TXN **txn)
-{
-	char pass[256] = "";
-	FILE *f = fopen(a[1], "r");
-	int ret;
-
-	if (!f || !fgets(pass, sizeof(pass), f)) {
-		fprintf(stderr, "laproto: cannot read %s\n", a[1]);
-		return -1;
-	}
-	fclose(f);
-	pass[strcspn(pass, "\r\n")] = '\0';
-	ret = db_env_create(env, 0);
-	if (!ret)
-		ret = (*env)->set_encrypt(*env, pass, DB_ENCRYPT_AES);
-	memzero_explicit(pass, sizeof(pass));
-	if (!ret)
-		ret = (*env)->open(*env, a[0], DB_INIT_TXN | DB_INIT_LOCK |
-				   DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER,
-				   0600);
-	if (!ret)
-		ret = db_create(db, *env, 0);
-	if (!ret)
-		ret = (*db)->set_flags(*db, DB_ENCRYPT);
-	if (!ret)
-		ret = (*db)->open(*db, NULL, "devices.db", NULL, DB_BTREE,
-				  DB_AUTO_COMMIT, 0600);
-	if (!ret)
-		ret = (*env)->txn_begin(*env, NULL, txn, 0);
-	return ret;
-}
-
 static int cmd_store_hold(char **a)
 {
-	u8 k[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	DB_ENV *env = NULL;
-	DB_TXN *txn = NULL;
-	DB *db = NULL;
-	DBT key = { .data = k, .size = sizeof(k) };
-	DBT data = { .data = k, .size = sizeof(k) };
-	int ret;
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct la_store *st;
+	char err[512], c;
 
-	ret = open_devices(a, &env, &db, &txn);
-	if (!ret)
-		ret = db->put(db, txn, &key, &data, 0);
-	if (ret) {
-		fprintf(stderr, "laproto: store-hold: %s\n",
-			ret < 0 ? "no store" : db_strerror(ret));
+	if (la_store_open(&st, a[0], a[1], 0, err, sizeof(err))) {
+		fprintf(stderr, "laproto: store-hold: %s\n", err);
 		return 1;
 	}
 	printf("held\n");
 	fflush(stdout);
 	/* Until SECONDS pass or stdin closes, whichever comes first. */
-	{
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-
-		while (poll(&pfd, 1, atoi(a[2]) * 1000) == 1) {
-			char c;
-
-			if (read(STDIN_FILENO, &c, 1) <= 0)
-				break;
-		}
-	}
-	txn->abort(txn);
-	db->close(db, 0);
-	env->close(env, 0);
+	while (poll(&pfd, 1, atoi(a[2]) * 1000) == 1)
+		if (read(STDIN_FILENO, &c, 1) <= 0)
+			break;
+	la_store_close(st);
 	return 0;
-}
-
-/* auth_count: bytes 36 to 43 of a device's record, in every version. */
-#define AUTH_COUNT_AT 36
-
-static int cmd_store_race(char **a)
-{
-	u8 id[LA_ID_LEN], rec[512];
-	DB_ENV *env = NULL;
-	DB_TXN *txn = NULL;
-	DB *db = NULL;
-	DBT key = { .data = id, .size = sizeof(id) };
-	DBT data = { .data = rec, .ulen = sizeof(rec),
-		     .flags = DB_DBT_USERMEM };
-	int ret, i;
-
-	unhex(id, a[2], LA_ID_LEN, "ID");
-	ret = open_devices(a, &env, &db, &txn);
-	/* A read lock on it, held to the commit. */
-	if (!ret)
-		ret = db->get(db, txn, &key, &data, 0);
-	if (!ret && data.size < AUTH_COUNT_AT + 8)
-		ret = DB_NOTFOUND;
-	if (ret) {
-		fprintf(stderr, "laproto: store-race: %s\n",
-			ret < 0 ? "no store" : db_strerror(ret));
-		return 1;
-	}
-	printf("read\n");
-	fflush(stdout);
-	usleep(atoi(a[3]) * 1000);
-	for (i = AUTH_COUNT_AT + 7; i >= AUTH_COUNT_AT && !++rec[i]; i--)
-		;
-	ret = db->put(db, txn, &key, &data, 0);
-	if (!ret)
-		ret = txn->commit(txn, 0);
-	else
-		txn->abort(txn);
-	memzero_explicit(rec, sizeof(rec));
-	db->close(db, 0);
-	env->close(env, 0);
-	if (ret)
-		fprintf(stderr, "laproto: store-race: %s\n", db_strerror(ret));
-	return ret ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -444,7 +342,6 @@ int main(int argc, char **argv)
 		{ "gw-reject", 3, cmd_gw_reject },
 		{ "store-add", 5, cmd_store_add },
 		{ "store-hold", 3, cmd_store_hold },
-		{ "store-race", 4, cmd_store_race },
 	};
 	size_t i;
 	int rc;

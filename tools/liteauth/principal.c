@@ -216,12 +216,6 @@ static int la_row(void *arg, const struct la_principal *p)
  * running liteauthd writes to it meanwhile (its CTR, count, held SIDs) is
  * undone.
  */
-static int la_enable_fn(void *arg, struct la_principal *p)
-{
-	p->enabled = *(const bool *)arg;
-	return 0;
-}
-
 /*
  * A device's new key (a running liteauthd learns it on SIGHUP): its CTR
  * goes on, so that no HELLO captured before is fresh again, unless
@@ -349,8 +343,7 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 		} else if (strcmp(sub, "show")) {
 			bool enable = !strcmp(sub, "enable");
 
-			ret = la_store_modify(st, kind, p.id, la_enable_fn,
-					      &enable);
+			ret = la_store_set_enabled(st, kind, p.id, enable);
 		} else {
 			ret = la_store_get(st, kind, p.id, &p);
 			if (!ret) {
