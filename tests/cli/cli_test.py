@@ -732,7 +732,7 @@ check(sim.returncode == 0 and '20 authenticated, 0 failed' in sim_out and
 # Re-keying never makes a HELLO captured before fresh again: a device keeps
 # its CTR, and takes the one a key it had before reached; one whose
 # firmware starts over at CTR 1 gets a key it never had with --reset-ctr.
-# The daemon learns each change on SIGHUP.
+# The daemon learns each change at once (it makes it).
 def udp_key(hello_hex):
     s.settimeout(1)
     s.send(bytes.fromhex(hello_hex))
@@ -864,5 +864,50 @@ warned = 'a receive buffer of' in text and 'not 4096 KiB' in text
 check(d.returncode == 0 and warned == small,
       'without CAP_NET_ADMIN, a receive buffer smaller than 4 MiB is '
       'logged (rmem_max %s 4 MiB)' % ('<' if small else '>='), text)
+
+# liteauthd.conf: a line longer than the buffer, or a value longer than
+# its setting holds, is an error naming the line, never cut or split into
+# a second setting; ":port" listens on every address, IPv4 and IPv6.
+def conf_refused(text, msg, what):
+    with open('bad.conf', 'w') as f:
+        f.write(text)
+    r = subprocess.run([LITEAUTHD, '--config', 'bad.conf', '--db', 'db',
+                        '--passphrase-file', 'pass', '--no-netlink',
+                        '--foreground', '--listen', '[::1]:%d' % port],
+                       capture_output=True, text=True, timeout=10)
+    check(r.returncode == 1 and msg in r.stderr, what, r.stderr[-300:])
+
+
+conf_refused('# ' + 'x' * 600 + ' life = 5\n',
+             'bad.conf:1: line longer than 510 bytes',
+             'liteauthd.conf: a line of 600 bytes is an error, not two lines')
+conf_refused('db = /' + 'd' * 300 + '\n',
+             'bad.conf:1: db must be 1 to 255 characters',
+             'liteauthd.conf: a db path of 301 bytes is refused, not cut')
+conf_refused('listen = [::1]:' + '1' * 130 + '\n',
+             'bad.conf:1: listen must be 1 to 127 characters',
+             'liteauthd.conf: a listen address of 145 bytes is refused')
+s2 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s2.bind(('::', 0))
+port2 = s2.getsockname()[1]
+s2.close()
+d = subprocess.Popen([LITEAUTHD, '--db', 'db', '--passphrase-file', 'pass',
+                      '--no-netlink', '--foreground', '--config', '/dev/null',
+                      '--listen', ':%d' % port2], stderr=subprocess.PIPE,
+                     text=True)
+bound = set()
+for _ in range(50):
+    time.sleep(0.1)
+    for fam in ('udp', 'udp6'):
+        with open('/proc/net/' + fam) as f:
+            for line in f.readlines()[1:]:
+                if int(line.split()[1].split(':')[1], 16) == port2:
+                    bound.add(fam)
+    if len(bound) == 2:
+        break
+d.terminate()
+d.wait()
+check(bound == {'udp', 'udp6'}, 'liteauthd --listen :PORT listens on IPv4 '
+      'and IPv6 both', bound)
 subprocess.run(['rm', '-rf', tmp])
 sys.exit(1 if ktap.failures else 0)
