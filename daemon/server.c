@@ -173,6 +173,7 @@ static const char *const la_counter_names[LA_SRV_MAX] = {
 	[LA_SRV_SID_FULL] = "sid-full",
 	[LA_SRV_SID_MARKS] = "sid-marks",
 	[LA_SRV_SID_CLASH] = "sid-clash",
+	[LA_SRV_STORE_RETRY] = "store-retry",
 };
 
 const char *la_server_counter_name(enum la_srv_counter c)
@@ -277,17 +278,29 @@ static void la_flushed(struct la_server *s)
 	s->nrecords = 0;
 }
 
-/* Authentications: one record each, written at the commit. */
+/*
+ * Authentications: one record each, written at the commit. Records whose
+ * commit failed stay, in order, and go with the next commit (logged, once
+ * an audit interval, and counted as store-retry); only when LA_SRV_RECORDS
+ * are waiting is the oldest given up for a new one (la_record_new).
+ */
 static void la_flush(struct la_server *s)
 {
-	if (la_store_record(s->store, s->records, s->nrecords,
-			    s->limits.audit_keep,
-			    s->limits.audit_refusals_keep)) {
-		s->counters[LA_SRV_DROP_STORE] += s->nrecords;
-		s->nrecords = 0;
-	} else {
+	int err;
+
+	if (!s->nrecords)
+		return;
+	err = la_store_record(s->store, s->records, s->nrecords,
+			      s->limits.audit_keep,
+			      s->limits.audit_refusals_keep);
+	if (!err) {
 		la_flushed(s);
+		return;
 	}
+	s->counters[LA_SRV_STORE_RETRY]++;
+	la_note(s, LA_SRV_STORE_RETRY,
+		"key store: writing %u records failed (%s): kept, written with the next commit",
+		s->nrecords, strerror(-err));
 }
 
 void la_server_begin(struct la_server *s)
@@ -319,8 +332,18 @@ static struct la_audit *la_record_new(struct la_server *s,
 				      const struct la_session *d,
 				      const u8 *key_fp)
 {
-	struct la_audit *a = &s->records[s->nrecords++];
+	struct la_audit *a;
 
+	if (s->nrecords == LA_SRV_RECORDS) {	/* the store failed them all */
+		s->counters[LA_SRV_DROP_STORE]++;
+		la_note(s, LA_SRV_DROP_STORE,
+			"key store: %u records waiting, the store failing: the oldest is lost",
+			s->nrecords);
+		memmove(s->records, s->records + 1,
+			(LA_SRV_RECORDS - 1) * sizeof(*s->records));
+		s->nrecords--;
+	}
+	a = &s->records[s->nrecords++];
 	memset(a, 0, sizeof(*a));
 	a->time = s->ops->wall(s->arg);
 	memcpy(a->idd, d->idd, LA_ID_LEN);
@@ -451,9 +474,16 @@ static void la_interval_end(struct la_server *s, u64 now)
 			a[n++].count = s->overflow[r][c];
 		}
 	}
-	if (n && la_store_record(s->store, a, n, s->limits.audit_keep,
-				 s->limits.audit_refusals_keep))
-		s->counters[LA_SRV_DROP_STORE] += n;
+	if (n) {
+		int err = la_store_record(s->store, a, n, s->limits.audit_keep,
+					  s->limits.audit_refusals_keep);
+
+		if (err) {
+			s->counters[LA_SRV_DROP_STORE] += n;
+			la_log(s, "key store: writing %u summaries of refusals failed (%s): lost",
+			       n, strerror(-err));
+		}
+	}
 	for (c = 0; c < LA_SRV_MAX; c++)
 		if (s->suppressed[c])
 			la_log(s, "%s: and %llu more in the last %llu s, suppressed",
@@ -1668,6 +1698,8 @@ void la_server_expire(struct la_server *s)
 	u32 i;
 
 	la_interval_check(s, now);
+	/* An audit log beyond its bound (lowered, say): 1000 fewer a table. */
+	la_store_trim(s->store, l->audit_keep, l->audit_refusals_keep);
 	for (i = 0; i < LA_SRV_BUCKETS; i++) {
 		for (dp = &s->sessions[i]; (d = *dp);) {
 			if (d->pending && now - d->pending->started >=

@@ -156,6 +156,7 @@ enum la_srv_counter {
 	LA_SRV_SID_FULL,	/* of drop-busy: no SID free in the space */
 	LA_SRV_SID_MARKS,	/* blocks of SIDs reserved in the store */
 	LA_SRV_SID_CLASH,	/* a session on a SID another one holds */
+	LA_SRV_STORE_RETRY,	/* records kept for the next commit: it failed */
 	LA_SRV_MAX,
 };
 

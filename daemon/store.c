@@ -1446,6 +1446,35 @@ static int la_audit_get(struct la_audit *a, const DBT *key, const DBT *data,
 }
 
 /*
+ * Deletes the oldest records of an audit table beyond @keep (its keys are
+ * consecutive, the last being @last), @max at most: a bound lowered on a
+ * long log shrinks it over many short transactions, never one too large
+ * to commit. Adds what it deleted to *@trimmed.
+ */
+#define LA_TRIM_BATCH	1000
+static int la_audit_trim(DBC *c, u64 keep, u64 last, unsigned int max,
+			 unsigned int *trimmed)
+{
+	DBT key, data;
+	unsigned int n;
+	int ret = 0;
+
+	for (n = 0; keep && n < max; n++) {
+		memset(&key, 0, sizeof(key));
+		memset(&data, 0, sizeof(data));
+		ret = c->get(c, &key, &data, DB_FIRST);
+		if (ret || key.size != 8 || last - la_get64(key.data) < keep)
+			break;
+		ret = c->del(c, 0);
+		if (ret)
+			break;
+	}
+	if (trimmed)
+		*trimmed += n;
+	return ret;
+}
+
+/*
  * Appends to @db those of @a whose result is @refusals (nonzero or not),
  * assigning their seq, and keeps at most @keep records there.
  */
@@ -1453,7 +1482,7 @@ static int la_audit_append(DB *db, DB_TXN *txn, struct la_audit *a,
 			   unsigned int n, bool refusals, u64 keep)
 {
 	u8 k[8], rec[LA_AUDIT_LEN];
-	u64 first = 0, last = 0;
+	u64 last = 0;
 	unsigned int i;
 	DBT key, data;
 	DBC *c;
@@ -1485,19 +1514,60 @@ static int la_audit_append(DB *db, DB_TXN *txn, struct la_audit *a,
 		ret = db->put(db, txn, &key, &data, 0);
 	}
 
-	/* Keys are consecutive: drop the oldest beyond @keep. */
-	while (!ret && keep) {
-		memset(&key, 0, sizeof(key));
-		ret = c->get(c, &key, &data, DB_FIRST);
-		if (ret || key.size != 8)
-			break;
-		first = la_get64(key.data);
-		if (last - first < keep)
-			break;
-		ret = c->del(c, 0);
-	}
+	/* As many as it added, and LA_TRIM_BATCH more: a log at its bound
+	 * stays there, one beyond it shrinks.
+	 */
+	if (!ret)
+		ret = la_audit_trim(c, keep, last, n + LA_TRIM_BATCH, NULL);
 	c->close(c);
 	return ret == DB_NOTFOUND ? 0 : la_db_errno(ret);
+}
+
+struct la_trim_args {
+	u64 keep, keep_refusals;
+	unsigned int trimmed;
+};
+
+static int la_trim_fn(struct la_store *st, DB_TXN *txn, void *arg)
+{
+	struct la_trim_args *t = arg;
+	enum la_table tab[2] = { LA_T_AUDIT, LA_T_REFUSALS };
+	u64 keep[2] = { t->keep, t->keep_refusals }, last;
+	DBT key, data;
+	int ret = 0, i;
+	DBC *c;
+
+	t->trimmed = 0;
+	for (i = 0; i < 2 && !ret; i++) {
+		if (!keep[i])
+			continue;
+		ret = st->t[tab[i]]->cursor(st->t[tab[i]], txn, &c, 0);
+		if (ret)
+			break;
+		memset(&key, 0, sizeof(key));
+		memset(&data, 0, sizeof(data));
+		ret = c->get(c, &key, &data, DB_LAST);
+		if (!ret && key.size == 8) {
+			last = la_get64(key.data);
+			ret = la_audit_trim(c, keep[i], last, LA_TRIM_BATCH,
+					    &t->trimmed);
+		}
+		c->close(c);
+		if (ret == DB_NOTFOUND)
+			ret = 0;
+	}
+	return la_db_errno(ret);
+}
+
+int la_store_trim(struct la_store *st, u64 keep, u64 keep_refusals)
+{
+	struct la_trim_args t = { keep, keep_refusals, 0 };
+	int ret;
+
+	if (!keep && !keep_refusals)
+		return 0;
+	ret = la_txn(st, la_trim_fn, &t);
+	return ret ? ret : (int)t.trimmed;
 }
 
 static void la_mark_key(u8 *k, const struct la_sid_mark *m)
@@ -1550,7 +1620,10 @@ static int la_record_fn(struct la_store *st, DB_TXN *txn, void *arg)
 	for (i = 0; i < r->n && !ret; i++) {
 		if (r->a[i].answered || !r->a[i].result)
 			ret = la_recorded(st, txn, &r->a[i]);
-		if (ret == -ENOENT)	/* deleted since: no count */
+		/* Deleted since: no count. Damaged: its record cannot take
+		 * it, and the others' must not be lost with it.
+		 */
+		if (ret == -ENOENT || ret == -EBADMSG)
 			ret = 0;
 	}
 	if (!ret)

@@ -353,14 +353,25 @@ int la_store_list(struct la_store *st, enum la_kind kind,
  * and, with @sessions set, its held SIDs (to theirs); handshakes
  * @answered move the device's handshake to theirs (unless its key is not
  * @key_fp's). One device's records are applied in order, and none to a
- * device deleted meanwhile. Refusals go to a table of
- * their own, where at most @keep_refusals are kept (0: all), so that no
- * number of refusals ever evicts an authentication. Each gets its seq
- * (and, for refusals, LA_AUDIT_F_SUMMARY). 0, or the error that left
- * them all unwritten.
+ * device deleted meanwhile, nor to one whose record is damaged (its
+ * authentication is in the audit log all the same). Refusals go to a
+ * table of their own, where at most @keep_refusals are kept (0: all), so
+ * that no number of refusals ever evicts an authentication. Older records
+ * beyond either bound are deleted as la_store_trim does, 1000 at most a
+ * table. Each gets its seq (and, for refusals, LA_AUDIT_F_SUMMARY). 0, or
+ * the error that left them all unwritten.
  */
 int la_store_record(struct la_store *st, struct la_audit *a, unsigned int n,
 		    u64 keep, u64 keep_refusals);
+
+/*
+ * Deletes the oldest audit records beyond @keep authentications and
+ * @keep_refusals summaries (0: all kept), 1000 at most from each table:
+ * a bound lowered on a long log takes effect over many calls (the daemon
+ * makes one a second), each a short transaction. How many it deleted, or
+ * a negative errno. la_store_record trims the same way.
+ */
+int la_store_trim(struct la_store *st, u64 keep, u64 keep_refusals);
 
 /* Quarantines a SID space's marks keep, at most. */
 #define LA_SID_QUARANTINES 8U

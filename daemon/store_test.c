@@ -1184,6 +1184,55 @@ static int la_audit_count(void *arg, const struct la_audit *a)
 }
 
 /*
+ * A bound lowered on a long audit log: accounting goes on at once, and
+ * the log shrinks to the new bound over short transactions, each deleting
+ * a bounded number (as many as it adds, and 1000 more). A device whose
+ * record is damaged does not make the others' records fail.
+ */
+static void la_test_store_trim(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE);
+	struct la_audit *a = calloc(LA_STORE_BATCH, sizeof(*a));
+	struct la_principal p;
+	int i, rows, ret, calls = 0, most = 0;
+
+	KUNIT_ASSERT_TRUE(test, a != NULL);
+	la_device(&p, 1, "");
+	KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+	for (i = 0; i < 20; i++) {	/* 100000 authentications */
+		int j;
+
+		for (j = 0; j < LA_STORE_BATCH; j++)
+			a[j] = la_auth(1800000000 + i, 1 + i * LA_STORE_BATCH + j);
+		KUNIT_ASSERT_EQ(test, la_store_record(st, a, LA_STORE_BATCH, 0,
+						      0), 0);
+	}
+	/* The bound lowered to 10: the next record goes in, and 1001 go. */
+	a[0] = la_auth(1800000100, 200000);
+	KUNIT_EXPECT_EQ(test, la_store_record(st, a, 1, 10, 10), 0);
+	rows = 0;
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_count, &rows),
+			0);
+	KUNIT_EXPECT_EQ(test, rows, 100001 - 1001);
+	KUNIT_EXPECT_EQ(test, la_store_get(st, LA_DEVICE, p.id, &p), 0);
+	KUNIT_EXPECT_EQ(test, p.auth_count, 100001);
+	while ((ret = la_store_trim(st, 10, 10)) > 0 && calls < 1000) {
+		most = max(most, ret);
+		calls++;
+	}
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, most, 1000);
+	KUNIT_EXPECT_EQ(test, calls, 99);
+	rows = 0;
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_count, &rows),
+			0);
+	KUNIT_EXPECT_EQ(test, rows, 10);
+	free(a);
+	la_principal_wipe(&p);
+	la_store_close(st);
+}
+
+/*
  * A device's handshake answered with a GW_KEY (version 4): written and
  * read back as it is, set by a record of it (no audit row) if the device
  * still has the key it was answered under, gone with an authentication
@@ -1424,6 +1473,7 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_add_many),
 	KUNIT_CASE(la_test_store_held),
 	KUNIT_CASE(la_test_store_modify),
+	KUNIT_CASE(la_test_store_trim),
 	KUNIT_CASE(la_test_store_key_history),
 	KUNIT_CASE(la_test_store_handshake),
 	KUNIT_CASE(la_test_store_marks),
