@@ -19,7 +19,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
+#include <linux/capability.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,10 +30,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -61,6 +66,7 @@ struct la_conf {
 	int nupstream;
 	bool no_netlink;
 	bool foreground;
+	char user[64];		/* to run as, once set up; "" stays */
 	char role[16];
 	struct la_server_limits limits;
 };
@@ -246,10 +252,13 @@ static int la_conf_set(struct la_conf *c, const char *key, const char *val,
 	}
 	/* Strings: one longer than its field is refused, never cut. */
 	if (!strcmp(key, "db") || !strcmp(key, "passphrase-file") ||
-	    !strcmp(key, "listen") || !strcmp(key, "upstream")) {
+	    !strcmp(key, "listen") || !strcmp(key, "upstream") ||
+	    !strcmp(key, "user")) {
 		size_t max = !strcmp(key, "db") ? sizeof(c->db) :
 			     !strcmp(key, "passphrase-file") ?
-			     sizeof(c->passfile) : sizeof(c->listen[0]);
+			     sizeof(c->passfile) :
+			     !strcmp(key, "user") ? sizeof(c->user) :
+			     sizeof(c->listen[0]);
 
 		if (!*val || strlen(val) >= max) {
 			snprintf(err, errlen, "%s must be 1 to %zu characters",
@@ -259,6 +268,8 @@ static int la_conf_set(struct la_conf *c, const char *key, const char *val,
 	}
 	if (!strcmp(key, "db")) {
 		snprintf(c->db, sizeof(c->db), "%s", val);
+	} else if (!strcmp(key, "user")) {
+		memcpy(c->user, val, strlen(val) + 1);	/* fits: above */
 	} else if (!strcmp(key, "passphrase-file")) {
 		snprintf(c->passfile, sizeof(c->passfile), "%s", val);
 	} else if (!strcmp(key, "listen")) {
@@ -605,7 +616,7 @@ static void la_usage(FILE *f)
 		"usage: liteauthd --db DIR --listen ADDR:PORT [--listen ...]\n"
 		"                 [--role server|relay] [--upstream ADDR:PORT]...\n"
 		"                 [--no-netlink] [--passphrase-file F]\n"
-		"                 [--config F] [--foreground]\n"
+		"                 [--config F] [--user NAME] [--foreground]\n"
 		"See liteauthd(8) and liteauthd.conf(5).\n");
 }
 
@@ -853,6 +864,66 @@ static int la_setup(struct la_daemon *d)
 	return 0;
 }
 
+/*
+ * Runs as --user from now on (everything that needs root is open), with
+ * CAP_NET_ADMIN alone: generic netlink's admin commands, to register again
+ * with a module loaded again. The store's directory must be the user's:
+ * the store makes its files as their directory's owner.
+ */
+static int la_drop_privileges(struct la_daemon *d)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct c[2] = {};
+	const char *user = d->conf.user;
+	struct passwd *pw;
+	struct stat sb;
+	int cap;
+
+	if (!*user)
+		return 0;
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		la_msg(LOG_ERR, "--user %s: %s", user,
+		       errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (!d->relaying &&
+	    (stat(d->conf.db, &sb) || sb.st_uid != pw->pw_uid)) {
+		la_msg(LOG_ERR, "database %s is not owned by user %s: chown -R %s: %s",
+		       d->conf.db, user, user, d->conf.db);
+		return -1;
+	}
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid)
+		return 0;	/* started as it */
+	c[0].effective = c[0].permitted = 1U << CAP_NET_ADMIN;
+	/* Nor may it ever gain another (the kernel's own last: EINVAL). */
+	for (cap = 0; cap < 64; cap++)
+		if (cap != CAP_NET_ADMIN && prctl(PR_CAPBSET_DROP, cap) &&
+		    errno != EINVAL) {
+			la_msg(LOG_ERR, "--user %s: cannot drop capability %d: %s",
+			       user, cap, strerror(errno));
+			return -1;
+		}
+	if (setgroups(0, NULL) ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) ||
+	    prctl(PR_SET_KEEPCAPS, 1) ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) ||
+	    syscall(SYS_capset, &h, c) || prctl(PR_SET_KEEPCAPS, 0) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		la_msg(LOG_ERR, "--user %s: cannot become it: %s", user,
+		       strerror(errno));
+		return -1;
+	}
+	/* A change of uid resets it; keys are in memory. */
+	prctl(PR_SET_DUMPABLE, 0);
+	la_msg(LOG_NOTICE, "running as user %s (uid %u), with CAP_NET_ADMIN alone",
+	       user, (unsigned int)pw->pw_uid);
+	return 0;
+}
+
 static void la_teardown(struct la_daemon *d)
 {
 	int i;
@@ -880,6 +951,7 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "role", required_argument, NULL, 'r' },
+		{ "user", required_argument, NULL, 'U' },
 		{ "upstream", required_argument, NULL, 'u' },
 		{ "no-netlink", no_argument, NULL, 'n' },
 		{ "passphrase-file", required_argument, NULL, 'p' },
@@ -896,7 +968,7 @@ int main(int argc, char **argv)
 	/* Options override the config file: find the file first, then read
 	 * it, then apply the options over it.
 	 */
-	while ((o = getopt_long(argc, argv, "d:l:r:u:np:c:fh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "d:l:r:u:U:np:c:fh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			d.conf_path = optarg;
@@ -916,7 +988,7 @@ int main(int argc, char **argv)
 	if (la_conf_load(&d.conf, d.conf_path, d.conf_explicit))
 		return 1;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "d:l:r:u:np:c:fh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "d:l:r:u:U:np:c:fh", opts, NULL)) != -1) {
 		const char *key = NULL;
 
 		switch (o) {
@@ -945,6 +1017,9 @@ int main(int argc, char **argv)
 		case 'f':
 			d.conf.foreground = true;
 			break;
+		case 'U':
+			key = "user";
+			break;
 		}
 		if (key && la_conf_set(&d.conf, key, optarg, err, sizeof(err))) {
 			la_msg(LOG_ERR, "%s", err);
@@ -960,7 +1035,7 @@ int main(int argc, char **argv)
 		openlog("liteauthd", LOG_PID, LOG_DAEMON);
 		la_use_syslog = true;
 	}
-	if (la_setup(&d)) {
+	if (la_setup(&d) || la_drop_privileges(&d)) {
 		la_teardown(&d);
 		return 1;
 	}

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -290,11 +291,25 @@ static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
 	return 0;
 }
 
+/* The store's files as their directory's owner (@on), or as this process. */
+static void la_fs(const struct la_store *st, bool on)
+{
+	if (!st->as_owner)
+		return;
+	setfsgid(on ? st->gid : getegid());
+	setfsuid(on ? st->uid : geteuid());
+}
+
 int la_store_checkpoint(struct la_store *st)
 {
+	int ret;
+
 	if (st->ctl >= 0)
 		return -EOPNOTSUPP;
-	return la_db_errno(st->env->txn_checkpoint(st->env, 0, 0, 0));
+	la_fs(st, true);
+	ret = la_db_errno(st->env->txn_checkpoint(st->env, 0, 0, 0));
+	la_fs(st, false);
+	return ret;
 }
 
 bool la_store_failed(const struct la_store *st)
@@ -308,6 +323,7 @@ void la_store_close(struct la_store *st)
 
 	if (!st)
 		return;
+	la_fs(st, true);
 	/* What is in the cache goes to the tables: the next opener's
 	 * recovery has less to do.
 	 */
@@ -322,6 +338,7 @@ void la_store_close(struct la_store *st)
 		close(st->ctl);
 	if (st->lockfd >= 0)
 		close(st->lockfd);	/* and with it the lock */
+	la_fs(st, false);
 	free(st);
 }
 
@@ -381,8 +398,10 @@ static int la_lock_dir(struct la_store *st, const char *dir, bool owner,
 		la_err(err, errlen, "database %s: name too long", dir);
 		return -ENAMETOOLONG;
 	}
+	la_fs(st, true);	/* made as the directory's owner */
 	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 			  0600);
+	la_fs(st, false);
 	if (st->lockfd < 0) {
 		ret = -errno;
 		la_err(err, errlen, "cannot open %s: %s", path,
@@ -501,6 +520,11 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 	st->lockfd = -1;
 	st->ctl = -1;
 	st->owner = flags & LA_STORE_OWNER;
+	if (stat(dir, &sb) == 0 && geteuid() == 0 && sb.st_uid != 0) {
+		st->as_owner = true;
+		st->uid = sb.st_uid;
+		st->gid = sb.st_gid;
+	}
 	ret = la_lock_dir(st, dir, st->owner, err, errlen);
 	if (ret || st->ctl >= 0) {
 		if (ret)
@@ -514,6 +538,7 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		la_store_close(st);
 		return ret;
 	}
+	la_fs(st, true);
 	la_remove_regions(dir);
 	la_db_msg[0] = '\0';
 	ret = db_env_create(&st->env, 0);
@@ -574,6 +599,7 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		       la_db_msg[0] ? la_db_msg : "");
 		goto err_close;
 	}
+	la_fs(st, false);
 	*stp = st;
 	return 0;
 
@@ -609,18 +635,25 @@ static int la_txn_flags(struct la_store *st, u32 flags,
 		return -EOPNOTSUPP;	/* liteauthd's to do: store_ctl.c */
 	if (st->failed)
 		return -ENOTRECOVERABLE;
+	la_fs(st, true);
 	for (;;) {
 		ret = st->env->txn_begin(st->env, NULL, &txn,
 					 flags | DB_TXN_NOWAIT);
-		if (ret)
-			return la_db_errno(ret);
+		if (ret) {
+			ret = la_db_errno(ret);
+			break;
+		}
 		ret = fn(st, txn, arg);
-		if (!ret)
-			return la_db_errno(txn->commit(txn, 0));
+		if (!ret) {
+			ret = la_db_errno(txn->commit(txn, 0));
+			break;
+		}
 		txn->abort(txn);
 		if (ret != -EDEADLK || ++deadlocks >= LA_RETRIES)
-			return ret;
+			break;
 	}
+	la_fs(st, false);
+	return ret;
 }
 
 static int la_txn(struct la_store *st,
@@ -881,11 +914,16 @@ int la_store_many_local(struct la_store *st, enum la_kind kind, bool add,
 
 int la_store_sync_local(struct la_store *st)
 {
+	int ret;
+
 	if (st->ctl >= 0)
 		return -EOPNOTSUPP;
 	if (st->failed)
 		return -ENOTRECOVERABLE;
-	return la_db_errno(st->env->log_flush(st->env, NULL));
+	la_fs(st, true);
+	ret = la_db_errno(st->env->log_flush(st->env, NULL));
+	la_fs(st, false);
+	return ret;
 }
 
 int la_store_add_many(struct la_store *st, enum la_kind kind, size_t n,

@@ -7,6 +7,8 @@
 #ifndef _LITEAUTH_STORE_INT_H
 #define _LITEAUTH_STORE_INT_H
 
+#include <sys/types.h>
+
 #include <db.h>
 
 #include "store.h"
@@ -30,6 +32,14 @@ struct la_store {
 				 * fd, and no environment; else -1
 				 */
 	bool owner;		/* LA_STORE_OWNER */
+	/*
+	 * Root on a directory another user owns (liteauthd's): the store's
+	 * files are made and opened as that user (its fsuid and fsgid),
+	 * and no other file is.
+	 */
+	bool as_owner;
+	uid_t uid;
+	gid_t gid;
 	bool failed;		/* Berkeley DB panicked: nothing goes on */
 };
 

@@ -909,5 +909,59 @@ d.terminate()
 d.wait()
 check(bound == {'udp', 'udp6'}, 'liteauthd --listen :PORT listens on IPv4 '
       'and IPv6 both', bound)
+
+# --user: liteauthd sets up as root, then runs as that user with
+# CAP_NET_ADMIN alone (and no other in its bounding set), no new
+# privileges, and not dumpable (its /proc files stay root's). The store's
+# directory must be that user's; the tool, as root, makes the store's
+# files as their directory's owner.
+la('device', 'add', '00124b00000d0001', '--key-stdin', stdin=KD, db='udb')
+os.chmod(tmp, 0o711)
+r = subprocess.run([LITEAUTHD, '--db', 'udb', '--passphrase-file', 'pass',
+                    '--no-netlink', '--foreground', '--config', '/dev/null',
+                    '--listen', '[::1]:%d' % port, '--user', 'nobody'],
+                   capture_output=True, text=True, timeout=10)
+check(r.returncode == 1 and 'database udb is not owned by user nobody: '
+      'chown -R nobody: udb' in r.stderr,
+      'liteauthd --user on a store another user owns: refused, told what '
+      'to do', r.stderr[-200:])
+subprocess.run(['chown', '-R', 'nobody:nogroup', 'udb'], check=True)
+d = subprocess.Popen([LITEAUTHD, '--db', 'udb', '--passphrase-file', 'pass',
+                      '--no-netlink', '--foreground', '--config', '/dev/null',
+                      '--listen', '[::1]:%d' % port, '--user', 'nobody'],
+                     stderr=subprocess.PIPE, text=True)
+st = {}
+for _ in range(50):
+    time.sleep(0.1)
+    try:
+        with open('/proc/%d/status' % d.pid) as f:
+            st = dict(l.rstrip('\n').split(':\t', 1) for l in f
+                      if ':\t' in l)
+    except OSError:
+        break
+    if st.get('Uid', '').split()[:1] == ['65534']:
+        break
+owner = os.stat('/proc/%d/status' % d.pid).st_uid if d.poll() is None else -1
+rc, _, err = la('device', 'add', '00124b00000d0002', '--key-stdin', stdin=KD,
+                db='udb')
+d.terminate()
+d.wait()
+check(st.get('Uid', '').split() == ['65534'] * 4 and
+      int(st.get('CapEff', '0'), 16) == 1 << 12 and
+      int(st.get('CapPrm', '0'), 16) == 1 << 12 and
+      int(st.get('CapBnd', '0'), 16) == 1 << 12 and
+      st.get('NoNewPrivs') == '1' and owner == 0 and rc == 0,
+      'liteauthd --user nobody: runs as it, with CAP_NET_ADMIN alone, no '
+      'new privileges, not dumpable; the tool goes through it',
+      f"{st.get('Uid')} eff {st.get('CapEff')} bnd {st.get('CapBnd')} "
+      f"nnp {st.get('NoNewPrivs')} /proc owner {owner}; {err}")
+rc, _, err = la('device', 'add', '00124b00000d0003', '--key-stdin', stdin=KD,
+                db='udb')
+owners = {f: os.stat(os.path.join('udb', f)).st_uid
+          for f in os.listdir('udb')}
+check(rc == 0 and all(u == 65534 for f, u in owners.items()
+                      if f != 'control'),
+      "liteauth as root, no liteauthd: the store's files stay its "
+      "directory's owner's", f'{err} {owners}')
 subprocess.run(['rm', '-rf', tmp])
 sys.exit(1 if ktap.failures else 0)
