@@ -756,6 +756,37 @@ static int la_open_store(struct la_daemon *d)
 }
 
 
+static void la_store_bad(void *arg, const char *file, const char *why)
+{
+	struct la_daemon *d = arg;
+
+	la_msg(LOG_ERR, "the key store's table %s/%s is damaged: %s",
+	       d->conf.db, file, why);
+}
+
+/*
+ * Every table read page by page before any is trusted: a damaged one is
+ * an error at start, naming it, never a loop on its first lookup.
+ */
+static int la_check_store(struct la_daemon *d)
+{
+	u64 t0 = la_mono(NULL);
+	int ret;
+
+	ret = la_store_verify(d->store, la_store_bad, d);
+	if (ret < 0)
+		la_msg(LOG_ERR, "cannot check the key store %s: %s", d->conf.db,
+		       strerror(-ret));
+	else if (ret)
+		la_msg(LOG_ERR, "%d table%s of the key store %s damaged: restore it from a backup (liteauth(8), BACKUP AND RESTORE)",
+		       ret, ret > 1 ? "s" : "", d->conf.db);
+	else
+		la_msg(LOG_INFO, "checked the key store %s in %llu ms",
+		       d->conf.db,
+		       (unsigned long long)((la_mono(NULL) - t0) / 1000000));
+	return ret ? -1 : 0;
+}
+
 /* A failed netlink receive: one line a minute at most, with a count. */
 static void la_nl_failed(int err, u64 now)
 {
@@ -844,7 +875,7 @@ static int la_setup(struct la_daemon *d)
 		la_msg(LOG_ERR, "no AES-128 CMAC/CCM in this OpenSSL");
 		return -1;
 	}
-	if (la_open_store(d) || la_ctl_listen(d))
+	if (la_open_store(d) || la_check_store(d) || la_ctl_listen(d))
 		return -1;
 	/* Reads the SIDs the key store holds: without them, none starts. */
 	ret = la_server_init(&d->srv, d->store, &d->conf.limits,

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/limits.h>	/* PATH_MAX (kmod/limits.h is not this) */
 #include <stdarg.h>
 #include <stdio.h>
@@ -73,9 +74,15 @@
 #define LA_LOCK_WAIT_MS	5000
 _Static_assert(LA_REC_MAX == LA_REC_MAX_LEN, "store_int.h: LA_REC_MAX_LEN");
 
-static const char *const la_db_files[2] = {
+
+/* The tables' files, by enum la_table. */
+static const char *const la_table_files[LA_T_MAX] = {
 	[LA_T_DEVICES] = "devices.db",
 	[LA_T_GATEWAYS] = "gateways.db",
+	[LA_T_AUDIT] = "audit.db",
+	[LA_T_REFUSALS] = "refusals.db",
+	[LA_T_MARKS] = "sids.db",
+	[LA_T_KEYS] = "keys.db",
 };
 
 /* Berkeley DB's own words for the last error, for messages to the user. */
@@ -230,6 +237,8 @@ int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r,
 	return 0;
 }
 
+
+
 void la_principal_wipe(struct la_principal *p)
 {
 	memzero_explicit(p, sizeof(*p));
@@ -315,6 +324,117 @@ int la_store_checkpoint(struct la_store *st)
 bool la_store_failed(const struct la_store *st)
 {
 	return st->failed;
+}
+
+/* The tables of @mask (bits by enum la_table): see la_store_verify. */
+static int la_verify(struct la_store *st, unsigned int mask,
+		     void (*bad)(void *arg, const char *file, const char *why),
+		     void *arg)
+{
+	int i, ret, damaged = 0;
+	DB *db;
+
+	if (st->ctl >= 0)
+		return -EOPNOTSUPP;
+	if (st->failed)
+		return -ENOTRECOVERABLE;
+	la_fs(st, true);
+	/* The files as the cache has them: verify reads the files. */
+	st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	for (i = 0; i < LA_T_MAX; i++) {
+		if (!(mask & 1U << i))
+			continue;
+		la_db_msg[0] = '\0';
+		ret = db_create(&db, st->env, 0);
+		if (!ret)
+			ret = db->set_flags(db, DB_ENCRYPT);
+		if (ret) {	/* a damaged table may have panicked it */
+			la_fs(st, false);
+			return damaged ? damaged : la_db_errno(ret);
+		}
+		/* The handle is gone after it, whatever it says. */
+		ret = db->verify(db, la_table_files[i], NULL, NULL, 0);
+		if (ret) {
+			damaged++;
+			bad(arg, la_table_files[i],
+			    la_db_msg[0] ? la_db_msg : db_strerror(ret));
+		}
+	}
+	la_fs(st, false);
+	return damaged;
+}
+
+int la_store_verify_local(struct la_store *st,
+			  void (*bad)(void *arg, const char *file,
+				      const char *why),
+			  void *arg)
+{
+	return la_verify(st, (1U << LA_T_MAX) - 1, bad, arg);
+}
+
+static void la_verify_quiet(void *arg, const char *file, const char *why)
+{
+	(void)arg;
+	(void)file;
+	(void)why;
+}
+
+/*
+ * A liteauth that opened the store itself (no liteauthd checked it at
+ * start) lists a table only once it is whole: a damaged page would end
+ * the list early, and say nothing. -EBADMSG if it is not.
+ */
+static int la_list_check(struct la_store *st, unsigned int mask)
+{
+	int ret;
+
+	if (st->owner || st->ctl >= 0)
+		return 0;
+	ret = la_verify(st, mask, la_verify_quiet, NULL);
+	return ret > 0 ? -EBADMSG : ret;
+}
+
+int la_store_backup_local(struct la_store *st, char *path, size_t len)
+{
+	const char *home = NULL;
+	int ret;
+
+	if (st->ctl >= 0)
+		return -EOPNOTSUPP;
+	if (st->failed)
+		return -ENOTRECOVERABLE;
+	st->env->get_home(st->env, &home);
+	if (!home || snprintf(path, len, "%s/backup", home) >= (int)len)
+		return -ENAMETOOLONG;
+	la_fs(st, true);
+	ret = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
+	if (!ret && mkdir(path, 0700) && errno != EEXIST)
+		ret = errno;
+	/* The tables, then the log since their checkpoint: a copy that
+	 * recovery (at its first open) makes consistent. The directory's
+	 * earlier backup goes first.
+	 */
+	if (!ret)
+		ret = st->env->backup(st->env, path,
+				      DB_CREATE | DB_BACKUP_CLEAN);
+	la_fs(st, false);
+	return la_db_errno(ret);
+}
+
+int la_store_backup(struct la_store *st, char *path, size_t len)
+{
+	if (st->ctl >= 0)
+		return la_ctl_backup(st, path, len);
+	return la_store_backup_local(st, path, len);
+}
+
+int la_store_verify(struct la_store *st,
+		    void (*bad)(void *arg, const char *file, const char *why),
+		    void *arg)
+{
+	if (st->ctl >= 0)
+		return la_ctl_verify(st, bad, arg);
+	return la_store_verify_local(st, bad, arg);
 }
 
 void la_store_close(struct la_store *st)
@@ -503,7 +623,7 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 	 * made where there is none.
 	 */
 	snprintf(path, sizeof(path), "%s/%s", dir,
-		 la_db_files[LA_T_DEVICES]);
+		 la_table_files[LA_T_DEVICES]);
 	if (!create && access(path, F_OK)) {
 		ret = -errno;
 		la_err(err, errlen, ret == -ENOENT ?
@@ -575,21 +695,22 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		goto err_close;
 	}
 	for (i = 0; i < 2 && !ret; i++)
-		ret = la_db_open(st, &st->t[i], la_db_files[i], DB_BTREE,
+		ret = la_db_open(st, &st->t[i], la_table_files[i], DB_BTREE,
 				 create);
 	if (!ret)
-		ret = la_db_open(st, &st->t[LA_T_AUDIT], "audit.db", DB_BTREE,
-				 create);
+		ret = la_db_open(st, &st->t[LA_T_AUDIT],
+				 la_table_files[LA_T_AUDIT], DB_BTREE, create);
 	/* Newer than the others: made when a store without them is opened. */
 	if (!ret)
-		ret = la_db_open(st, &st->t[LA_T_REFUSALS], "refusals.db",
-				 DB_BTREE, DB_CREATE);
-	if (!ret)
-		ret = la_db_open(st, &st->t[LA_T_MARKS], "sids.db", DB_BTREE,
+		ret = la_db_open(st, &st->t[LA_T_REFUSALS],
+				 la_table_files[LA_T_REFUSALS], DB_BTREE,
 				 DB_CREATE);
 	if (!ret)
-		ret = la_db_open(st, &st->t[LA_T_KEYS], "keys.db", DB_BTREE,
-				 DB_CREATE);
+		ret = la_db_open(st, &st->t[LA_T_MARKS],
+				 la_table_files[LA_T_MARKS], DB_BTREE, DB_CREATE);
+	if (!ret)
+		ret = la_db_open(st, &st->t[LA_T_KEYS],
+				 la_table_files[LA_T_KEYS], DB_BTREE, DB_CREATE);
 	if (ret) {
 		la_err(err, errlen,
 		       ret == ENOENT ?
@@ -618,6 +739,41 @@ static void la_dbt(DBT *d, void *data, size_t size)
 }
 
 /*
+ * A transaction that does not end within LA_TXN_WATCHDOG_S: Berkeley DB
+ * loops on a damaged page (a zeroed inner page of a table, say) and never
+ * returns. The process says so and exits, as if killed: the next opener
+ * recovers the store, and liteauthd's check at start names the table.
+ */
+#define LA_TXN_WATCHDOG_S 4
+static void la_watchdog(int sig)
+{
+	static const char msg[] =
+		": the key store did not answer for 4 s: a table may be damaged (liteauth check names it; see BACKUP AND RESTORE in liteauth(8))\n";
+	const char *me = program_invocation_short_name;
+
+	(void)sig;
+	if (write(STDERR_FILENO, me, strlen(me)) < 0 ||
+	    write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to say it with */
+	}
+	_exit(1);
+}
+
+static void la_watch(bool on)
+{
+	static bool set;
+
+	if (on && !set) {
+		struct sigaction sa = { .sa_handler = la_watchdog };
+
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGALRM, &sa, NULL);
+		set = true;
+	}
+	alarm(on ? LA_TXN_WATCHDOG_S : 0);
+}
+
+/*
  * Runs @fn in a transaction that never waits for a lock: no other process
  * has the environment open, and this one runs one transaction at a time,
  * so a lock not granted is a bug to report, not a wait. Run again when
@@ -636,6 +792,7 @@ static int la_txn_flags(struct la_store *st, u32 flags,
 	if (st->failed)
 		return -ENOTRECOVERABLE;
 	la_fs(st, true);
+	la_watch(true);
 	for (;;) {
 		ret = st->env->txn_begin(st->env, NULL, &txn,
 					 flags | DB_TXN_NOWAIT);
@@ -652,6 +809,7 @@ static int la_txn_flags(struct la_store *st, u32 flags,
 		if (ret != -EDEADLK || ++deadlocks >= LA_RETRIES)
 			break;
 	}
+	la_watch(false);
 	la_fs(st, false);
 	return ret;
 }
@@ -1432,8 +1590,9 @@ int la_store_list(struct la_store *st, enum la_kind kind,
 		  void *arg)
 {
 	struct la_list_args a = { fn, arg };
+	int ret = la_list_check(st, 1U << kind);
 
-	return la_walk(st, (enum la_table)kind, la_list_one, &a);
+	return ret ? ret : la_walk(st, (enum la_table)kind, la_list_one, &a);
 }
 
 static void la_audit_put(u8 *rec, const struct la_audit *a)
@@ -1745,12 +1904,15 @@ int la_store_audit_list(struct la_store *st,
 			int (*fn)(void *arg, const struct la_audit *a),
 			void *arg)
 {
-	struct la_walker w[2];
+	struct la_walker w[2] = {};
 	struct la_audit a[2];
 	bool have[2] = { false, false }, end[2] = { false, false };
 	DBT key, data;
 	int ret, i;
 
+	ret = la_list_check(st, 1U << LA_T_AUDIT | 1U << LA_T_REFUSALS);
+	if (ret)
+		return ret;
 	ret = la_walker_init(&w[0], st, LA_T_AUDIT);
 	if (!ret)
 		ret = la_walker_init(&w[1], st, LA_T_REFUSALS);

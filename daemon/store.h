@@ -425,6 +425,27 @@ int la_store_audit_list(struct la_store *st,
 			int (*fn)(void *arg, const struct la_audit *a),
 			void *arg);
 
+/*
+ * Checks each table's file, page by page (Berkeley DB's DB->verify: the
+ * pages, their links, the order of the keys), and calls @bad with the name
+ * of each damaged one and what is wrong with it. Reads every page: for a
+ * million devices, a second or two. The number of damaged tables, or a
+ * negative errno. liteauthd runs it at start, liteauth check on demand.
+ */
+int la_store_verify(struct la_store *st,
+		    void (*bad)(void *arg, const char *file, const char *why),
+		    void *arg);
+
+/*
+ * A copy of the store, taken while it serves: a checkpoint, then its
+ * tables and the log after it, into DIR/backup (an earlier one there is
+ * replaced), whose path is put in @path. Opened as a store, the copy is
+ * recovered to the state of the moment it was taken (liteauth backup
+ * copies it out). It blocks the process that holds the store for as long
+ * as the copy takes (liteauthd: its devices wait).
+ */
+int la_store_backup(struct la_store *st, char *path, size_t len);
+
 /* Wipes a principal's key and the rest with it. */
 void la_principal_wipe(struct la_principal *p);
 

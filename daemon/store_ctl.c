@@ -51,6 +51,8 @@ enum la_ctl_op {
 	LA_CTL_MANY,		/* count records; flags: 1 add -> done, taken */
 	LA_CTL_SYNC,		/* the log to the disk */
 	LA_CTL_CHUNK,		/* table; key length, key -> more, rows, rows */
+	LA_CTL_VERIFY,		/* -> damaged: (file, why) as C strings */
+	LA_CTL_BACKUP,		/* -> its path, as a C string */
 };
 
 int la_ctl_connect(const char *dir, int *fd)
@@ -348,7 +350,75 @@ int la_ctl_chunk(struct la_store *st, enum la_table t, const u8 *after,
 	return ret;
 }
 
+int la_ctl_verify(struct la_store *st,
+		  void (*bad)(void *arg, const char *file, const char *why),
+		  void *arg)
+{
+	u8 req[LA_CTL_HDR], *ans = malloc(LA_CTL_MSG_MAX);
+	const char *p, *end, *why;
+	ssize_t n;
+	int ret, i;
+
+	if (!ans)
+		return -ENOMEM;
+	la_ctl_hdr(req, LA_CTL_VERIFY, 0, 0, 0);
+	n = la_ctl_call(st, req, sizeof(req), ans);
+	ret = n < 0 ? n : la_ctl_result(ans);
+	p = (const char *)ans + LA_CTL_HDR;
+	end = (const char *)ans + (n > 0 ? n : 0);
+	for (i = 0; ret > 0 && i < ret; i++) {
+		why = memchr(p, 0, end - p);
+		if (!why || !memchr(why + 1, 0, end - why - 1)) {
+			ret = -EPROTO;
+			break;
+		}
+		why++;
+		bad(arg, p, why);
+		p = why + strlen(why) + 1;
+	}
+	free(ans);
+	return ret;
+}
+
+int la_ctl_backup(struct la_store *st, char *path, size_t len)
+{
+	u8 req[LA_CTL_HDR], *ans = malloc(LA_CTL_MSG_MAX);
+	ssize_t n;
+	int ret;
+
+	if (!ans)
+		return -ENOMEM;
+	la_ctl_hdr(req, LA_CTL_BACKUP, 0, 0, 0);
+	n = la_ctl_call(st, req, sizeof(req), ans);
+	ret = n < 0 ? n : la_ctl_result(ans);
+	if (!ret && (n <= LA_CTL_HDR || ans[n - 1] ||
+		     (size_t)(n - LA_CTL_HDR) > len))
+		ret = -EPROTO;
+	if (!ret)
+		memcpy(path, ans + LA_CTL_HDR, n - LA_CTL_HDR);
+	free(ans);
+	return ret;
+}
+
 /* liteauthd's side. */
+
+struct la_serve_verify {
+	u8 *ans;
+	size_t len;
+};
+
+static void la_serve_bad(void *arg, const char *file, const char *why)
+{
+	struct la_serve_verify *v = arg;
+	size_t f = strlen(file) + 1, w = strnlen(why, 1024) + 1;
+
+	if (v->len + f + w > LA_CTL_MSG_MAX)
+		return;		/* six tables: never */
+	memcpy(v->ans + v->len, file, f);
+	memcpy(v->ans + v->len + f, why, w - 1);
+	v->ans[v->len + f + w - 1] = '\0';
+	v->len += f + w;
+}
 
 struct la_serve_many {
 	struct la_principal *p;
@@ -455,6 +525,7 @@ int la_store_serve(struct la_store *st, const void *request, size_t len,
 	la_ctl_hdr(ans, req[1], 0, 0, 0);
 	ret = -EINVAL;
 	if (req[1] != LA_CTL_CHUNK && req[1] != LA_CTL_SYNC &&
+	    req[1] != LA_CTL_VERIFY && req[1] != LA_CTL_BACKUP &&
 	    req[2] > LA_GATEWAY)
 		goto out;
 	switch (req[1]) {
@@ -505,6 +576,23 @@ int la_store_serve(struct la_store *st, const void *request, size_t len,
 		break;
 	case LA_CTL_CHUNK:
 		ret = la_serve_chunk(st, req, len, ans, alen);
+		break;
+	case LA_CTL_BACKUP:
+		if (len == LA_CTL_HDR) {
+			char *path = (char *)ans + LA_CTL_HDR;
+
+			ret = la_store_backup_local(st, path, 4096);
+			if (!ret)
+				*alen += strlen(path) + 1;
+		}
+		break;
+	case LA_CTL_VERIFY:
+		if (len == LA_CTL_HDR) {
+			struct la_serve_verify v = { ans, LA_CTL_HDR };
+
+			ret = la_store_verify_local(st, la_serve_bad, &v);
+			*alen = v.len;
+		}
 		break;
 	default:
 		ret = -EOPNOTSUPP;

@@ -99,6 +99,15 @@ int la_store_many_local(struct la_store *st, enum la_kind kind, bool add,
 				    struct la_principal *p),
 			void (*taken)(void *arg, size_t i), void *arg,
 			size_t *done);
+int la_store_verify_local(struct la_store *st,
+			  void (*bad)(void *arg, const char *file,
+				      const char *why),
+			  void *arg);
+int la_ctl_verify(struct la_store *st,
+		  void (*bad)(void *arg, const char *file, const char *why),
+		  void *arg);
+int la_store_backup_local(struct la_store *st, char *path, size_t len);
+int la_ctl_backup(struct la_store *st, char *path, size_t len);
 /* The log on the disk. */
 int la_store_sync_local(struct la_store *st);
 

@@ -9,6 +9,7 @@
 import json
 import os
 import signal
+import shutil
 import socket
 import subprocess
 import sys
@@ -129,8 +130,8 @@ for args in (['help'], ['--help']):
              if l.startswith('  ') and not l.startswith('   ')]
     check(rc == 0 and out.startswith('usage: liteauth') and
           names == ['show', 'monitor', 'revoke', 'set', 'device', 'gateway',
-                    'genkey', 'audit'] and 'import [--skip-existing]' in out
-          and not err,
+                    'genkey', 'audit', 'check', 'backup'] and
+          'import [--skip-existing]' in out and not err,
           f'liteauth {args[0]} prints the usage with every command', out + err)
 
 os.chmod('k1', 0o644)
@@ -729,6 +730,52 @@ check(sim.returncode == 0 and '20 authenticated, 0 failed' in sim_out and
       'authentication is lost, no write fails',
       f'{sim_out.strip()[-80:]}; auths {before} -> {after}; {writes} writes')
 
+def free_port(host):
+    """A UDP port free on @host, for a liteauthd to listen on."""
+    sk = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sk.bind((host, 0))
+    free = sk.getsockname()[1]
+    sk.close()
+    return free
+
+
+def serve(db, listen):
+    """liteauthd on store @db, without netlink, listening on @listen."""
+    return subprocess.Popen([LITEAUTHD, '--db', db, '--passphrase-file',
+                             'pass', '--no-netlink', '--foreground',
+                             '--config', '/dev/null', '--listen', listen],
+                            stderr=subprocess.PIPE, text=True)
+
+
+# A backup taken while devices authenticate (liteauthd takes it between
+# two wakeups) is a store that checks whole and serves them.
+sim = subprocess.Popen([DEVSIM, 'udp', '--server', '[::1]:%d' % port,
+                        '--master', 'master', '--state', 'devsim.state',
+                        '--count', '20', '--timeout', '20'],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+rc, _, err = la('backup', 'bk1')
+sim_out, _ = sim.communicate()
+rc2, _, err2 = la('check', db='bk1')
+port3 = free_port('::1')
+d3 = serve('bk1', '[::1]:%d' % port3)
+time.sleep(0.5)
+shutil.copy('devsim.state', 'devsim3.state')
+r3 = subprocess.run([DEVSIM, 'udp', '--server', '[::1]:%d' % port3,
+                     '--master', 'master', '--state', 'devsim3.state',
+                     '--count', '20', '--timeout', '20'],
+                    capture_output=True, text=True)
+d3.terminate()
+d3.wait()
+check(rc == 0 and 'backed up db to bk1' in err and
+      '20 authenticated, 0 failed' in sim_out and rc2 == 0 and
+      '20 authenticated, 0 failed' in r3.stdout,
+      'liteauth backup while 20 devices authenticate: they all do, and the '
+      'copy checks whole and serves them', f'{err} {err2} {r3.stdout[-80:]}')
+rc, _, err = la('backup', 'bk1')
+check(rc == 1 and 'bk1 exists already' in err,
+      'liteauth backup never writes over a directory', err)
+
 # Re-keying never makes a HELLO captured before fresh again: a device keeps
 # its CTR, and takes the one a key it had before reached; one whose
 # firmware starts over at CTR 1 gets a key it never had with --reset-ctr.
@@ -887,14 +934,8 @@ conf_refused('db = /' + 'd' * 300 + '\n',
 conf_refused('listen = [::1]:' + '1' * 130 + '\n',
              'bad.conf:1: listen must be 1 to 127 characters',
              'liteauthd.conf: a listen address of 145 bytes is refused')
-s2 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-s2.bind(('::', 0))
-port2 = s2.getsockname()[1]
-s2.close()
-d = subprocess.Popen([LITEAUTHD, '--db', 'db', '--passphrase-file', 'pass',
-                      '--no-netlink', '--foreground', '--config', '/dev/null',
-                      '--listen', ':%d' % port2], stderr=subprocess.PIPE,
-                     text=True)
+port2 = free_port('::')
+d = serve('db', ':%d' % port2)
 bound = set()
 for _ in range(50):
     time.sleep(0.1)
@@ -963,5 +1004,64 @@ check(rc == 0 and all(u == 65534 for f, u in owners.items()
                       if f != 'control'),
       "liteauth as root, no liteauthd: the store's files stay its "
       "directory's owner's", f'{err} {owners}')
+
+# Damaged copies of a store, each table: a zeroed page, the file cut in
+# half, garbled bytes. liteauth check names the table; liteauthd refuses
+# to start, naming it; a list of that table fails, saying so; nothing
+# hangs (each within 5 s), nothing claims a partial table whole.
+def timed(cmd, stdin=None):
+    t0 = time.time()
+    try:
+        r = subprocess.run(cmd, input=stdin, capture_output=True, text=True,
+                           timeout=15)
+        return r.returncode, r.stderr, time.time() - t0
+    except subprocess.TimeoutExpired:
+        return None, 'hung', time.time() - t0
+
+
+def damage(path, how):
+    size = os.path.getsize(path)
+    with open(path, 'r+b') as f:
+        if how == 'zeroed':
+            f.seek(4096)
+            f.write(bytes(4096))
+        elif how == 'cut':
+            f.truncate(size // 2)
+        else:
+            f.seek(4096 + 200)
+            f.write(bytes(range(64)))
+
+
+lists = {'devices.db': ['device', 'list'], 'gateways.db': ['gateway', 'list'],
+         'audit.db': ['audit'], 'refusals.db': ['audit']}
+slowest, wrong = 0.0, []
+for table in ('devices.db', 'gateways.db', 'audit.db', 'refusals.db',
+              'sids.db', 'keys.db'):
+    for how in ('zeroed', 'cut', 'garbled'):
+        subprocess.run(['rm', '-rf', 'dmg'])
+        shutil.copytree('db', 'dmg',
+                        ignore=shutil.ignore_patterns('lock', 'control'))
+        damage(os.path.join('dmg', table), how)
+        base = [LITEAUTH, '--db', 'dmg', '--passphrase-file', 'pass']
+        rc, err, t = timed(base + ['check'])
+        slowest = max(slowest, t)
+        if rc != 1 or f'dmg/{table} is damaged' not in err:
+            wrong.append(f'check {table} {how}: {rc} {err[:120]}')
+        if table in lists:
+            rc, err, t = timed(base + lists[table])
+            slowest = max(slowest, t)
+            if rc != 1 or 'damaged' not in err:
+                wrong.append(f'list {table} {how}: {rc} {err[:120]}')
+        rc, err, t = timed([LITEAUTHD, '--db', 'dmg', '--passphrase-file',
+                            'pass', '--no-netlink', '--foreground',
+                            '--config', '/dev/null', '--listen',
+                            '[::1]:%d' % port])
+        slowest = max(slowest, t)
+        if rc != 1 or f'dmg/{table} is damaged' not in err:
+            wrong.append(f'liteauthd {table} {how}: {rc} {err[-160:]}')
+check(not wrong and slowest < 5,
+      'damaged stores (each table zeroed, cut, garbled): check and '
+      'liteauthd name the table, lists fail saying so, slowest %.1f s '
+      '(5 s at most)' % slowest, '; '.join(wrong[:6]))
 subprocess.run(['rm', '-rf', tmp])
 sys.exit(1 if ktap.failures else 0)

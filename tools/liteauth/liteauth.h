@@ -104,6 +104,8 @@ int la_cmd_device(struct la_cli *cli, int argc, char **argv);
 int la_cmd_gateway(struct la_cli *cli, int argc, char **argv);
 int la_cmd_genkey(struct la_cli *cli, int argc, char **argv);
 int la_cmd_audit(struct la_cli *cli, int argc, char **argv);
+int la_cmd_check(struct la_cli *cli, int argc, char **argv);
+int la_cmd_backup(struct la_cli *cli, int argc, char **argv);
 int la_cmd_show(struct la_cli *cli, int argc, char **argv);
 int la_cmd_revoke(struct la_cli *cli, int argc, char **argv);
 int la_cmd_set(struct la_cli *cli, int argc, char **argv);

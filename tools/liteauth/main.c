@@ -41,6 +41,10 @@ static const struct la_cmd la_cmds[] = {
 	{ "genkey", la_cmd_genkey, "", "print a new random pre-shared key" },
 	{ "audit", la_cmd_audit, "[--since UNIXTIME] [--device ID]",
 	  "print the audit log of authentications and refusals" },
+	{ "check", la_cmd_check, "",
+	  "check every table of the key store, page by page" },
+	{ "backup", la_cmd_backup, "TARGET",
+	  "copy the key store, while it serves, to a new directory" },
 };
 
 static void la_help(FILE *f)
@@ -79,7 +83,16 @@ struct la_store *la_cli_store(struct la_cli *cli, bool create)
 const char *la_store_strerror(int err)
 {
 	if (la_store_locked(err))
-		return "the database is locked by another process (a liteauthd or liteauth holding it for seconds; fuser -v on its files names it): try again";
+		return "the database is held by another process: try again";
+	if (err == -EBADMSG)
+		return "a table of the key store is damaged (liteauth check names it; see BACKUP AND RESTORE in liteauth(8))";
+	/* Only through liteauthd (store_ctl.c) */
+	if (err == -ECONNRESET)
+		return "liteauthd went away in the middle of the command (it exited or was killed): see its log";
+	if (err == -ETIMEDOUT)
+		return "liteauthd did not answer for 60 s: see its log";
+	if (err == -ENOTRECOVERABLE)
+		return "Berkeley DB found the key store's environment broken: run the command again (opening it recovers it)";
 	return strerror(-err);
 }
 

@@ -273,9 +273,7 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 		else
 			la_table_print(t);
 		la_store_close(st);
-		if (la_store_locked(ret))
-			return la_fail("%s", la_store_strerror(ret));
-		return ret ? la_fail("the %s table is damaged: %s", what,
+		return ret ? la_fail("cannot list the %ss: %s", what,
 				     la_store_strerror(ret)) : 0;
 	}
 	if (!strcmp(sub, "import"))
