@@ -238,7 +238,8 @@ unit: $(B)/tests/unit $(B)/tests/unit-san $(B)/tests/unit-block
 		"$(UNIT_SUITES) liteauth_device_crypto liteauth_device" \
 		tests/unit/run.sh
 
-daemon: $(B)/daemon/liteauthd $(B)/tests/direct
+daemon: $(B)/daemon/liteauthd $(B)/tests/direct $(B)/tools/liteauth \
+		$(B)/tools/liteauth-devsim $(B)/tests/laproto
 	@tests/run-ktap.sh daemon "" tests/daemon/run.sh
 
 cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \

@@ -1,12 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# run.sh: liteauthd's tests: end to end over UDP (direct.c), then what
+# run.sh: liteauthd's tests: end to end over UDP (direct.c), its faults
+# (fault.py: kills, stops, a flood, keys on disk), then what
 # `make install` puts in place: the binary, man pages that render without
 # a warning, and a systemd unit that starts the installed binary.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 "$top/build/tests/direct" "$top/build/daemon/liteauthd"
+/usr/bin/python3 "$top/tests/daemon/fault.py" "$top/build/daemon/liteauthd" \
+	"$top/build/tools/liteauth" "$top/build/tools/liteauth-devsim" "$top/build/tests/laproto"
 
 "$top/tools/build/need-debs.sh" groff-base >&2
 dest=$top/build/install-test
