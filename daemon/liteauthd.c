@@ -84,6 +84,7 @@ struct la_daemon {
 	int epfd, sigfd, timerfd;
 	int ctlfd;		/* the control socket, listening */
 	int clients[LA_CTL_CLIENTS];
+	u64 client_seen[LA_CTL_CLIENTS];	/* its last request, mono ns */
 	int nclients;
 	u8 *ctl_req, *ctl_ans;	/* LA_CTL_MSG_MAX each */
 	int socks[2 * LA_LISTEN_MAX];	/* ":port" takes two */
@@ -658,7 +659,24 @@ static void la_ctl_drop(struct la_daemon *d, int i)
 {
 	epoll_ctl(d->epfd, EPOLL_CTL_DEL, d->clients[i], NULL);
 	close(d->clients[i]);
-	d->clients[i] = d->clients[--d->nclients];
+	d->nclients--;
+	d->clients[i] = d->clients[d->nclients];
+	d->client_seen[i] = d->client_seen[d->nclients];
+}
+
+/* A liteauth is given LA_CTL_IDLE_S between two requests, at most. */
+#define LA_CTL_IDLE_S	60
+
+static void la_ctl_idle(struct la_daemon *d, u64 now)
+{
+	int i;
+
+	for (i = d->nclients - 1; i >= 0; i--)
+		if (now - d->client_seen[i] > LA_CTL_IDLE_S * 1000000000ULL) {
+			la_msg(LOG_NOTICE, "control socket: a liteauth silent for %d s: dropped",
+			       LA_CTL_IDLE_S);
+			la_ctl_drop(d, i);
+		}
 }
 
 static void la_ctl_accept(struct la_daemon *d)
@@ -677,12 +695,22 @@ static void la_ctl_accept(struct la_daemon *d)
 		close(fd);
 		return;
 	}
-	if (d->nclients == LA_CTL_CLIENTS || la_epoll_add(d, fd)) {
-		la_msg(LOG_WARNING, "control socket: refused pid %d: %d liteauth processes served already",
-		       (int)cred.pid, d->nclients);
+	if (d->nclients == LA_CTL_CLIENTS) {	/* the longest silent goes */
+		int i, old = 0;
+
+		for (i = 1; i < d->nclients; i++)
+			if (d->client_seen[i] < d->client_seen[old])
+				old = i;
+		la_msg(LOG_WARNING, "control socket: %d liteauth processes served already: the one silent longest dropped for pid %d",
+		       d->nclients, (int)cred.pid);
+		la_ctl_drop(d, old);
+	}
+	if (la_epoll_add(d, fd)) {
+		la_msg(LOG_WARNING, "control socket: %s", strerror(errno));
 		close(fd);
 		return;
 	}
+	d->client_seen[d->nclients] = la_mono(NULL);
 	d->clients[d->nclients++] = fd;
 }
 
@@ -708,6 +736,7 @@ static void la_on_client(struct la_daemon *d, int i)
 		la_ctl_drop(d, i);
 		return;
 	}
+	d->client_seen[i] = la_mono(NULL);
 	la_store_serve(d->store, d->ctl_req, n, d->ctl_ans, &alen, &chg);
 	memzero_explicit(d->ctl_req, n);	/* keys */
 	if (send(d->clients[i], d->ctl_ans, alen,
@@ -957,7 +986,19 @@ static int la_drop_privileges(struct la_daemon *d)
 
 static void la_teardown(struct la_daemon *d)
 {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int i;
+
+	/* No liteauth may connect to a daemon going away: the next one's. */
+	if (d->ctlfd > 0) {
+		close(d->ctlfd);
+		d->ctlfd = -1;
+		if (snprintf(path, sizeof(path), "%s/control", d->conf.db) <
+		    (int)sizeof(path))
+			unlink(path);
+	}
+	while (d->nclients)
+		la_ctl_drop(d, 0);
 
 	for (i = 0; i < d->nsocks; i++)
 		close(d->socks[i]);
@@ -966,10 +1007,6 @@ static void la_teardown(struct la_daemon *d)
 	la_nl_close(d->nl);
 	if (d->srv.sessions)	/* writes what is left to write */
 		la_server_destroy(&d->srv);
-	while (d->nclients)
-		la_ctl_drop(d, 0);
-	if (d->ctlfd > 0)
-		close(d->ctlfd);
 	la_store_close(d->store);	/* and the lock with it */
 	free(d->ctl_req);
 	free(d->ctl_ans);
@@ -995,6 +1032,8 @@ int main(int argc, char **argv)
 	struct epoll_event ev[16];
 	int o, i, n, nlisten = 0, nupstream = 0;
 	char err[256];
+
+	la_no_core();	/* it holds keys */
 
 	/* Options override the config file: find the file first, then read
 	 * it, then apply the options over it.
@@ -1101,6 +1140,7 @@ int main(int argc, char **argv)
 					continue;
 				}
 				la_server_expire(&d.srv);
+				la_ctl_idle(&d, la_mono(NULL));
 				if (++d.ticks % LA_CHECKPOINT_S == 0 &&
 				    la_store_checkpoint(d.store))
 					la_msg(LOG_WARNING, "key store checkpoint failed");

@@ -1796,6 +1796,9 @@ static void la_resync_one(struct la_server *s, struct la_session *d)
 	ret = la_store_get(s->store, LA_DEVICE, d->idd, &dev);
 	if (ret && ret != -ENOENT)
 		return;		/* try again next time */
+	/* Disabled meanwhile: its handshake in progress gets no ACK. */
+	if (!ret && !dev.enabled && d->pending)
+		la_pending_drop(s, d, d->pending);
 	changed = ret || dev.ctr < d->stored_ctr;
 	if (!changed && d->k_valid)
 		changed = la_derive(d->suite, LA_K_HELLO, dev.key, d->idd,

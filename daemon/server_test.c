@@ -308,6 +308,26 @@ static void la_ts_interval(void)
 	la_server_expire(&la_ts.srv);
 }
 
+/*
+ * A device disabled while its handshake is in progress (liteauth device
+ * disable, through liteauthd's control socket, which tells the server at
+ * once): its CONFIRM gets no ACK. Enabled again, it authenticates.
+ */
+static void la_test_srv_disabled_mid_handshake(struct kunit *test)
+{
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN];
+
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_HELLO, reply),
+			LITEAUTH_KEY_LEN);
+	KUNIT_ASSERT_EQ(test, la_store_set_enabled(t->store, LA_DEVICE,
+						   t->v.idd, false), 0);
+	la_server_changed(&t->srv, LA_DEVICE, t->v.idd);
+	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
+	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 0);
+}
+
 static void la_test_srv_direct(struct kunit *test)
 {
 	struct la_tsrv *t = &la_ts;
@@ -2135,6 +2155,7 @@ static void la_test_srv_gw_hello_replay_restart(struct kunit *test)
 static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_gw_hello_replay_restart),
 	KUNIT_CASE(la_test_srv_direct),
+	KUNIT_CASE(la_test_srv_disabled_mid_handshake),
 	KUNIT_CASE(la_test_srv_group_commit),
 	KUNIT_CASE(la_test_srv_rekey_unwritten),
 	KUNIT_CASE(la_test_srv_gateway),

@@ -22,6 +22,7 @@
 #include <sys/file.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -245,13 +246,18 @@ void la_principal_wipe(struct la_principal *p)
 }
 
 /*
- * Reads the passphrase, refusing a file others could read, and one that is
- * not LA_PASS_MIN to LA_PASS_MAX - 1 printable bytes on one line (one
- * final newline is not part of it): a NUL would cut it short, and the
- * environment keeps it as a C string.
+ * Reads the passphrase, refusing a file others could read. For a new
+ * store (@strict), it must be LA_PASS_MIN to LA_PASS_MAX - 1 printable
+ * bytes on one line (one final newline is not part of it): a NUL would
+ * cut it short, and the environment keeps it as a C string. A store made
+ * before that policy opens with the passphrase it was made with, read as
+ * then: every final CR and LF dropped, up to its first NUL, 1 to 255
+ * bytes.
  */
-static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
+static int la_read_pass(const char *file, char *pass, bool strict, char *err,
+			size_t errlen)
 {
+	char buf[LA_PASS_MAX + 1];
 	struct stat st;
 	ssize_t n, i;
 	int fd;
@@ -275,29 +281,47 @@ static int la_read_pass(const char *file, char *pass, char *err, size_t errlen)
 		close(fd);
 		return -EPERM;
 	}
-	n = read(fd, pass, LA_PASS_MAX);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	if (n > 0 && pass[n - 1] == '\n')
-		n--;
-	if (n > 0 && pass[n - 1] == '\r')
-		n--;
-	for (i = 0; i < n && n < LA_PASS_MAX; i++)
-		if ((unsigned char)pass[i] < 0x20 || pass[i] == 0x7f)
+	if (strict) {
+		if (n > 0 && buf[n - 1] == '\n')
+			n--;
+		if (n > 0 && buf[n - 1] == '\r')
+			n--;
+	} else {
+		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+			n--;
+		if (n > 0 && memchr(buf, 0, n))
+			n = (char *)memchr(buf, 0, n) - buf;
+	}
+	for (i = 0; strict && n < LA_PASS_MAX && i < n; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			break;
-	if (i < n)
+	if (n >= LA_PASS_MAX || n < (strict ? LA_PASS_MIN : 1))
+		la_err(err, errlen,
+		       "passphrase file %s must hold %d to %d bytes on one line (liteauth genkey makes one)",
+		       file, strict ? LA_PASS_MIN : 1, LA_PASS_MAX - 1);
+	else if (strict && i < n)
 		la_err(err, errlen,
 		       "passphrase file %s holds a control character or a NUL (byte %zd): a passphrase is printable text on one line (liteauth genkey makes one)",
 		       file, i + 1);
-	else if (n < LA_PASS_MIN || n >= LA_PASS_MAX)
-		la_err(err, errlen,
-		       "passphrase file %s must hold %d to %d bytes on one line (liteauth genkey makes one)",
-		       file, LA_PASS_MIN, LA_PASS_MAX - 1);
-	if (i < n || n < LA_PASS_MIN || n >= LA_PASS_MAX) {
-		memzero_explicit(pass, LA_PASS_MAX);
+	if (n >= LA_PASS_MAX || n < (strict ? LA_PASS_MIN : 1) ||
+	    (strict && i < n)) {
+		memzero_explicit(buf, sizeof(buf));
 		return -EINVAL;
 	}
+	memcpy(pass, buf, n);
 	pass[n] = '\0';
+	memzero_explicit(buf, sizeof(buf));
 	return 0;
+}
+
+void la_no_core(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	prctl(PR_SET_DUMPABLE, 0);
+	setrlimit(RLIMIT_CORE, &none);
 }
 
 /* The store's files as their directory's owner (@on), or as this process. */
@@ -457,7 +481,9 @@ void la_store_close(struct la_store *st)
 	if (st->ctl >= 0)
 		close(st->ctl);
 	if (st->lockfd >= 0)
-		close(st->lockfd);	/* and with it the lock */
+		close(st->lockfd);
+	if (st->dirfd >= 0)
+		close(st->dirfd);	/* and with it the lock */
 	la_fs(st, false);
 	free(st);
 }
@@ -502,59 +528,65 @@ static void la_lock_holder(int fd, char *who, size_t len)
 }
 
 /*
- * Takes the lock of @dir: only its holder opens the environment. The one
- * who cannot take it, and is not LA_STORE_OWNER, becomes a client of the
- * liteauthd that holds it, over its control socket. Another holder (a
- * liteauth while no liteauthd runs) is waited for LA_LOCK_WAIT_MS at most.
+ * Takes the lock of @dir: only its holder opens the environment. The lock
+ * is an flock of the directory itself (a file in it could be removed, and
+ * another made, while its holder runs); DIR/lock only names the holder.
+ * One that is not LA_STORE_OWNER asks a liteauthd serving DIR/control
+ * first, and is its client if there is one. Another holder (a liteauth
+ * while no liteauthd runs) is waited for LA_LOCK_WAIT_MS at most.
  */
 static int la_lock_dir(struct la_store *st, const char *dir, bool owner,
 		       char *err, size_t errlen)
 {
 	char path[PATH_MAX], who[80], me[48];
 	unsigned int waited = 0;
-	int ret;
+	int ret, conn;
 
 	if (snprintf(path, sizeof(path), "%s/lock", dir) >= (int)sizeof(path)) {
 		la_err(err, errlen, "database %s: name too long", dir);
 		return -ENAMETOOLONG;
 	}
+	st->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	la_fs(st, true);	/* made as the directory's owner */
-	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	st->lockfd = st->dirfd < 0 ? -1 :
+		     open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 			  0600);
 	la_fs(st, false);
 	if (st->lockfd < 0) {
 		ret = -errno;
-		la_err(err, errlen, "cannot open %s: %s", path,
-		       strerror(errno));
+		la_err(err, errlen, "cannot open %s: %s",
+		       st->dirfd < 0 ? dir : path, strerror(errno));
 		return ret;
 	}
 	for (;;) {
-		if (!flock(st->lockfd, LOCK_EX | LOCK_NB))
+		conn = la_ctl_connect(dir, &st->ctl);
+		if (!conn && !owner)
+			return 0;
+		if (!flock(st->dirfd, LOCK_EX | LOCK_NB))
 			break;
 		if (errno != EWOULDBLOCK) {
 			ret = -errno;
-			la_err(err, errlen, "cannot lock %s: %s", path,
+			la_err(err, errlen, "cannot lock %s: %s", dir,
 			       strerror(errno));
 			return ret;
 		}
-		ret = la_ctl_connect(dir, &st->ctl);
 		la_lock_holder(st->lockfd, who, sizeof(who));
-		if (!ret && owner) {
+		if (!conn) {	/* and owner */
 			la_err(err, errlen,
 			       "database %s is in use by another liteauthd (%s)",
 			       dir, who);
 			return -EADDRINUSE;
 		}
-		if (!ret)
-			return 0;
-		if (ret != -ECONNREFUSED && ret != -ENOENT) {
+		if (conn != -ECONNREFUSED && conn != -ENOENT) {
 			la_err(err, errlen,
 			       "cannot reach the liteauthd serving %s: %s", dir,
-			       strerror(-ret));
-			return ret;
+			       strerror(-conn));
+			return conn;
 		}
 		if (owner || waited >= LA_LOCK_WAIT_MS) {
 			la_err(err, errlen,
+			       strstr(who, "liteauthd") && !owner ?
+			       "the database %s is held by %s, but its control socket does not answer: see its log, and restart it" :
 			       "the database %s is locked by another process (%s)%s",
 			       dir, who, owner ? "" :
 			       ", and no liteauthd serves it: try again when it is done");
@@ -562,6 +594,10 @@ static int la_lock_dir(struct la_store *st, const char *dir, bool owner,
 		}
 		usleep(50000);
 		waited += 50;
+	}
+	if (st->ctl >= 0) {	/* a liteauthd going: its socket, still */
+		close(st->ctl);
+		st->ctl = -1;
 	}
 	snprintf(me, sizeof(me), "%d %s\n", (int)getpid(),
 		 program_invocation_short_name);
@@ -573,10 +609,75 @@ static int la_lock_dir(struct la_store *st, const char *dir, bool owner,
 }
 
 /*
+ * A liteauthd or liteauth of an earlier version with the store open (it
+ * shared the environment through region files, and locked
+ * liteauthd.pid and __db.register, not the directory): this one must not
+ * open it meanwhile. 0, or -EBUSY and why in @err.
+ */
+static int la_old_users(const char *dir, char *err, size_t errlen)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	char path[PATH_MAX], pid[16] = "";
+	ssize_t n;
+	int fd, busy = 0;
+
+	snprintf(path, sizeof(path), "%s/liteauthd.pid", dir);
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		if (flock(fd, LOCK_EX | LOCK_NB) && errno == EWOULDBLOCK) {
+			n = pread(fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			busy = 1;
+		} else {
+			unlink(path);	/* this version's is DIR/lock */
+		}
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "%s/__db.register", dir);
+	fd = busy ? -1 : open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd >= 0) {
+		if (!fcntl(fd, F_GETLK, &fl) && fl.l_type != F_UNLCK) {
+			snprintf(pid, sizeof(pid), "%d", (int)fl.l_pid);
+			busy = 2;
+		}
+		close(fd);
+	}
+	if (!busy)
+		return 0;
+	la_err(err, errlen, busy == 1 ?
+	       "an older liteauthd (pid %s) is running on %s: stop it, and start this version's, first" :
+	       "an older liteauth or liteauthd (pid %s) has %s open: let it finish, or stop it, first",
+	       *pid ? pid : "?", dir);
+	return -EBUSY;
+}
+
+/*
  * What the environment of earlier versions left: regions shared between
  * processes, in files, where Berkeley DB keeps its cache (every key, in
  * clear) and the passphrase. This one keeps them in its own memory.
  */
+static void la_wipe_file(const char *path)
+{
+	char zero[4096] = "";
+	struct stat sb;
+	off_t off;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	/* Not only unlinked: their blocks would keep it all. */
+	if (!fstat(fd, &sb) && S_ISREG(sb.st_mode)) {
+		for (off = 0; off < sb.st_size; off += sizeof(zero))
+			if (pwrite(fd, zero, sizeof(zero), off) < 0)
+				break;
+		fsync(fd);
+	}
+	close(fd);
+	unlink(path);
+}
+
 static void la_remove_regions(const char *dir)
 {
 	char path[PATH_MAX];
@@ -584,7 +685,7 @@ static void la_remove_regions(const char *dir)
 
 	for (i = 1; i <= 9; i++) {
 		snprintf(path, sizeof(path), "%s/__db.%03d", dir, i);
-		unlink(path);
+		la_wipe_file(path);
 	}
 	snprintf(path, sizeof(path), "%s/__db.register", dir);
 	unlink(path);
@@ -600,8 +701,7 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 	int ret, i;
 
 	*stp = NULL;
-	/* Keys and the passphrase are in this process's memory from now. */
-	prctl(PR_SET_DUMPABLE, 0);
+	la_no_core();
 	if (stat(dir, &sb)) {
 		if (errno != ENOENT || !create) {
 			ret = -errno;
@@ -637,6 +737,7 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		la_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	st->dirfd = -1;
 	st->lockfd = -1;
 	st->ctl = -1;
 	st->owner = flags & LA_STORE_OWNER;
@@ -653,7 +754,13 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 			*stp = st;
 		return ret;
 	}
-	ret = la_read_pass(passfile, pass, err, errlen);
+	ret = la_old_users(dir, err, errlen);
+	/* The passphrase policy is for new stores: one made before it may
+	 * have a passphrase it refuses, and no other opens it.
+	 */
+	if (!ret)
+		ret = la_read_pass(passfile, pass, access(path, F_OK) != 0,
+				   err, errlen);
 	if (ret) {
 		la_store_close(st);
 		return ret;

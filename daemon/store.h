@@ -229,7 +229,6 @@ bool la_store_failed(const struct la_store *st);
 #define LA_CTL_MSG_MAX	(64 * 1024)
 struct la_store_change {
 	bool id_set;		/* principal @id of @kind changed */
-	bool many;		/* principals of @kind were added */
 	enum la_kind kind;
 	u8 id[LA_ID_LEN];
 };
@@ -445,6 +444,13 @@ int la_store_verify(struct la_store *st,
  * as the copy takes (liteauthd: its devices wait).
  */
 int la_store_backup(struct la_store *st, char *path, size_t len);
+
+/*
+ * No core dump of this process, ever (PR_SET_DUMPABLE, RLIMIT_CORE 0):
+ * liteauth and liteauthd call it first thing, before they read a key or
+ * a passphrase; la_store_open calls it too.
+ */
+void la_no_core(void);
 
 /* Wipes a principal's key and the rest with it. */
 void la_principal_wipe(struct la_principal *p);

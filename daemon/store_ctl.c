@@ -440,7 +440,7 @@ static void la_serve_taken(void *arg, size_t i)
 }
 
 static int la_serve_many(struct la_store *st, const u8 *req, size_t len,
-			 u8 *ans, size_t *alen, struct la_store_change *chg)
+			 u8 *ans, size_t *alen)
 {
 	u32 n = la_get_be32(req + 4), i;
 	struct la_serve_many m;
@@ -470,8 +470,6 @@ static int la_serve_many(struct la_store *st, const u8 *req, size_t len,
 	if (!ret) {
 		la_put_be32(ans + LA_CTL_HDR, done);
 		*alen = LA_CTL_HDR + 4 + n;
-		chg->kind = req[2];
-		chg->many = req[3];
 	}
 	memzero_explicit(m.p, n * sizeof(*m.p));
 	free(m.p);
@@ -568,7 +566,7 @@ int la_store_serve(struct la_store *st, const void *request, size_t len,
 		chg->id_set = !ret;
 		break;
 	case LA_CTL_MANY:
-		ret = la_serve_many(st, req, len, ans, alen, chg);
+		ret = la_serve_many(st, req, len, ans, alen);
 		break;
 	case LA_CTL_SYNC:
 		if (len == LA_CTL_HDR)

@@ -27,7 +27,8 @@ enum la_table {
 struct la_store {
 	DB_ENV *env;
 	DB *t[LA_T_MAX];	/* by enum la_table */
-	int lockfd;		/* the directory's lock, held while open */
+	int dirfd;		/* the directory, flock()ed while open */
+	int lockfd;		/* DIR/lock: who holds it */
 	int ctl;		/* a client of liteauthd's control socket: its
 				 * fd, and no environment; else -1
 				 */

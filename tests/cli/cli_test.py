@@ -712,6 +712,21 @@ r = subprocess.run([LITEAUTH, '--db', 'db', '--passphrase-file',
 check(r.returncode == 0 and r.stdout.startswith(ID1),
       'with liteauthd running, liteauth asks it: no passphrase needed',
       r.stderr)
+# The lock is the directory's: a DIR/lock removed (a tired operator's
+# "stale lock") lets no second process open the store beside liteauthd.
+os.unlink('db/lock')
+rc, _, err = la('device', 'add', '00124b00000e0001', '--key-stdin', stdin=KD)
+rc2, out, _ = la('--passphrase-file', 'no-such-file', 'device', 'show',
+                 '00124b00000e0001')
+r = subprocess.run([LITEAUTHD, '--db', 'db', '--passphrase-file', 'pass',
+                    '--no-netlink', '--foreground', '--config', '/dev/null',
+                    '--listen', '[::1]:0'], capture_output=True, text=True,
+                   timeout=10)
+la('device', 'del', '00124b00000e0001')
+check(rc == 0 and rc2 == 0 and out.startswith('00124b00000e0001') and
+      r.returncode == 1 and 'in use by another liteauthd' in r.stderr,
+      'DIR/lock removed under liteauthd: the tool still goes through it, '
+      'a second liteauthd is still refused', f'{err} {r.stderr[-200:]}')
 before = total_auths()
 sim = subprocess.Popen([DEVSIM, 'udp', '--server', '[::1]:%d' % port,
                         '--master', 'master', '--state', 'devsim.state',
@@ -1004,6 +1019,35 @@ check(rc == 0 and all(u == 65534 for f, u in owners.items()
                       if f != 'control'),
       "liteauth as root, no liteauthd: the store's files stay its "
       "directory's owner's", f'{err} {owners}')
+
+# Upgrades: a liteauthd of the version before (it locked DIR/liteauthd.pid
+# and shared its environment through region files) still running on the
+# store: this version's tool refuses to open it, saying what to do.
+import fcntl  # noqa: E402
+with open('udb/liteauthd.pid', 'w') as f:
+    f.write('4242\n')
+    f.flush()
+    fcntl.flock(f, fcntl.LOCK_EX)
+    rc, _, err = la('device', 'list', db='udb')
+check(rc == 1 and 'an older liteauthd (pid 4242) is running on udb' in err,
+      'an older liteauthd still on the store: refused, told to restart it',
+      err)
+rc, out, err = la('device', 'list', db='udb')
+check(rc == 0 and not os.path.exists('udb/liteauthd.pid'),
+      'once it is gone, the store opens, and its liteauthd.pid goes', err)
+# The passphrase policy is for new stores: one made before it opens with
+# the passphrase it was made with, read as then (here: a blank line after
+# it, which the policy refuses).
+with open('pass') as f:
+    p0 = f.read()
+secret_file('pass2', p0.rstrip('\n') + '\n\n')
+rc, _, err = la('--passphrase-file', 'pass2', 'device', 'list', db='udb')
+rc2, _, err2 = la('--passphrase-file', 'pass2', 'device', 'add',
+                  '00124b00000e0002', '--key-stdin', stdin=KD, db='newdb')
+check(rc == 0 and rc2 == 1 and 'holds a control character' in err2 and
+      not os.path.exists('newdb/devices.db'),
+      'a passphrase file the policy refuses: an existing store opens with '
+      'it, a new one is not made', err + err2)
 
 # Damaged copies of a store, each table: a zeroed page, the file cut in
 # half, garbled bytes. liteauth check names the table; liteauthd refuses

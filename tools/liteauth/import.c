@@ -266,19 +266,6 @@ static void la_import_free(struct la_import *im)
 	free(im->names);
 }
 
-/*
- * Why the writing stopped. Only through liteauthd can a connection be
- * reset or time out (la_ctl_call): say so, not just strerror's words.
- */
-static const char *la_import_strerror(int err)
-{
-	if (err == -ECONNRESET)
-		return "liteauthd went away in the middle of the import (it exited or was killed)";
-	if (err == -ETIMEDOUT)
-		return "liteauthd did not answer for 60 s in the middle of the import";
-	return la_store_strerror(err);
-}
-
 static int la_import_refuse(struct la_import *im)
 {
 	char shown[32] = "";
@@ -353,10 +340,10 @@ int la_import(struct la_cli *cli, enum la_kind kind, const char *what,
 	la_import_free(&im);
 	added = done - im.taken;
 	if (ret && !done)
-		return la_fail("%s", la_import_strerror(ret));
+		return la_fail("%s", la_store_strerror(ret));
 	if (ret)
 		return la_fail("%s: %zu %ss were imported, the rest not (import again with --skip-existing)",
-			       la_import_strerror(ret), added, what);
+			       la_store_strerror(ret), added, what);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;

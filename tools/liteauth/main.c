@@ -88,9 +88,11 @@ const char *la_store_strerror(int err)
 		return "a table of the key store is damaged (liteauth check names it; see BACKUP AND RESTORE in liteauth(8))";
 	/* Only through liteauthd (store_ctl.c) */
 	if (err == -ECONNRESET)
-		return "liteauthd went away in the middle of the command (it exited or was killed): see its log";
+		return "liteauthd went away in the middle of the command (it exited or was killed; see its log): the store is not damaged, but the last change may or may not have been made (show tells)";
 	if (err == -ETIMEDOUT)
-		return "liteauthd did not answer for 60 s: see its log";
+		return "liteauthd did not answer for 60 s (see its log): the last change may or may not have been made (show tells)";
+	if (err == -EPROTO)
+		return "liteauthd answered with a message this liteauth does not understand: are they the same version?";
 	if (err == -ENOTRECOVERABLE)
 		return "Berkeley DB found the key store's environment broken: run the command again (opening it recovers it)";
 	return strerror(-err);
@@ -137,6 +139,8 @@ int main(int argc, char **argv)
 	};
 	size_t i;
 	int o, ret;
+
+	la_no_core();	/* keys are read from here on */
 
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "+d:p:jkh", opts, NULL)) != -1) {
