@@ -89,12 +89,12 @@ struct la_daemon {
 	u8 *ctl_req, *ctl_ans;	/* LA_CTL_MSG_MAX each */
 	int socks[2 * LA_LISTEN_MAX];	/* ":port" takes two */
 	int nsocks;
-	unsigned int ticks;	/* seconds, for the checkpoint */
+	u64 ckp_failed;		/* checkpoints failed, as last logged */
 	bool stop;
 };
 
-/* A checkpoint of the key store this often, in seconds. */
-#define LA_CHECKPOINT_S 60
+/* A checkpoint of the key store this often, on a thread of its own. */
+#define LA_CHECKPOINT_MS 60000
 
 static bool la_use_syslog;
 
@@ -925,6 +925,40 @@ static int la_setup(struct la_daemon *d)
 }
 
 /*
+ * Checkpoints run on the store's own thread, not in the loop: started once
+ * the privileges are dropped, so that the thread has none of them either.
+ */
+static int la_ckp_start(struct la_daemon *d)
+{
+	int ret;
+
+	if (d->relaying || !d->store)
+		return 0;
+	ret = la_store_checkpoint_thread(d->store, LA_CHECKPOINT_MS);
+	if (ret)
+		la_msg(LOG_ERR, "cannot start the key store's checkpoints: %s",
+		       strerror(-ret));
+	return ret;
+}
+
+/* A failed checkpoint is told once, with the number failed so far. */
+static void la_ckp_check(struct la_daemon *d)
+{
+	u64 done, failed;
+	int err;
+
+	if (d->relaying || !d->store)
+		return;
+	la_store_checkpoint_stats(d->store, &done, &failed, &err);
+	if (failed == d->ckp_failed)
+		return;
+	d->ckp_failed = failed;
+	la_msg(LOG_WARNING, "key store checkpoint failed: %s (%llu failed, %llu taken)",
+	       strerror(-err), (unsigned long long)failed,
+	       (unsigned long long)done);
+}
+
+/*
  * Runs as --user from now on (everything that needs root is open), with
  * CAP_NET_ADMIN alone: generic netlink's admin commands, to register again
  * with a module loaded again. The store's directory must be the user's:
@@ -1105,7 +1139,7 @@ int main(int argc, char **argv)
 		openlog("liteauthd", LOG_PID, LOG_DAEMON);
 		la_use_syslog = true;
 	}
-	if (la_setup(&d) || la_drop_privileges(&d)) {
+	if (la_setup(&d) || la_drop_privileges(&d) || la_ckp_start(&d)) {
 		la_teardown(&d);
 		return 1;
 	}
@@ -1141,9 +1175,7 @@ int main(int argc, char **argv)
 				}
 				la_server_expire(&d.srv);
 				la_ctl_idle(&d, la_mono(NULL));
-				if (++d.ticks % LA_CHECKPOINT_S == 0 &&
-				    la_store_checkpoint(d.store))
-					la_msg(LOG_WARNING, "key store checkpoint failed");
+				la_ckp_check(&d);
 			} else if (fd == d.ctlfd) {
 				la_ctl_accept(&d);
 			} else if (la_ctl_client(&d, fd) >= 0) {

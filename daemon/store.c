@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <db.h>
@@ -347,7 +348,126 @@ int la_store_checkpoint(struct la_store *st)
 
 bool la_store_failed(const struct la_store *st)
 {
-	return st->failed;
+	return __atomic_load_n(&st->failed, __ATOMIC_RELAXED);
+}
+
+/*
+ * The checkpoint thread: one every ckp_ms, until la_store_close says stop.
+ * Berkeley DB's environment is free-threaded (DB_THREAD), and the loop's
+ * transactions wait here at most for a page being written, never for the
+ * whole checkpoint.
+ */
+static void *la_ckp_main(void *arg)
+{
+	struct la_store *st = arg;
+	struct timespec due;
+	sigset_t all;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/* setfsuid() is a thread's own: the store's files, as their owner. */
+	la_fs(st, true);
+	pthread_mutex_lock(&st->ckp_lock);
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	while (!st->ckp_stop) {
+		due.tv_sec += st->ckp_ms / 1000;
+		due.tv_nsec += (long)(st->ckp_ms % 1000) * 1000000;
+		if (due.tv_nsec >= 1000000000) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000;
+		}
+		while (!st->ckp_stop &&
+		       pthread_cond_timedwait(&st->ckp_cond, &st->ckp_lock,
+					      &due) != ETIMEDOUT)
+			;
+		if (st->ckp_stop || la_store_failed(st))
+			break;
+		/* Held while it writes: see la_ckp_hold. */
+		ret = la_db_errno(st->env->txn_checkpoint(st->env, 0, 0, 0));
+		if (ret) {
+			__atomic_store_n(&st->ckp_err, ret, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&st->ckp_failed, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_add_fetch(&st->ckp_done, 1, __ATOMIC_RELAXED);
+		}
+	}
+	pthread_mutex_unlock(&st->ckp_lock);
+	return NULL;
+}
+
+int la_store_checkpoint_thread(struct la_store *st, unsigned int interval_ms)
+{
+	pthread_condattr_t ca;
+	int ret;
+
+	if (st->ctl >= 0)
+		return -EOPNOTSUPP;
+	if (st->ckp_running || !interval_ms)
+		return -EINVAL;
+	st->ckp_ms = interval_ms;
+	st->ckp_stop = false;
+	ret = pthread_condattr_init(&ca);
+	if (!ret)
+		ret = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (!ret)
+		ret = pthread_cond_init(&st->ckp_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ret)
+		return -ret;
+	ret = pthread_mutex_init(&st->ckp_lock, NULL);
+	if (!ret) {
+		ret = pthread_create(&st->ckp, NULL, la_ckp_main, st);
+		if (ret)
+			pthread_mutex_destroy(&st->ckp_lock);
+	}
+	if (ret) {
+		pthread_cond_destroy(&st->ckp_cond);
+		return -ret;
+	}
+	pthread_setname_np(st->ckp, "la-checkpoint");
+	st->ckp_running = true;
+	return 0;
+}
+
+void la_store_checkpoint_stats(const struct la_store *st, u64 *done,
+			       u64 *failed, int *err)
+{
+	*done = __atomic_load_n(&st->ckp_done, __ATOMIC_RELAXED);
+	*failed = __atomic_load_n(&st->ckp_failed, __ATOMIC_RELAXED);
+	*err = __atomic_load_n(&st->ckp_err, __ATOMIC_RELAXED);
+}
+
+/*
+ * No checkpoint writes the tables' files between la_ckp_hold and
+ * la_ckp_release: DB->verify reads them with no lock, and a copy of them
+ * must not be taken half written. Waits for one under way.
+ */
+static void la_ckp_hold(struct la_store *st)
+{
+	if (st->ckp_running)
+		pthread_mutex_lock(&st->ckp_lock);
+}
+
+static void la_ckp_release(struct la_store *st)
+{
+	if (st->ckp_running)
+		pthread_mutex_unlock(&st->ckp_lock);
+}
+
+/* Stops the checkpoint thread, waiting for a checkpoint it is taking. */
+static void la_ckp_stop(struct la_store *st)
+{
+	if (!st->ckp_running)
+		return;
+	pthread_mutex_lock(&st->ckp_lock);
+	st->ckp_stop = true;
+	pthread_cond_signal(&st->ckp_cond);
+	pthread_mutex_unlock(&st->ckp_lock);
+	pthread_join(st->ckp, NULL);
+	pthread_cond_destroy(&st->ckp_cond);
+	pthread_mutex_destroy(&st->ckp_lock);
+	st->ckp_running = false;
 }
 
 /* The tables of @mask (bits by enum la_table): see la_store_verify. */
@@ -360,8 +480,9 @@ static int la_verify(struct la_store *st, unsigned int mask,
 
 	if (st->ctl >= 0)
 		return -EOPNOTSUPP;
-	if (st->failed)
+	if (la_store_failed(st))
 		return -ENOTRECOVERABLE;
+	la_ckp_hold(st);
 	la_fs(st, true);
 	/* The files as the cache has them: verify reads the files. */
 	st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE);
@@ -374,6 +495,7 @@ static int la_verify(struct la_store *st, unsigned int mask,
 			ret = db->set_flags(db, DB_ENCRYPT);
 		if (ret) {	/* a damaged table may have panicked it */
 			la_fs(st, false);
+			la_ckp_release(st);
 			return damaged ? damaged : la_db_errno(ret);
 		}
 		/* The handle is gone after it, whatever it says. */
@@ -385,6 +507,7 @@ static int la_verify(struct la_store *st, unsigned int mask,
 		}
 	}
 	la_fs(st, false);
+	la_ckp_release(st);
 	return damaged;
 }
 
@@ -412,9 +535,11 @@ static int la_list_check(struct la_store *st, unsigned int mask)
 {
 	int ret;
 
-	if (st->owner || st->ctl >= 0)
+	if (st->owner || st->ctl >= 0 || !(mask & ~st->checked))
 		return 0;
-	ret = la_verify(st, mask, la_verify_quiet, NULL);
+	ret = la_verify(st, mask & ~st->checked, la_verify_quiet, NULL);
+	if (!ret)	/* once an open: what it writes keeps them whole */
+		st->checked |= mask;
 	return ret > 0 ? -EBADMSG : ret;
 }
 
@@ -425,7 +550,7 @@ int la_store_backup_local(struct la_store *st, char *path, size_t len)
 
 	if (st->ctl >= 0)
 		return -EOPNOTSUPP;
-	if (st->failed)
+	if (la_store_failed(st))
 		return -ENOTRECOVERABLE;
 	st->env->get_home(st->env, &home);
 	if (!home || snprintf(path, len, "%s/backup", home) >= (int)len)
@@ -467,11 +592,12 @@ void la_store_close(struct la_store *st)
 
 	if (!st)
 		return;
+	la_ckp_stop(st);
 	la_fs(st, true);
 	/* What is in the cache goes to the tables: the next opener's
 	 * recovery has less to do.
 	 */
-	if (st->env && !st->failed && st->t[LA_T_DEVICES])
+	if (st->env && !la_store_failed(st) && st->t[LA_T_DEVICES])
 		st->env->txn_checkpoint(st->env, 0, 0, 0);
 	for (i = LA_T_MAX - 1; i >= 0; i--)
 		if (st->t[i])
@@ -509,7 +635,7 @@ static void la_db_event(DB_ENV *env, u32 event, void *info)
 
 	(void)info;
 	if (event == DB_EVENT_PANIC && st)
-		st->failed = true;
+		__atomic_store_n(&st->failed, true, __ATOMIC_RELAXED);
 }
 
 /* Who holds the lock of @dir, as its lock file says: "PID NAME". */
@@ -788,12 +914,15 @@ int la_store_open(struct la_store **stp, const char *dir, const char *passfile,
 		 * its own memory (DB_PRIVATE), never in files, and recovery
 		 * at every open, which only the lock's holder runs. Recovery
 		 * needs DB_CREATE for the regions; whether the tables exist
-		 * was decided above.
+		 * was decided above. The environment is free-threaded for
+		 * la_store_checkpoint_thread; the tables' handles are used by
+		 * one thread only.
 		 */
 		ret = st->env->open(st->env, dir,
 				    DB_CREATE | DB_PRIVATE | DB_INIT_TXN |
 				    DB_INIT_LOCK | DB_INIT_LOG |
-				    DB_INIT_MPOOL | DB_RECOVER, 0600);
+				    DB_INIT_MPOOL | DB_RECOVER | DB_THREAD,
+				    0600);
 	if (!ret)	/* log files recovery no longer needs go */
 		ret = st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
 	if (ret) {
@@ -896,7 +1025,7 @@ static int la_txn_flags(struct la_store *st, u32 flags,
 
 	if (st->ctl >= 0)
 		return -EOPNOTSUPP;	/* liteauthd's to do: store_ctl.c */
-	if (st->failed)
+	if (la_store_failed(st))
 		return -ENOTRECOVERABLE;
 	la_fs(st, true);
 	la_watch(true);
@@ -1183,7 +1312,7 @@ int la_store_sync_local(struct la_store *st)
 
 	if (st->ctl >= 0)
 		return -EOPNOTSUPP;
-	if (st->failed)
+	if (la_store_failed(st))
 		return -ENOTRECOVERABLE;
 	la_fs(st, true);
 	ret = la_db_errno(st->env->log_flush(st->env, NULL));
@@ -1275,7 +1404,10 @@ int la_store_get(struct la_store *st, enum la_kind kind, const u8 *id,
 
 bool la_store_locked(int err)
 {
-	return err == -EBUSY || err == -EDEADLK || err == -EAGAIN;
+	/* Transactions do not wait for locks (DB_TXN_NOWAIT): Berkeley DB
+	 * says which of these two a refused one gets.
+	 */
+	return err == -EBUSY || err == -EDEADLK;
 }
 
 struct la_modify_args {

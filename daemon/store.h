@@ -242,9 +242,23 @@ int la_store_listen(const char *dir, int *fd, char *err, size_t errlen);
 
 /*
  * Writes the tables' changed pages, so that recovery starts from here and
- * the log files before it are removed. The daemon calls it every minute.
+ * the log files before it are removed.
  */
 int la_store_checkpoint(struct la_store *st);
+/*
+ * The same every @interval_ms on a thread of its own, off the caller's
+ * loop (liteauthd's), until la_store_close, which waits for one under way.
+ * The thread has its caller's credentials at the time (liteauthd starts it
+ * once it has dropped its privileges) and blocks every signal. 0, or
+ * -EOPNOTSUPP (a client of the control socket), -EINVAL (running already,
+ * or no interval), or pthread_create's error.
+ */
+int la_store_checkpoint_thread(struct la_store *st, unsigned int interval_ms);
+/* How many checkpoints the thread took and how many failed (*err: the
+ * last failure's -errno).
+ */
+void la_store_checkpoint_stats(const struct la_store *st, u64 *done,
+			       u64 *failed, int *err);
 
 /* Berkeley DB's cache: most of a million devices' table, in memory. */
 #define LA_STORE_CACHE_MB 64

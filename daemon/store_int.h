@@ -7,6 +7,7 @@
 #ifndef _LITEAUTH_STORE_INT_H
 #define _LITEAUTH_STORE_INT_H
 
+#include <pthread.h>
 #include <sys/types.h>
 
 #include <db.h>
@@ -41,7 +42,19 @@ struct la_store {
 	bool as_owner;
 	uid_t uid;
 	gid_t gid;
-	bool failed;		/* Berkeley DB panicked: nothing goes on */
+	unsigned int checked;	/* tables verified by la_list_check */
+	bool failed;		/* Berkeley DB panicked: nothing goes on
+				 * (atomic: the checkpoint thread sets it too)
+				 */
+	/* la_store_checkpoint_thread: the thread, and what it did. */
+	bool ckp_running;
+	bool ckp_stop;		/* under ckp_lock */
+	unsigned int ckp_ms;
+	pthread_t ckp;
+	pthread_mutex_t ckp_lock;
+	pthread_cond_t ckp_cond;
+	u64 ckp_done, ckp_failed;	/* atomics */
+	int ckp_err;			/* atomic: the last failure's -errno */
 };
 
 /* A principal record, and its ID, as the tables keep them. */

@@ -458,6 +458,25 @@ static int la_served_audit(void *arg, const struct la_audit *a)
  * The calls only the owner makes are refused. A malformed request gets
  * an error, and changes nothing.
  */
+/*
+ * @len bytes of @msg to the control socket @fd as one request: the
+ * answer's result (its second word), -EMSGSIZE for an answer too short to
+ * hold one, or -errno. *@n: the answer's length.
+ */
+static int la_raw_request(int fd, const u8 *msg, size_t len, ssize_t *n)
+{
+	u8 ans[256];
+
+	if (send(fd, msg, len, 0) != (ssize_t)len)
+		return -errno;
+	*n = recv(fd, ans, sizeof(ans), 0);
+	if (*n < 0)
+		return -errno;
+	if (*n < 8)
+		return -EMSGSIZE;
+	return (int)la_get_be32(ans + 4);
+}
+
 static void la_test_store_served(struct kunit *test)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -466,7 +485,7 @@ static void la_test_store_served(struct kunit *test)
 	struct la_audit a = {};
 	struct la_store *st;
 	int ready[2], status, fd, i;
-	u8 bad[64], ans[256], key[LA_KEY_LEN];
+	u8 bad[64], key[LA_KEY_LEN];
 	size_t done = 0;
 	u32 ctr = 99;
 	ssize_t n;
@@ -493,25 +512,14 @@ static void la_test_store_served(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, connect(fd, (struct sockaddr *)&sa, sizeof(sa)),
 			0);
 	memset(bad, 0xff, sizeof(bad));
-	KUNIT_EXPECT_EQ(test, send(fd, bad, 3, 0), 3);
-	n = recv(fd, ans, sizeof(ans), 0);
-	KUNIT_EXPECT_TRUE_MSG(test, n == 8 &&
-			      (int)la_get_be32(ans + 4) == -EPROTO,
-			      "%zd bytes", n);
+	KUNIT_EXPECT_EQ(test, la_raw_request(fd, bad, 3, &n), -EPROTO);
+	KUNIT_EXPECT_EQ(test, n, 8);
 	/* Version 1, MANY, a count of 5 and no records. */
 	memcpy(bad, "\x01\x06\x00\x01\x00\x00\x00\x05", 8);
-	KUNIT_EXPECT_EQ(test, send(fd, bad, 8, 0), 8);
-	n = recv(fd, ans, sizeof(ans), 0);
-	KUNIT_EXPECT_TRUE_MSG(test, n >= 8 &&
-			      (int)la_get_be32(ans + 4) == -EINVAL,
-			      "%zd bytes", n);
+	KUNIT_EXPECT_EQ(test, la_raw_request(fd, bad, 8, &n), -EINVAL);
 	/* GET of a table that is not one. */
 	memcpy(bad, "\x01\x01\x07\x00\x00\x00\x00\x01", 8);
-	KUNIT_EXPECT_EQ(test, send(fd, bad, 16, 0), 16);
-	n = recv(fd, ans, sizeof(ans), 0);
-	KUNIT_EXPECT_TRUE_MSG(test, n >= 8 &&
-			      (int)la_get_be32(ans + 4) == -EINVAL,
-			      "%zd bytes", n);
+	KUNIT_EXPECT_EQ(test, la_raw_request(fd, bad, 16, &n), -EINVAL);
 	close(fd);
 
 	/* The second: a store, served. */
@@ -578,6 +586,88 @@ static void la_test_store_served(struct kunit *test)
 	la_store_close(st);
 	la_principal_wipe(&p);
 	la_principal_wipe(&q);
+}
+
+/* This process's threads, and how many of them are named @comm. */
+static int la_threads(const char *comm, int *named)
+{
+	char path[300], name[32];
+	struct dirent *e;
+	int n = 0;
+	DIR *d = opendir("/proc/self/task");
+	FILE *f;
+
+	*named = 0;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			 e->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(name, sizeof(name), f) &&
+		    !strncmp(name, comm, strlen(comm)))
+			(*named)++;
+		if (f)
+			fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static void la_verify_none(void *arg, const char *file, const char *why)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * Checkpoints on their own thread while the caller writes and verifies:
+ * they are taken, none fails, a verify never sees a half-written table,
+ * and la_store_close ends the thread, every write kept.
+ */
+static void la_test_store_checkpoint_thread(struct kunit *test)
+{
+	struct la_store *st = la_open(test, LA_STORE_CREATE | LA_STORE_OWNER);
+	int before, during, after, named, bad = 0, err, i, wait;
+	struct la_principal p;
+	u64 done, failed;
+
+	before = la_threads("la-checkpoint", &named);
+	KUNIT_EXPECT_EQ(test, named, 0);
+	KUNIT_ASSERT_EQ(test, la_store_checkpoint_thread(st, 0), -EINVAL);
+	KUNIT_ASSERT_EQ(test, la_store_checkpoint_thread(st, 5), 0);
+	KUNIT_EXPECT_EQ(test, la_store_checkpoint_thread(st, 5), -EINVAL);
+	during = la_threads("la-checkpoint", &named);
+	KUNIT_EXPECT_EQ(test, during, before + 1);
+	KUNIT_EXPECT_EQ(test, named, 1);
+
+	for (i = 0; i < 3000; i++) {
+		la_device(&p, 70000 + i, "ckp");
+		KUNIT_ASSERT_EQ(test, la_store_add(st, LA_DEVICE, &p), 0);
+		if (i % 500 == 499)
+			KUNIT_EXPECT_EQ(test, la_store_verify(st,
+						la_verify_none, &bad), 0);
+	}
+	for (wait = 0; wait < 500; wait++) {	/* 5 s at most */
+		la_store_checkpoint_stats(st, &done, &failed, &err);
+		if (done >= 3)
+			break;
+		usleep(10000);
+	}
+	KUNIT_EXPECT_GE(test, done, 3);
+	KUNIT_EXPECT_EQ(test, failed, 0);
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	la_store_close(st);
+	after = la_threads("la-checkpoint", &named);
+	KUNIT_EXPECT_EQ(test, after, before);
+	KUNIT_EXPECT_EQ(test, named, 0);
+
+	st = la_open(test, 0);
+	KUNIT_EXPECT_EQ(test, la_count(st, LA_DEVICE), 3000);
+	la_principal_wipe(&p);
+	la_store_close(st);
 }
 
 /* A damaged table gives an error, not a crash. */
@@ -1467,6 +1557,7 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_one_process),
 	KUNIT_CASE(la_test_store_served),
 	KUNIT_CASE(la_test_store_damaged),
+	KUNIT_CASE(la_test_store_checkpoint_thread),
 	KUNIT_CASE(la_test_store_audit),
 	KUNIT_CASE(la_test_store_refusals_keep),
 	KUNIT_CASE(la_test_store_old_records),

@@ -1000,8 +1000,25 @@ for _ in range(50):
 owner = os.stat('/proc/%d/status' % d.pid).st_uid if d.poll() is None else -1
 rc, _, err = la('device', 'add', '00124b00000d0002', '--key-stdin', stdin=KD,
                 db='udb')
+# Its threads (the checkpoint's, la-checkpoint) have no more than it.
+tasks = {}
+try:
+    for t in os.listdir('/proc/%d/task' % d.pid):
+        with open('/proc/%d/task/%s/comm' % (d.pid, t)) as f:
+            comm = f.read().strip()
+        with open('/proc/%d/task/%s/status' % (d.pid, t)) as f:
+            ts = dict(l.rstrip('\n').split(':\t', 1) for l in f
+                      if ':\t' in l)
+        tasks[comm] = (ts.get('Uid'), ts.get('CapEff'), ts.get('CapPrm'),
+                       ts.get('CapBnd'), ts.get('NoNewPrivs'))
+except OSError:
+    pass
 d.terminate()
 d.wait()
+check(len(tasks) == 2 and 'la-checkpoint' in tasks and
+      len(set(tasks.values())) == 1,
+      'liteauthd --user nobody: its checkpoint thread runs with the same '
+      'user, capabilities and no new privileges as it', tasks)
 check(st.get('Uid', '').split() == ['65534'] * 4 and
       int(st.get('CapEff', '0'), 16) == 1 << 12 and
       int(st.get('CapPrm', '0'), 16) == 1 << 12 and

@@ -27,6 +27,10 @@
 #   4. A flood of datagrams (garbage, and HELLOs of unknown devices) from
 #      two processes, and a SIGTERM during it: liteauthd exits with status
 #      0 within 1 s.
+#   4b. liteauthd, started with no limit on its core's size, SIGSEGVed once
+#      it has authenticated devices: the kernel writes no core of it (it
+#      does one of another process in the same conditions; where it writes
+#      none for any process, the verdict is a skip).
 #   5. Then every file under the store directory, read whole, searched for
 #      every device key (16 bytes, and its hex digits) and the passphrase:
 #      0 hits; and no Berkeley DB region file (__db.*).
@@ -37,6 +41,7 @@ import multiprocessing
 import os
 import random
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -90,6 +95,19 @@ def took(since):
     return f'{time.monotonic() - since:.1f} s'
 
 
+def finish(proc, timeout):
+    """@proc's (stdout, stderr) once it ends, killed if it is still
+    running after @timeout s (said at the end of its stderr, or of its
+    stdout when stderr goes there)."""
+    try:
+        return proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        note = f' (still running after {timeout} s: killed)'
+        return (out, err + note) if err is not None else (out + note, err)
+
+
 def figures(*lines):
     for line in lines:
         print('# ' + line, flush=True)
@@ -133,15 +151,21 @@ def free_port():
     return port
 
 
-def start_daemon(db, port, log):
+def unlimited_core():
+    resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY,) * 2)
+
+
+def start_daemon(db, port, log, core=False):
     """liteauthd on @db at [::1]:@port, once it says it serves: (the
-    process, seconds it took), or (the process, None)."""
+    process, seconds it took), or (the process, None). @core: started
+    with no limit on the size of its core."""
     t0 = time.monotonic()
     f = open(log, 'a+')
     d = subprocess.Popen([LITEAUTHD, '--db', db, '--passphrase-file', 'pass',
                           '--config', 'liteauthd.conf',
                           '--no-netlink', '--foreground', '--listen',
-                          '[::1]:%d' % port], stderr=f)
+                          '[::1]:%d' % port], stderr=f,
+                         preexec_fn=unlimited_core if core else None)
     daemons.append(d)
     start = f.tell()
     while time.monotonic() - t0 < 20 and d.poll() is None:
@@ -378,11 +402,7 @@ while time.monotonic() - stopped < 10:
 sim.stop()
 p.send_signal(signal.SIGCONT)
 resumed = time.monotonic()
-try:
-    _, err = p.communicate(timeout=60)
-except subprocess.TimeoutExpired:
-    p.kill()
-    _, err = p.communicate()
+_, err = finish(p, 60)
 finished = time.monotonic() - resumed
 runs = [r for r in sim.runs if r[1] <= resumed]
 ok, failed, resends, ms = sim.totals(runs)
@@ -436,12 +456,7 @@ running = p.poll() is None and big.poll() is None
 d.kill()
 killed = time.monotonic()
 d.wait()
-try:
-    _, err = p.communicate(timeout=30)
-except subprocess.TimeoutExpired:
-    p.kill()
-    _, err = p.communicate()
-    err += ' (still running after 30 s: killed)'
+_, err = finish(p, 30)
 gone = time.monotonic() - killed
 err = err.strip()
 d, up = start_daemon('db', port, 'liteauthd.log')
@@ -450,11 +465,7 @@ while up and time.monotonic() - killed < back + 15 and \
         not any(r[0] > killed + back for r in sim.runs):
     time.sleep(0.05)	# a whole devsim run against the new liteauthd
 sim.stop()
-try:
-    big_out, _ = big.communicate(timeout=60)
-except subprocess.TimeoutExpired:
-    big.kill()
-    big_out, _ = big.communicate()
+big_out, _ = finish(big, 60)
 big_sum = SUMMARY.search(big_out)
 big_line = big_out.strip().splitlines()[-1] if big_out.strip() else ''
 inflight = [r for r in sim.runs if r[0] < killed < r[1]]
@@ -557,6 +568,50 @@ figures(f'{total} datagrams sent by 2 processes (garbage and HELLOs of '
 check(alive and d.returncode == 0 and exit_time < 1 and total > 0,
       f'a flood of datagrams and a SIGTERM: liteauthd exits with status '
       f'{d.returncode} in {exit_time * 1000:.0f} ms (< 1 s)')
+
+
+# 4b. liteauthd crashing writes no core, where the kernel writes one for
+# another process in the same conditions (no limit on the core's size,
+# the same directory): its core would hold every key it has read.
+def crash(proc):
+    """SIGSEGV @proc: (whether the kernel dumped its core, by its wait
+    status; the core files it left in this directory)."""
+    before = set(f for f in os.listdir('.') if f.startswith('core'))
+    proc.send_signal(signal.SIGSEGV)
+    _, status = os.waitpid(proc.pid, 0)
+    proc.returncode = -signal.SIGSEGV
+    left = sorted(f for f in os.listdir('.') if f.startswith('core') and
+                  f not in before)
+    return os.WCOREDUMP(status), left
+
+
+with open('/proc/sys/kernel/core_pattern') as f:
+    pattern = f.read().strip()
+other = subprocess.Popen(['sleep', '60'], preexec_fn=unlimited_core)
+time.sleep(0.2)
+other_dumped, other_left = crash(other)
+for c in other_left:
+    os.unlink(c)
+d, up = start_daemon('db', port, 'liteauthd.log', core=True)
+r = subprocess.run([DEVSIM, 'udp', '--server', '[::1]:%d' % port, '--master',
+                    'smaster', '--state', 'sim.state', '--count', '20',
+                    '--timeout', '10'], capture_output=True, text=True)
+served = r.returncode == 0 and r.stdout.startswith('20 authenticated')
+dumped, left = crash(d)
+figures(f'core_pattern "{pattern}"; a sleep(1) SIGSEGVed with no core limit:'
+        f' core dumped {bool(other_dumped)}, files {other_left}',
+        f'liteauthd, having authenticated the 20 devices ({served}), '
+        f'SIGSEGVed with no core limit: core dumped {bool(dumped)}, files '
+        f'{left}')
+if not other_dumped:
+    print(f'ok - liteauthd crashing writes no core # SKIP this machine '
+          f'writes no core for any process (core_pattern "{pattern}")',
+          flush=True)
+else:
+    check(up is not None and served and not dumped and not left,
+          'liteauthd SIGSEGVed after authenticating devices, with no limit '
+          'on its core: the kernel writes no core of it (it does for '
+          'another process there)', f'{dumped} {left} {r.stdout[-200:]}')
 
 
 # 5. Every file of the store, read whole, searched for each key and the
