@@ -528,8 +528,10 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 		return d->established ? LITEAUTH_CNT_DROP_DUPLICATE :
 					LITEAUTH_CNT_DROP_NO_HANDSHAKE;
 	}
-	if (!la_iface_allow(gw, from->ifindex, true, now))
-		return LITEAUTH_CNT_DROP_RATE_IFACE;
+	/*
+	 * No budget is charged: a forgery costs one MAC, and only while a
+	 * handshake waits for this ID; a verified one, once a handshake.
+	 */
 	err = la_confirm_verify(c, sizeof(*c), d->k_conf, d->rd, d->rs);
 	if (err) {
 		d->rx_drop++;

@@ -62,7 +62,7 @@ struct la_limits {
 	u32 devices_max;
 	u32 rate_device;	/* HELLOs a minute, per device; 0: unlimited */
 	u32 burst_device;
-	u32 rate_iface;		/* frames a minute per interface, of devices
+	u32 rate_iface;		/* HELLOs a minute per interface, naming devices
 				 * the gateway knows
 				 */
 	u32 burst_iface;

@@ -409,6 +409,42 @@ static void la_test_gw_bad_confirm(struct kunit *test)
 }
 
 /*
+ * Forged CONFIRMs naming a device whose handshake waits spend no budget:
+ * with room for one frame a minute on the interface, 50 of them are
+ * dropped as unauthentic, and the device's own CONFIRM still gets its ACK.
+ */
+static void la_test_gw_confirm_flood(struct kunit *test)
+{
+	struct la_limits l = {
+		.devices_max = LA_DEVICES_MAX,
+		.rate_device = 60,
+		.burst_device = 5,
+		.rate_iface = 1,
+		.burst_iface = 1,
+		.pending_timeout_ms = LA_PENDING_TIMEOUT_MS,
+		.rate_unknown = 60 * 100,
+		.burst_unknown = 100,
+	};
+	struct la_tgw *t = test->priv;
+	u8 c[LITEAUTH_CONFIRM_LEN];
+	int i;
+
+	la_gw_set_limits(&t->gw, &l);
+	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_HELLO), 0);
+	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
+	for (i = 0; i < 50; i++) {
+		memcpy(c, la_t_msg(t, LITEAUTH_MSG_CONFIRM), sizeof(c));
+		c[sizeof(c) - 1 - i % 4] ^= 1 + i;
+		KUNIT_EXPECT_EQ(test, la_gw_rx_radio(&t->gw, &la_t_dev_addr,
+						     c, sizeof(c)),
+				LITEAUTH_CNT_DROP_AUTH);
+	}
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_DROP_RATE_IFACE), 0);
+	KUNIT_EXPECT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_CONFIRM), 0);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_RX_CONFIRM), 1);
+}
+
+/*
  * The attack of issue 11.1: a HELLO with the victim's IDd and a new CTR
  * and Rd (anyone can forge one: only the server can check it) while the
  * victim waits for its CONFIRM, and again once it has its session. The
@@ -690,7 +726,10 @@ static void la_test_gw_flood(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);
 	KUNIT_EXPECT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_CONFIRM), 0);
 	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_DROP_RATE_IFACE), 0);
-	/* Its budget is one of its own: a flood of its ID spends that. */
+	/* The budget of known devices is one of its own: HELLOs naming
+	 * them spend that (here set far below its default, which no radio
+	 * can empty).
+	 */
 	for (i = 0; i < 20; i++)
 		la_t_hello(t, LA_CTR + 2 + i, NULL, NULL);
 	KUNIT_EXPECT_GT(test, la_t_count(t, LITEAUTH_CNT_DROP_RATE_IFACE), 0);
@@ -961,6 +1000,7 @@ static struct kunit_case la_gateway_cases[] = {
 	KUNIT_CASE(la_test_gw_exchange),
 	KUNIT_CASE(la_test_gw_retransmit),
 	KUNIT_CASE(la_test_gw_bad_confirm),
+	KUNIT_CASE(la_test_gw_confirm_flood),
 	KUNIT_CASE(la_test_gw_forged_hello),
 	KUNIT_CASE(la_test_gw_stale),
 	KUNIT_CASE(la_test_gw_echo),

@@ -773,8 +773,7 @@ static int model_confirm(const struct la_addr *from,
 		return m->live ? LITEAUTH_CNT_DROP_DUPLICATE :
 				 LITEAUTH_CNT_DROP_NO_HANDSHAKE;
 	}
-	if (!iface_allow(from->ifindex, true))
-		return LITEAUTH_CNT_DROP_RATE_IFACE;
+	/* No budget: a CONFIRM is checked before anything is charged. */
 	g = &F.grant[m->p];
 	if (memcmp(c, &g->confirm, sizeof(*c))) {
 		m->rx_drop++;

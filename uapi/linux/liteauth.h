@@ -243,8 +243,8 @@ enum liteauth_limit_attr {
 					 * per device
 					 */
 	LITEAUTH_LIMIT_A_BURST_DEVICE,	/* u32 */
-	LITEAUTH_LIMIT_A_RATE_IFACE,	/* u32: frames a minute per interface,
-					 * from devices the gateway knows
+	LITEAUTH_LIMIT_A_RATE_IFACE,	/* u32: HELLOs a minute per interface,
+					 * naming devices the gateway knows
 					 */
 	LITEAUTH_LIMIT_A_BURST_IFACE,	/* u32 */
 	LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS, /* u32: 1000..300000, 30000 */
