@@ -397,7 +397,12 @@ static void la_audit_answered(struct la_server *s, const struct la_session *d,
 	la_record_done(s);
 }
 
-/* Sums one refusal into the interval's summary of its kind. */
+/*
+ * Sums one refusal into the interval's summary of its kind. A new kind
+ * gets a summary of its own while the table has room, and a claim while
+ * fewer than LA_SRV_SUMMARY_CLAIMED_MAX claims have one (server.h); else
+ * it is summed into its reason's overflow summary.
+ */
 static void la_summarize(struct la_server *s, const u8 *idg, const u8 *idd,
 			 u8 reason, u8 flags)
 {
@@ -423,7 +428,9 @@ static void la_summarize(struct la_server *s, const u8 *idg, const u8 *idd,
 			return;
 		}
 	}
-	if (s->nsummaries == LA_SRV_SUMMARY_MAX) {
+	if (s->nsummaries == LA_SRV_SUMMARY_MAX ||
+	    ((flags & LA_AUDIT_F_CLAIMED) &&
+	     s->nclaimed == LA_SRV_SUMMARY_CLAIMED_MAX)) {
 		u32 *o = &s->overflow[reason][flags & LA_AUDIT_F_CLAIMED];
 
 		s->counters[LA_SRV_AUDIT_OVERFLOW]++;
@@ -433,6 +440,8 @@ static void la_summarize(struct la_server *s, const u8 *idg, const u8 *idd,
 	}
 	/* Half the slots at most are used: there is a free one. */
 	s->nsummaries++;
+	if (flags & LA_AUDIT_F_CLAIMED)
+		s->nclaimed++;
 	e->used = true;
 	e->reason = reason;
 	e->flags = flags;
@@ -496,6 +505,7 @@ static void la_interval_end(struct la_server *s, u64 now)
 	memset(s->logged, 0, sizeof(s->logged));
 	memset(s->suppressed, 0, sizeof(s->suppressed));
 	s->nsummaries = 0;
+	s->nclaimed = 0;
 	s->interval_start = now;
 	s->interval_wall = s->ops->wall(s->arg);
 }

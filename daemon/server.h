@@ -31,10 +31,32 @@
  *   LA_SRV_GW_RECHECK_MS after the last read, so that disabling,
  *   deleting or rekeying one takes effect within it.
  * - Refusals: counters, and per audit interval a table of at most
- *   LA_SRV_SUMMARY_MAX (IDg, IDd, reason) summaries; beyond it, one summary
- *   per reason without IDs. So an interval writes at most
- *   LA_SRV_SUMMARY_MAX + LA_AUDIT_REASON_MAX * 2 refusal records, and
- *   logs at most two lines per counter.
+ *   LA_SRV_SUMMARY_MAX (IDg, IDd, reason, flags) summaries, of which at
+ *   most LA_SRV_SUMMARY_CLAIMED_MAX are of claims (LA_AUDIT_F_CLAIMED:
+ *   an ID the message named but never proved, so anyone can send it).
+ *   A refusal that finds no room is summed into one summary per reason
+ *   and claimed-or-not without IDs (counted audit-overflow). Reasons are
+ *   1 to LA_AUDIT_REASON_MAX - 1, so an interval writes at most
+ *   LA_SRV_SUMMARY_MAX + 2 * 8 = 4112 refusal records, and logs at most
+ *   two lines per counter.
+ *
+ *   What forged traffic can write: every refusal of a message that proved
+ *   nothing is a claim (made-up IDs, real ones with a bad MAC, stale CTRs,
+ *   refusals on the budget of unknown devices, bad CONFIRMs, gateways
+ *   that did not verify), so whatever its rate it adds at most
+ *   LA_SRV_SUMMARY_CLAIMED_RECORDS = 256 + 8 = 264 records an interval.
+ *   A refusal without the flag is of a HELLO whose T1 verified, with a
+ *   CTR above the highest accepted (a device over its budget, busy,
+ *   disabled or deleted since): its summary is one per device, way in
+ *   (IDg) and reason, as many as the fleet has whatever the attacker
+ *   sends, and these keep the rest of the table (at least
+ *   4096 - 256 = 3840 an interval). At the defaults (audit-interval 60 s,
+ *   audit-refusals-keep 100000), a flood at any rate thus takes
+ *   ceil(100000 / 264) = 379 intervals, 22,740 s (6 h 19 min), to push
+ *   the last refusal summary from before it out of the log. The price:
+ *   during a flood, a real device's own claimed refusals (a stale
+ *   retransmit, a CONFIRM that does not verify) may be counted only in
+ *   the overflow summaries.
  *
  * - SID spaces (nspaces): one per gateway that held a SID since the
  *   store was made, and one for direct devices; each 8 KB (a bit per
@@ -196,6 +218,11 @@ struct la_summary;
 #define LA_SRV_RECORDS 256
 /* Refusal summaries with their IDs, per audit interval. */
 #define LA_SRV_SUMMARY_MAX 4096
+/* Of which summaries of claims (LA_AUDIT_F_CLAIMED), at most. */
+#define LA_SRV_SUMMARY_CLAIMED_MAX 256
+/* Refusal records claims can add in an interval: theirs, and overflow. */
+#define LA_SRV_SUMMARY_CLAIMED_RECORDS \
+	(LA_SRV_SUMMARY_CLAIMED_MAX + LA_AUDIT_REASON_MAX - 1)
 /* A repeated CONFIRM gets its ACK again at most this often, per device. */
 #define LA_SRV_ACK_RESEND_MS 500
 /* How long a proven gateway's key and state are trusted without a read. */
@@ -225,6 +252,7 @@ struct la_server {
 	u64 interval_start;		/* monotonic ns */
 	u64 interval_wall;		/* its Unix time */
 	unsigned int nsummaries;
+	unsigned int nclaimed;		/* of them, with LA_AUDIT_F_CLAIMED */
 	struct la_summary *summaries;	/* 2 * LA_SRV_SUMMARY_MAX slots */
 	u32 overflow[LA_AUDIT_REASON_MAX][2];	/* by reason, claimed */
 	struct la_audit *summary_records;	/* room to write them */

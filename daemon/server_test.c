@@ -952,7 +952,7 @@ static void la_test_srv_flood(struct kunit *test)
 
 	la_ts_interval();
 	KUNIT_EXPECT_GE(test, t->srv.counters[LA_SRV_AUDIT_OVERFLOW],
-			100000 - LA_SRV_SUMMARY_MAX);
+			100000 - LA_SRV_SUMMARY_CLAIMED_MAX);
 	la_ts_audit(&audit);
 	KUNIT_EXPECT_EQ(test, audit.auth, 2);
 	KUNIT_EXPECT_LE(test, audit.refused, 50);
@@ -965,7 +965,7 @@ static void la_test_srv_flood(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, !memcmp(audit.last.idd, zero,
 						LA_ID_LEN));
 	}
-	/* What one interval may write: the bound, and no more. */
+	/* What one interval may write: the bound for claims, and no more. */
 	la_ts_restart(&la_ts_limits);
 	for (i = 0; i < 10000; i++) {
 		la_ts_random_id(id);
@@ -974,7 +974,8 @@ static void la_test_srv_flood(struct kunit *test)
 	}
 	la_ts_interval();
 	la_ts_audit(&audit);
-	KUNIT_EXPECT_EQ(test, audit.refused - 50, LA_SRV_SUMMARY_MAX + 1);
+	KUNIT_EXPECT_EQ(test, audit.refused - 50,
+			LA_SRV_SUMMARY_CLAIMED_MAX + 1);
 	/* The device's session, held from the store; nothing else. */
 	KUNIT_EXPECT_EQ(test, t->srv.nsessions, 1);
 	memzero_explicit(&g, sizeof(g));
@@ -2152,6 +2153,161 @@ static void la_test_srv_gw_hello_replay_restart(struct kunit *test)
 	la_principal_wipe(&p);
 }
 
+/* The refusal summaries of one audit interval, by kind. */
+struct la_ts_rows {
+	u64 wall;		/* the interval's start, as recorded */
+	unsigned int claimed, claimed_over;	/* records */
+	unsigned int proven, proven_over, zero_ids;
+	u64 refusals, over, proven_count;	/* the refusals they sum up */
+};
+
+static int la_ts_rows_one(void *arg, const struct la_audit *a)
+{
+	static const u8 zero[LA_ID_LEN];
+	struct la_ts_rows *r = arg;
+	bool claimed = a->flags & LA_AUDIT_F_CLAIMED;
+
+	if (!a->result || a->time != r->wall)
+		return 0;
+	r->refusals += a->count;
+	if (a->flags & LA_AUDIT_F_OVERFLOW) {
+		r->over += a->count;
+		r->zero_ids += !memcmp(a->idg, zero, LA_ID_LEN) &&
+			       !memcmp(a->idd, zero, LA_ID_LEN);
+		if (claimed)
+			r->claimed_over++;
+		else
+			r->proven_over++;
+	} else if (claimed) {
+		r->claimed++;
+	} else if (a->reason == LA_AUDIT_RATE) {
+		r->proven++;
+		r->proven_count += a->count;
+	}
+	return 0;
+}
+
+/* The refusals counted, each of which is summed into a summary. */
+static u64 la_ts_refusals(void)
+{
+	static const enum la_srv_counter c[] = {
+		LA_SRV_DROP_AUTH, LA_SRV_DROP_STALE, LA_SRV_DROP_UNKNOWN,
+		LA_SRV_DROP_DISABLED, LA_SRV_DROP_GATEWAY, LA_SRV_DROP_RATE,
+		LA_SRV_DROP_RATE_UNKNOWN, LA_SRV_DROP_RATE_GATEWAY,
+		LA_SRV_DROP_BUSY, LA_SRV_DROP_STORE,
+	};
+	u64 n = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(c); i++)
+		n += la_ts.srv.counters[c[i]];
+	return n;
+}
+
+/*
+ * Forged traffic's share of the refusal history (server.h): across 3
+ * audit intervals, 100,000 HELLOs with made-up IDs and 10,000 with the
+ * IDs of real devices (held in memory, or only in the store) and bad
+ * MACs. Each interval writes LA_SRV_SUMMARY_CLAIMED_MAX summaries of
+ * claims and at most one overflow summary per reason, whose counts add
+ * up to every refusal made. Late in each interval, after more than
+ * LA_SRV_SUMMARY_MAX distinct claims, more proven devices than
+ * LA_SRV_SUMMARY_CLAIMED_MAX go over their budget: each still gets a
+ * summary of its own.
+ */
+static void la_test_srv_flood_claimed(struct kunit *test)
+{
+	enum { NREAL = 320, NPROVEN = 300, NMSG = 110000, NINT = 3 };
+	struct la_tsrv *t = &la_ts;
+	struct la_server_limits l = la_ts_limits;
+	u8 reply[LITEAUTH_MSG_MAX_LEN], rd[LA_NONCE_LEN];
+	u8 (*ids)[LA_ID_LEN], id[LA_ID_LEN], wrong[LA_KEY_LEN];
+	u64 refusals0, over0, proven, made = 0, total = 0;
+	struct la_ts_rows r;
+	struct la_hello h;
+	int i, j, d, k, real = 0;
+	u16 sid;
+
+	l.pending_max = 1000;	/* no device busy: only its budget */
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&l), 0);
+	ids = calloc(NREAL, LA_ID_LEN);
+	KUNIT_ASSERT_TRUE(test, ids != NULL);
+	la_ts_devs(test, ids, NREAL);
+	for (d = 0; d < NPROVEN; d++) {
+		KUNIT_ASSERT_EQ(test, la_ts_auth(ids[d], 1, NULL, true, &sid),
+				0);
+		t->now += 100 * MS;	/* the budget of the unknown: 10/s */
+	}
+	memcpy(wrong, t->v.kd, LA_KEY_LEN);
+	wrong[0] ^= 1;
+	memcpy(rd, t->v.rd, LA_NONCE_LEN);
+	KUNIT_ASSERT_EQ(test, la_ts_refusals(), 0);
+	la_ts_interval();
+
+	for (k = 0, i = 0; k < NINT; k++) {
+		memset(&r, 0, sizeof(r));
+		r.wall = t->srv.interval_wall;
+		refusals0 = la_ts_refusals();
+		over0 = t->srv.counters[LA_SRV_AUDIT_OVERFLOW];
+		proven = 0;
+		for (; i < (k + 1) * NMSG / NINT; i++) {
+			if (i % 11 == 10) {
+				la_ts_hello(&h, wrong, ids[real++ % NREAL],
+					    1000 + i, t->v.rd);
+			} else {
+				la_ts_random_id(id);
+				la_ts_hello(&h, t->v.kd, id, 1 + i, t->v.rd);
+			}
+			KUNIT_ASSERT_EQ(test, la_ts_handle(&h, reply), 0);
+			made++;
+			if (i % 100 == 0)
+				t->now += 10 * MS;
+			if (i != k * NMSG / NINT + 20000)
+				continue;
+			/* The proven devices, 6 HELLOs each: beyond their
+			 * burst (5), and mostly the global one (100).
+			 */
+			for (d = 0; d < NPROVEN; d++) {
+				for (j = 0; j < 6; j++) {
+					rd[0] = j;
+					la_ts_hello(&h, t->v.kd, ids[d],
+						    10 + 10 * k + j, rd);
+					if (la_ts_handle(&h, reply) !=
+					    LITEAUTH_KEY_LEN)
+						proven++;
+				}
+			}
+		}
+		KUNIT_EXPECT_GE(test, proven, NPROVEN);
+		made += proven;
+		la_ts_interval();
+		la_store_audit_list(t->store, la_ts_rows_one, &r);
+
+		KUNIT_EXPECT_EQ(test, r.claimed, LA_SRV_SUMMARY_CLAIMED_MAX);
+		KUNIT_EXPECT_GE(test, r.claimed_over, 1);
+		KUNIT_EXPECT_LE(test, r.claimed + r.claimed_over,
+				LA_SRV_SUMMARY_CLAIMED_RECORDS);
+		KUNIT_EXPECT_EQ(test, r.zero_ids, r.claimed_over);
+		/* The proven devices' refusals: a summary each. */
+		KUNIT_EXPECT_EQ(test, r.proven, NPROVEN);
+		KUNIT_EXPECT_EQ(test, r.proven_count, proven);
+		KUNIT_EXPECT_EQ(test, r.proven_over, 0);
+		/* Nothing lost from the totals. */
+		KUNIT_EXPECT_EQ(test, r.refusals, la_ts_refusals() - refusals0);
+		KUNIT_EXPECT_EQ(test, r.over,
+				t->srv.counters[LA_SRV_AUDIT_OVERFLOW] - over0);
+		total += r.refusals;
+	}
+	KUNIT_EXPECT_EQ(test, real, 10000);
+	KUNIT_EXPECT_EQ(test, total, made);
+	KUNIT_EXPECT_EQ(test, la_ts_refusals(), made);
+	/* Checked in memory (a bad MAC), and on the budget of the unknown. */
+	KUNIT_EXPECT_GE(test, t->srv.counters[LA_SRV_DROP_AUTH], 1);
+	KUNIT_EXPECT_GE(test, t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.nsessions, NPROVEN);
+	free(ids);
+}
+
 static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_gw_hello_replay_restart),
 	KUNIT_CASE(la_test_srv_direct),
@@ -2168,6 +2324,7 @@ static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_stale),
 	KUNIT_CASE(la_test_srv_forged),
 	KUNIT_CASE(la_test_srv_flood),
+	KUNIT_CASE(la_test_srv_flood_claimed),
 	KUNIT_CASE(la_test_srv_gateway_flood),
 	KUNIT_CASE(la_test_srv_limits),
 	KUNIT_CASE(la_test_srv_unknown_budget),

@@ -759,12 +759,17 @@ static unsigned int summaries_max(unsigned int secs, unsigned int kinds)
 }
 
 /*
- * And in all, whatever the IDs claimed: at most LA_SRV_SUMMARY_MAX with
- * their IDs and two per reason without, per interval (server.h).
+ * And in all, in a run where forged messages claim whatever IDs and
+ * @victims devices prove themselves: per interval (server.h), at most
+ * LA_SRV_SUMMARY_CLAIMED_RECORDS of claims (LA_SRV_SUMMARY_CLAIMED_MAX
+ * with their IDs, one per reason without), and of each victim's proven
+ * refusals one per reason.
  */
-static unsigned int all_summaries_max(unsigned int secs)
+static unsigned int flood_summaries_max(unsigned int secs,
+					unsigned int victims)
 {
-	return (LA_SRV_SUMMARY_MAX + 2 * LA_AUDIT_REASON_MAX) * intervals(secs);
+	return (LA_SRV_SUMMARY_CLAIMED_RECORDS +
+		victims * (LA_AUDIT_REASON_MAX - 1)) * intervals(secs);
 }
 
 /*
@@ -1163,13 +1168,14 @@ static void attack_flood(enum flood kind, unsigned int count, struct dev *v,
 	check(ok && keyed && !rc_v && ok_w == tries_w && gw_ok == gw_tries &&
 	      gd1 - gd0 == gw_ok && !flood_answers &&
 	      cv.id_refusals <= summaries_max(secs, 2) &&
-	      c.refusals <= all_summaries_max(secs) && log_bounded(&r, secs),
+	      c.refusals <= flood_summaries_max(secs, 3) &&
+	      log_bounded(&r, secs),
 	      "attack: %u %s in %llu ms: the device waiting for its ACK through 90%% of it got it (%d), another authenticated %u of %u times in its first handshake (at most %llu ms, %u resends), a gateway's device %u of %u (%llu recorded; the first of each done %llu ms into the flood), the flooder got %d answers; audit +%u refusal summaries of the victim's ID (bound %u), +%u in all (bound %u); %s",
 	      count, what_msgs[kind], (unsigned long long)ms, rc_v, ok_w,
 	      tries_w, (unsigned long long)max_w, resends_w, gw_ok, gw_tries,
 	      (unsigned long long)(gd1 - gd0), (unsigned long long)first,
 	      flood_answers, cv.id_refusals,
-	      summaries_max(secs, 2), c.refusals, all_summaries_max(secs),
+	      summaries_max(secs, 2), c.refusals, flood_summaries_max(secs, 3),
 	      what);
 }
 
