@@ -144,12 +144,19 @@ $(B)/tools/%.o: tools/liteauth/%.c | $(B)/.debs
 $(B)/tools/liteauth: $(CLI_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
 
-# The device simulator: the device library on OpenSSL, over UDP.
-$(B)/tools/liteauth-devsim: tools/devsim/devsim.c tools/device/la_device.c \
-		$(B)/lib/libliteauth.a | $(B)/.debs
+# The device simulator: the device library on OpenSSL, over UDP. It reads
+# IDs, keys and numbers with the liteauth tool's parsers (parse.c), built
+# with a section per function so that it links only those it calls.
+$(B)/tools/devsim-parse.o: tools/liteauth/parse.c | $(B)/.debs
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/device -o $@ \
-		$(filter %.c %.a,$^) $(LDLIBS_CRYPTO)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/liteauth -ffunction-sections \
+		-fdata-sections -c -o $@ $<
+
+$(B)/tools/liteauth-devsim: tools/devsim/devsim.c tools/device/la_device.c \
+		$(B)/tools/devsim-parse.o $(B)/lib/libliteauth.a | $(B)/.debs
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LA_CFLAGS) -Itools/device -Itools/liteauth -o $@ \
+		$(filter %.c %.o %.a,$^) -Wl,--gc-sections $(LDLIBS_CRYPTO)
 
 # The daemon end to end over UDP (tests/daemon/direct.c).
 $(B)/tests/direct: $(B)/tests/direct.o $(STORE_OBJS) $(B)/lib/libliteauth.a

@@ -9,15 +9,22 @@ primitives of tests/vectors.py (Python's `cryptography`, not proto.c): it
 refuses a HELLO whose CTR is not above the last one it accepted from the
 device, and it can drop ACKs, answer the HELLO of a confirmed handshake
 with its KEY again or, playing a broken server, answer a stale HELLO with
-a fresh KEY. Checked, one KTAP line each: the closing line's
-counts (authenticated only on a verified ACK, CONFIRMs resent, handshakes
-given up waiting for ACK, replays); --state keeps CTRs growing across runs
-within one second, holds each CTR before the HELLO that carries it, keeps
-the devices of other runs, leaves CTRs above all used when the run is
-killed, creates a missing file and refuses a damaged one; without --state
-CTRs start from the Unix time.
+a fresh KEY, or hold a wrong key for a device. Checked, one KTAP line
+each: the closing line's counts (authenticated only on a verified ACK,
+CONFIRMs resent, handshakes given up waiting for ACK, replays); --state
+keeps CTRs growing across runs within one second, holds each CTR before
+the HELLO that carries it, keeps the devices of other runs, leaves CTRs
+above all used when the run is killed, creates a missing file and refuses
+a damaged one; without --state CTRs start from the Unix time. And the
+operator's side: the exit statuses (a replay's repeat under --loss is no
+failure, a fresh KEY or a wrong key taken is 3), the closing line and
+--state on SIGINT and SIGTERM, the progress line (a terminal, --progress,
+and nothing otherwise), the rate without the wait for --wrong-key devices,
+--first's ID forms and the IDs' end, --server's forms and refusals,
+--help, --version and usage errors.
 """
 import os
+import pty
 import random
 import re
 import select
@@ -52,11 +59,13 @@ def check(ok, what, detail=''):
 class Server(threading.Thread):
     """The direct case: HELLO -> KEY, CONFIRM -> ACK."""
 
-    def __init__(self, master):
+    def __init__(self, master, host='::1'):
         super().__init__(daemon=True)
         self.master = master
         self.sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-        self.sock.bind(('::1', 0))
+        if host == '::':      # IPv4 too, for localhost and 127.0.0.1
+            self.sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        self.sock.bind((host, 0))
         self.port = self.sock.getsockname()[1]
         self.last = {}        # IDd -> highest CTR accepted
         self.hs = {}          # IDd -> (ctr, rd, rs, sk, KEY, ACK or None)
@@ -65,6 +74,7 @@ class Server(threading.Thread):
         self.ack_drop = 0     # percent
         self.replays = 'stale'  # or 'repeat' (the old KEY), 'fresh' (a bug)
         self.on_hello = None  # called with (IDd, CTR) before answering
+        self.kd = {}          # IDd -> Kd, where not CMAC(master, IDd)
         self.stop = False
         self.start()
 
@@ -81,7 +91,7 @@ class Server(threading.Thread):
         if len(m) < 10 or m[1] != VS:
             return None
         idd = m[2:10]
-        kd = cmac(self.master, idd)
+        kd = self.kd.get(idd) or cmac(self.master, idd)
         if m[0] == 0x31 and len(m) == 30:
             if mac(kdf(kd, 'LA1 hello', idd), m[:22]) != m[22:]:
                 return None
@@ -118,13 +128,62 @@ class Server(threading.Thread):
 
 
 def devsim(srv, master_file, count, *args, first='00124b0000100000',
-           timeout=20):
-    r = subprocess.run([DEVSIM, 'udp', '--server', f'[::1]:{srv.port}',
+           timeout=20, server=None):
+    r = subprocess.run([DEVSIM, 'udp', '--server',
+                        server or f'[::1]:{srv.port}',
                         '--master', master_file, '--count', str(count),
                         '--first', first, '--timeout', str(timeout), *args],
                        capture_output=True, text=True)
     last = (r.stdout.strip().splitlines() or [''])[-1]
     return r.returncode, last, r.stderr
+
+
+def run(*args):
+    """liteauth-devsim ARGS: (exit status, stdout, stderr)."""
+    r = subprocess.run([DEVSIM, *args], capture_output=True, text=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+USAGE_LINE = 'usage: liteauth-devsim keys|udp|radio --master F --count N'
+
+
+def interrupted(cmd, sig, after):
+    """Runs @cmd, sends it @sig @after seconds later: (exit status, last
+    line of stdout, stderr)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(after)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=30)
+    return p.returncode, (out.strip().splitlines() or [''])[-1], err
+
+
+class Silent:
+    """A server that never answers: it only notes each HELLO's CTR."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        self.sock.bind(('::1', 0))
+        self.port = self.sock.getsockname()[1]
+
+    def hellos(self):
+        """The highest CTR of each device's HELLOs so far, by ID."""
+        top = {}
+        while select.select([self.sock], [], [], 0)[0]:
+            m = self.sock.recv(256)
+            if len(m) == 30 and m[0] == 0x31:
+                idd, ctr = m[2:10].hex(), struct.unpack('>I', m[10:14])[0]
+                top[idd] = max(ctr, top.get(idd, 0))
+        return top
+
+
+def rate_base(line):
+    """The closing line's handshakes/s and, when some device did not
+    authenticate, the time it is over and the run's length."""
+    m = re.search(r', ([0-9.]+) handshakes/s, ', line)
+    b = re.search(r', rate over the first ([0-9.]+) s of ([0-9.]+) s', line)
+    return (float(m.group(1)) if m else None,
+            *(map(float, b.groups()) if b else (None, None)))
 
 
 def counts(line):
@@ -157,6 +216,255 @@ def wait_past(srv):
 
 def ids(first, count):
     return ['%016x' % (int(first, 16) + i) for i in range(count)]
+
+
+def on_terminal(cmd):
+    """Runs @cmd with stderr on a terminal: (exit status, stdout, what the
+    terminal got)."""
+    m, s = pty.openpty()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=s)
+    os.close(s)
+    tty = b''
+    while True:
+        try:
+            d = os.read(m, 4096)
+        except OSError:      # EIO: the other end closed
+            break
+        if not d:
+            break
+        tty += d
+    out = p.stdout.read().decode()
+    p.wait()
+    os.close(m)
+    return p.returncode, out, tty.decode()
+
+
+def operator(srv, master, mfile, tmp):
+    """What an operator meets: exit statuses, signals, progress, rates,
+    IDs, addresses and the command line."""
+    # The exit status follows the protocol: a replay answered with the KEY
+    # already given is a repeat, harmless even when --loss makes devices
+    # resend, and never a failure; only devices that did not authenticate
+    # are (1), and a replay with a fresh KEY or a wrong key taken (3).
+    srv.replays = 'repeat'
+    t0 = time.time()
+    rc, last, err = devsim(srv, mfile, 6, '--loss', '30', '--replay',
+                           first='00124b0000600000', timeout=120)
+    srv.replays = 'stale'
+    c = counts(last)
+    check(c and (rc == 0 if c['failed'] == 0 else rc == 1) and
+          f"{c['ok']} replays: 0 unanswered, {c['ok']} answered with the "
+          "old KEY, 0 with a fresh KEY (none got a new session key: a "
+          "stale HELLO goes unanswered, a repeat gets the KEY already "
+          "given)" in last,
+          f'--loss 30 --replay, the server repeating KEYs: status {rc}, '
+          f'not a replay failure ({time.time() - t0:.0f} s)', last + err)
+    idw = bytes.fromhex('00124b0000700000')
+    kd = cmac(master, idw)
+    srv.kd[idw] = bytes([kd[0] ^ 0xff]) + kd[1:]
+    rc, last, err = devsim(srv, mfile, 2, '--wrong-key', '1',
+                           first=idw.hex())
+    check(rc == 3 and last.startswith('2 authenticated, 0 failed') and
+          last.endswith(', 1 with a wrong key authenticated'),
+          'a server that takes a device\'s wrong key: status 3', last + err)
+
+    # The rate leaves out the wait for the devices that must fail.
+    rc, last, err = devsim(srv, mfile, 7, '--wrong-key', '2',
+                           first='00124b0000800000', timeout=5)
+    r, base, whole = rate_base(last)
+    check(rc == 0 and last.startswith('5 authenticated, 2 failed') and
+          base is not None and base < 1 and whole >= 5 and
+          5 / (base + 0.0005) * 0.99 - 0.05 <= r <=
+          5 / max(base - 0.0005, 1e-6) * 1.01 + 0.05,
+          '5 devices and 2 with a wrong key, --timeout 5: handshakes/s is '
+          f'over the {base} s until the last authenticated, not the '
+          f'{whole} s of the run', last + err)
+    check(err == '', 'no progress line when stderr is not a terminal and '
+          'no --progress', err)
+
+    # The progress line: a line a second with --progress, for logs...
+    rc, last, err = devsim(srv, mfile, 3, '--wrong-key', '1', '--progress',
+                           first='00124b0000900000', timeout=3)
+    line = re.compile(r'liteauth-devsim: (\d+)/3 authenticated, (\d+) '
+                      r'failed, (\d+) in flight, ([0-9.]+) s, [0-9.]+ '
+                      r'handshakes/s$')
+    got = [line.match(x) for x in err.splitlines()]
+    check(rc == 0 and 2 <= len(got) <= 4 and all(got) and
+          [m.group(1, 3) for m in got[:2]] == [('2', '1')] * 2 and
+          [round(float(m.group(4))) for m in got[:2]] == [1, 2] and
+          last.startswith('2 authenticated, 1 failed'),
+          '--progress, stderr not a terminal: a line a second '
+          '(authenticated, failed, in flight, elapsed, rate)', err + last)
+    # ... and on a terminal one line, redrawn, gone at the end.
+    rc, out, tty = on_terminal([DEVSIM, 'udp', '--server',
+                                f'[::1]:{srv.port}', '--master', mfile,
+                                '--count', '3', '--wrong-key', '1',
+                                '--first', '00124b0000910000',
+                                '--timeout', '2'])
+    draws = re.findall(r'\r(\d+/3 authenticated, \d+ failed, \d+ in '
+                       r'flight, [0-9.]+ s, [0-9.]+ handshakes/s)\x1b\[K',
+                       tty)
+    check(rc == 0 and len(draws) >= 3 and '\n' not in tty and
+          tty.endswith('\r\x1b[K') and
+          out.startswith('2 authenticated, 1 failed'),
+          'stderr a terminal: the progress line redrawn every half second, '
+          'erased before the closing line', repr(tty[-300:]) + out)
+
+    # SIGINT: the closing line so far, unfinished devices said, status 130,
+    # and --state with the CTRs used (not the reserve), as at the end.
+    silent = Silent()
+    st = os.path.join(tmp, 'sigint.state')
+    rc, last, err = interrupted([DEVSIM, 'udp', '--server',
+                                 f'[::1]:{silent.port}', '--master', mfile,
+                                 '--count', '5', '--first',
+                                 '00124b0000a00000', '--timeout', '60',
+                                 '--state', st], signal.SIGINT, 1.5)
+    used = silent.hellos()
+    good, held = read_state(st)
+    check(rc == 130 and last.startswith('0 authenticated, 0 failed, ') and
+          last.endswith(', interrupted by SIGINT: 5 unfinished') and
+          not err, 'SIGINT against a server that never answers: the '
+          'closing line, 5 devices unfinished, status 130', last + err)
+    check(good and len(used) == 5 and
+          all(held.get(i) == c for i, c in used.items()),
+          'and --state holds the CTRs used, as at a normal end',
+          f'{held} {used}')
+    silent.sock.close()
+    st = os.path.join(tmp, 'sigterm.state')
+    rc, last, err = interrupted([DEVSIM, 'udp', '--server',
+                                 f'[::1]:{srv.port}', '--master', mfile,
+                                 '--count', '6', '--wrong-key', '2',
+                                 '--first', '00124b0000b00000',
+                                 '--timeout', '60', '--state', st],
+                                signal.SIGTERM, 1.0)
+    check(rc == 143 and last.startswith('4 authenticated, 0 failed, ') and
+          ', rate over the first ' in last and
+          last.endswith(', interrupted by SIGTERM: 2 unfinished'),
+          'SIGTERM with 4 devices authenticated and 2 with a wrong key '
+          'still trying: counted so, status 143', last + err)
+    stale = srv.stale
+    rc, last, err = devsim(srv, mfile, 6, '--wrong-key', '2', '--state', st,
+                           first='00124b0000b00000', timeout=2)
+    check(rc == 0 and last.startswith('4 authenticated, 2 failed') and
+          srv.stale == stale,
+          'and the next run from that --state is fresh at once', last + err)
+
+    # --first: the ID forms liteauth takes, through its parser, and no
+    # IDs past the last.
+    forms = [run('keys', '--master', mfile, '--count', '3', '--first', f)
+             for f in ('00124b0000c00000', '00:12:4b:00:00:c0:00:00',
+                       '00-12-4B-00-00-C0-00-00')]
+    check(forms[0][0] == 0 and forms[0] == forms[1] == forms[2] and
+          forms[0][1].split()[0::2] == ids('00124b0000c00000', 3),
+          '--first takes 16 hex digits, or pairs with \':\' or \'-\'',
+          forms)
+    rc, last, err = devsim(srv, mfile, 2, first='00:12:4b:00:00:c0:00:00')
+    check(rc == 0 and last.startswith('2 authenticated, 0 failed'),
+          'devices from a --first in the colon form authenticate',
+          last + err)
+    before = len(srv.hellos)
+    for mode in ('keys', 'udp'):
+        rc, out, err = run(mode, '--server', f'[::1]:{srv.port}', '--master',
+                           mfile, '--count', '2', '--first',
+                           'ffffffffffffffff')
+        check(rc == 2 and not out and len(srv.hellos) == before and
+              '--first ffffffffffffffff --count 2: the IDs would run past '
+              'ffffffffffffffff and wrap to 0000000000000000; from this '
+              '--first, --count is at most 1' in err and USAGE_LINE in err,
+              f'{mode} --first ffffffffffffffff --count 2: refused (the IDs '
+              'would wrap), nothing sent', err)
+    rc, out, err = run('keys', '--master', mfile, '--count', '1', '--first',
+                       'ff:ff:ff:ff:ff:ff:ff:ff')
+    check(rc == 0 and out.startswith('ffffffffffffffff '),
+          '--first ffffffffffffffff --count 1: the last ID itself', out + err)
+    for f, why in (('00124b', 'it has 6 hex digits, not 16'),
+                   ('00:12:4b:00:00:c0:00', 'character 3 is not a hex digit'),
+                   ('00:12:4b-00:00:c0:00:00',
+                    "character 9 is not ':' as between the other pairs")):
+        rc, out, err = run('keys', '--master', mfile, '--count', '1',
+                           '--first', f)
+        check(rc == 2 and not out and "--first wants an ID of 16 hex "
+              "digits, or 8 pairs with ':' or '-' between them, not "
+              f"'{f}': {why}" in err, f'--first {f}: refused, saying why',
+              err)
+
+    # --server: HOST:PORT, [IPV6]:PORT, IPV4:PORT; a port from 1 to 65535.
+    for spec, why in (('[::1]:99999',
+                       "the port is a number from 1 to 65535, not '99999'"),
+                      ('[::1]:0',
+                       "the port is a number from 1 to 65535, not '0'"),
+                      ('127.0.0.1:http',
+                       "the port is a number from 1 to 65535, not 'http'"),
+                      ('::1:61641', 'an IPv6 address goes in brackets'),
+                      ('localhost', 'it has no :PORT'),
+                      ('[::1:61641', "it has no ']' after the IPv6 address"),
+                      (':61641', 'it has no host before the port')):
+        rc, out, err = run('udp', '--server', spec, '--master', mfile,
+                           '--count', '1')
+        check(rc == 2 and not out and USAGE_LINE in err and
+              "--server wants HOST:PORT, [IPV6]:PORT or IPV4:PORT, not "
+              f"'{spec}': {why}" in err,
+              f'--server {spec}: refused, saying why (status 2)', err)
+    rc, out, err = run('udp', '--server', 'no-such-host.invalid:61641',
+                       '--master', mfile, '--count', '1')
+    check(rc == 1 and not out and 'cannot resolve no-such-host.invalid '
+          '(--server no-such-host.invalid:61641): ' in err and
+          'Success' not in err,
+          'an unknown host: the resolver\'s reason, not "Success"', err)
+    dual = Server(master, host='::')
+    for n, spec in enumerate(('localhost:%d', '127.0.0.1:%d', '[::1]:%d')):
+        rc, last, err = devsim(dual, mfile, 1, server=spec % dual.port,
+                               first='00124b0000d0000%d' % n)
+        check(rc == 0 and last.startswith('1 authenticated, 0 failed'),
+              f'--server {spec % dual.port}: authenticates', last + err)
+    dual.stop = True
+    dual.join()
+    sk = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    sk.bind(('::1', 0))
+    free = sk.getsockname()[1]
+    sk.close()
+    rc, last, err = devsim(srv, mfile, 1, server=f'[::1]:{free}', timeout=1)
+    check(rc == 1 and last.startswith('0 authenticated, 1 failed') and
+          f'liteauth-devsim: [::1]:{free} refused the datagrams: Connection '
+          'refused (is a server listening there?)' in err,
+          'a port nothing listens on: said, once', err)
+
+    # The command line: --help, --version, and usage errors (status 2).
+    for args in (['--help'], ['udp', '--help'], ['keys', '-h']):
+        rc, out, err = run(*args)
+        check(rc == 0 and out.startswith('usage: liteauth-devsim keys') and
+              '--progress' in out and not err,
+              ' '.join(args) + ': the usage on stdout, status 0', out + err)
+    rc, out, err = run('--version')
+    check(rc == 0 and re.fullmatch(r'liteauth-devsim \d+\.\d+\.\d+ \(wire '
+                                   r'protocol version 2\)\n', out),
+          '--version', out + err)
+    rc, out, err = run()
+    check(rc == 2 and err.startswith('usage: liteauth-devsim') and not out,
+          'no arguments: the usage, status 2', err)
+    for args, msg in (
+            (['bogus'], "the first argument is keys, udp or radio, not "
+             "'bogus'"),
+            (['keys', '--master', mfile, '--count', '1', '--bogus'],
+             "unknown option '--bogus'"),
+            (['keys', '--master', mfile, '--count'], '--count wants a value'),
+            (['keys', '--master', mfile, '--count', '1', 'extra'],
+             "unexpected argument 'extra'"),
+            (['keys', '--count', '1'],
+             'keys wants --master FILE and --count N'),
+            (['udp', '--master', mfile, '--count', '1'],
+             'udp wants --server HOST:PORT'),
+            (['radio', '--master', mfile, '--count', '1', '--interface',
+              'lo'], 'radio wants --interface IF, --pan PAN and --gateway '
+             'SHORT'),
+            (['keys', '--master', mfile, '--count', '0'],
+             "--count wants a number from 1 to 10000000, not '0'")):
+        rc, out, err = run(*args)
+        check(rc == 2 and not out and err.startswith('liteauth-devsim: ' +
+                                                     msg + '\n') and
+              err.endswith('\n' + USAGE_LINE + ' [options] (liteauth-devsim '
+                           '--help for all)\n'),
+              'usage error: ' + msg + ' (status 2, and a usage line)', err)
 
 
 def main():
@@ -293,15 +601,19 @@ def main():
           'replayed HELLOs are stale: no answer', last + err)
     srv.replays = 'repeat'
     rc, last, err = devsim(srv, mfile, 5, '--state', state, '--replay')
-    check(rc == 0 and '5 answered with the old KEY, 0 with a fresh KEY'
-          in last, 'replayed HELLOs answered with the KEY already given: '
-          'harmless', last + err)
+    check(rc == 0 and '5 answered with the old KEY, 0 with a fresh KEY '
+          '(none got a new session key' in last,
+          'replayed HELLOs answered with the KEY already given: '
+          'harmless, and said so', last + err)
     srv.replays = 'fresh'
     rc, last, err = devsim(srv, mfile, 5, '--state', state, '--replay')
     srv.replays = 'stale'
-    check(rc == 1 and '5 with a fresh KEY' in last,
-          'a server that answers a replay with a fresh KEY fails the run',
-          last + err)
+    check(rc == 3 and '5 with a fresh KEY (a fresh KEY is a new session '
+          'key' in last,
+          'a server that answers a replay with a fresh KEY fails the run '
+          '(status 3: the protocol broken)', last + err)
+
+    operator(srv, master, mfile, tmp)
 
     srv.stop = True
     srv.join()

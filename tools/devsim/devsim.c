@@ -14,18 +14,22 @@
  *       prints "ID KEY" for each device, for provisioning:
  *       ... | while read id key; do
  *               echo $key | liteauth device add $id --key-stdin; done
- *   liteauth-devsim udp --server ADDR:PORT --master F --count N [options]
+ *   liteauth-devsim udp --server HOST:PORT --master F --count N [options]
  *   liteauth-devsim radio --interface IF --pan PAN --gateway SHORT
  *       --master F --count N [options]
+ *   liteauth-devsim --help | --version
  *   options: [--first ID] [--concurrency C] [--loss PERCENT]
  *       [--wrong-key K] [--replay] [--timeout SECONDS] [--state FILE]
- *       [--verbose]
+ *       [--progress] [--verbose]
  *
  * Device i has the ID first + i and the key CMAC(master, ID), so the two
- * commands agree without any file per device. The first K devices of
+ * commands agree without any file per device; --first is read by the
+ * liteauth tool's own ID parser (tools/liteauth/parse.c), and IDs that
+ * would run past ffffffffffffffff are refused. The first K devices of
  * --wrong-key use another key and must fail. --loss drops that share of
  * the datagrams each way. A device is authenticated when its ACK
- * verifies.
+ * verifies. --server is HOST:PORT, [IPV6]:PORT or IPV4:PORT, read by one
+ * function (server_parse), and resolved with getaddrinfo.
  *
  * Each device's handshake counter (CTR) must grow from run to run, as the
  * server refuses a HELLO whose CTR is not above the last it accepted. A
@@ -36,17 +40,33 @@
  * missing FILE is created; a damaged one is an error), written with each
  * device's CTR reserved 64 ahead before any HELLO goes out (as
  * protocol.rst allows) and again whenever a device passes its reserve,
- * and with the CTRs actually used at the end; each write goes to a
- * temporary file, flushed to disk and renamed over FILE.
+ * and with the CTRs actually used at the end, SIGINT and SIGTERM
+ * included; each write goes to a temporary file, flushed to disk and
+ * renamed over FILE.
  *
  * --replay plays an attacker who resends the HELLO of each authenticated
  * device's handshake: it must get no new session key, so the answer is
  * nothing (the HELLO is stale) or the KEY the device already got (a
- * repeat), never a fresh KEY. The closing line counts devices
- * authenticated and failed, HELLO resends, bytes each way, handshakes per
- * second, CONFIRMs resent and handshakes given up waiting for ACK (and the
- * replays' answers, the CONFIRMs that --loss dropped, which were resent,
- * and corrupt frames heard on the radio).
+ * repeat: protocol.rst, "The server"), never a fresh KEY, one carrying
+ * another session key. Answers are told apart by opening them as the
+ * device would.
+ *
+ * The closing line counts devices authenticated and failed, HELLO
+ * resends, bytes each way, handshakes per second, CONFIRMs resent and
+ * handshakes given up waiting for ACK (and the replays' answers, the
+ * CONFIRMs that --loss dropped, which were resent, and corrupt frames
+ * heard on the radio). The rate is over the time from the start until
+ * the last device authenticated, so devices that must fail (--wrong-key)
+ * or time out do not dilute it; when some device did not authenticate,
+ * the line says over how long of the run. SIGINT or SIGTERM ends the run
+ * with the same line, the devices still unfinished counted as such, and
+ * exit status 128 + the signal. A progress line goes to a terminal on
+ * stderr (or, with --progress, a line a second to anything).
+ *
+ * Exit status: 0 when every device but the --wrong-key ones
+ * authenticated; 1 when one did not, or on an error; 2 on a usage error;
+ * 3 when the server broke the protocol (a replay got a fresh KEY, or a
+ * device with a wrong key authenticated); 130 or 143 when interrupted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,6 +76,8 @@
 #include <netdb.h>
 #include <libgen.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +88,8 @@
 
 #include "crypto.h"
 #include "la_device.h"
+#include "liteauth.h"		/* la_id_parse, la_parse_number (parse.c) */
+#include "version.h"
 
 struct sim;
 
@@ -75,9 +99,18 @@ struct simdev {
 	u16 short_addr;		/* on the radio */
 	u32 started;
 	u32 reserved;		/* --state: the CTR FILE holds for it now */
-	bool done, ok, replayed, counted;
-	struct la_key key;	/* the KEY it got, to compare replays with */
+	bool done, ok, counted;
+	bool replayed;		/* its HELLO replayed: answers are awaited */
+	u8 replay_answer;	/* enum replay_answer: the worst heard */
+	u8 sk[LA_KEY_LEN];	/* its session key, to tell replays' answers */
 	struct la_hello hello;	/* its last HELLO, for the replay */
+};
+
+/* What a replayed HELLO got back, the worst first heard counting. */
+enum replay_answer {
+	REPLAY_UNANSWERED,
+	REPLAY_REPEAT,		/* the KEY the device got: a repeat */
+	REPLAY_FRESH,		/* another session key: the protocol broken */
 };
 
 /* --state: a device's last CTR, as FILE holds it. */
@@ -92,11 +125,24 @@ struct ctr_entry {
 struct sim {
 	int fd;
 	bool radio;
+	const char *where;	/* --server or --interface, for messages */
+	bool refused;		/* the server's port refused: said once */
 	u16 pan, gateway;	/* radio: the PAN, the gateway's address */
 	u8 seq;
 	unsigned int loss;	/* percent */
 	bool verbose;
-	unsigned int replays, replays_fresh, replays_old;
+	unsigned int wrong;	/* --wrong-key: the first devices' keys */
+	unsigned int replays, replays_old, replays_fresh;
+	unsigned int ok;		/* ACKs verified */
+	unsigned int wrong_ok;		/* ... of devices with a wrong key */
+	unsigned int failed;		/* not authenticated, given up */
+	unsigned int next;		/* devices started */
+	unsigned int active;		/* ... and not finished */
+	unsigned int finished;
+	double t0, last_ok;		/* s: the start, the last ACK verified */
+	bool progress, tty;		/* --progress; stderr is a terminal */
+	bool drawn;			/* a progress line is on the terminal */
+	u32 progress_at;		/* ms: the next progress line */
 	unsigned int confirms_lost;	/* dropped by --loss, then resent */
 	unsigned int bad_fcs;		/* radio: frames heard corrupt */
 	u64 sent, received, bytes_out, bytes_in;
@@ -115,6 +161,71 @@ static u32 now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u32)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* The same clock in seconds, finer, for the rates. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* SIGINT or SIGTERM: the run ends as if it were over, and says so. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	if (!stop_signal)
+		stop_signal = sig;
+}
+
+/*
+ * Handshakes a second: the devices authenticated over the time from the
+ * start until the last of them was, so that the time spent waiting out
+ * those that fail (--wrong-key, or timed out) does not count.
+ */
+static double rate(const struct sim *s)
+{
+	double span = s->last_ok - s->t0;
+
+	return s->ok && span > 0 ? s->ok / span : 0.0;
+}
+
+/* Takes the progress line off the terminal, before another line. */
+static void progress_clear(struct sim *s)
+{
+	if (s->drawn)
+		fputs("\r\033[K", stderr);
+	s->drawn = false;
+}
+
+/*
+ * The progress line, when due: on a terminal one line redrawn every half
+ * second; otherwise, with --progress, a line a second, for logs.
+ */
+static void progress(struct sim *s, u32 now)
+{
+	if (!s->progress || (int32_t)(now - s->progress_at) < 0)
+		return;
+	s->progress_at = now + (s->tty ? 500 : 1000);
+	fprintf(stderr, "%s%u/%u authenticated, %u failed, %u in flight, %.1f s, %.1f handshakes/s%s",
+		s->tty ? "\r" : "liteauth-devsim: ", s->ok, s->n, s->failed,
+		s->next - s->ok - s->failed, now_s() - s->t0, rate(s),
+		s->tty ? "\033[K" : "\n");
+	s->drawn = s->tty;
+}
+
+/* A connected socket's error, as a send or recv met it: said once. */
+static void net_error(struct sim *s, int err)
+{
+	if (err != ECONNREFUSED || s->refused)
+		return;
+	s->refused = true;
+	progress_clear(s);
+	fprintf(stderr, "liteauth-devsim: %s refused the datagrams: %s (is a server listening there?)\n",
+		s->where, strerror(err));
 }
 
 static bool lost(struct sim *s)
@@ -144,7 +255,8 @@ static void radio_send(struct sim *s, u16 from, const u8 *msg, size_t len)
 	f[7] = from & 0xff;
 	f[8] = from >> 8;
 	memcpy(f + 9, msg, len);
-	send(s->fd, f, 9 + len, 0);
+	if (send(s->fd, f, 9 + len, 0) < 0)
+		net_error(s, errno);
 }
 
 static void sim_send(void *arg, const u8 *msg, size_t len)
@@ -163,8 +275,8 @@ static void sim_send(void *arg, const u8 *msg, size_t len)
 	}
 	if (s->radio)
 		radio_send(s, sd->short_addr, msg, len);
-	else
-		send(s->fd, msg, len, 0);
+	else if (send(s->fd, msg, len, 0) < 0)
+		net_error(s, errno);
 }
 
 /* CRC-16/KERMIT, the 802.15.4 FCS: 0 over a frame and its FCS. */
@@ -225,12 +337,17 @@ static void hex_id(char *out, const u8 *id)
 static void sim_established(void *arg, const struct la_grant *g)
 {
 	struct simdev *sd = arg;
+	struct sim *s = sd->sim;
 
 	sd->done = sd->ok = true;
-	sd->replayed = false;
-	if (sd->sim->verbose) {
+	memcpy(sd->sk, g->sk, sizeof(sd->sk));
+	s->ok++;
+	s->wrong_ok += sd - s->devs < s->wrong;
+	s->last_ok = now_s();
+	if (s->verbose) {
 		char id[17];
 
+		progress_clear(s);
 		hex_id(id, sd->d.idd);
 		printf("device %s authenticated: sid %u, life %u min, %u ms, %u resends, %u CONFIRMs resent, CTR %u\n",
 		       id, g->sid, g->life, now_ms() - sd->started,
@@ -260,16 +377,29 @@ static const struct la_device_ops sim_ops = {
 	.established = sim_established,
 };
 
-static int usage(void)
+static const char usage_text[] =
+	"usage: liteauth-devsim keys --master F --count N [--first ID]\n"
+	"       liteauth-devsim udp --server HOST:PORT --master F --count N [options]\n"
+	"       liteauth-devsim radio --interface IF --pan PAN --gateway SHORT\n"
+	"           --master F --count N [options]\n"
+	"       liteauth-devsim --help | --version\n"
+	"options: [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
+	"         [--replay] [--timeout SECONDS] [--state FILE] [--progress]\n"
+	"         [--verbose]\n";
+
+/* A command line that is wrong: what is wrong, a usage line, status 2. */
+static __attribute__((noreturn, format(printf, 1, 2)))
+void usage_error(const char *fmt, ...)
 {
-	fprintf(stderr,
-		"usage: liteauth-devsim keys --master F --count N [--first ID]\n"
-		"       liteauth-devsim udp --server ADDR:PORT --master F --count N [options]\n"
-		"       liteauth-devsim radio --interface IF --pan PAN --gateway SHORT\n"
-		"           --master F --count N [options]\n"
-		"options: [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
-		"         [--replay] [--timeout SECONDS] [--state FILE] [--verbose]\n");
-	return 2;
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "liteauth-devsim: %s\nusage: liteauth-devsim keys|udp|radio --master F --count N [options] (liteauth-devsim --help for all)\n",
+		what);
+	exit(2);
 }
 
 /* A whole number from @min to @max for option --@opt, or exit 2. */
@@ -282,31 +412,69 @@ static unsigned int number(const char *opt, const char *text,
 	errno = 0;
 	v = strtoul(text, &end, 0);
 	if (errno || end == text || *end || text[0] == '-' || v < min ||
-	    v > max) {
-		fprintf(stderr, "liteauth-devsim: --%s wants a number from %lu to %lu, not '%s'\n",
-			opt, min, max, text);
-		exit(2);
-	}
+	    v > max)
+		usage_error("--%s wants a number from %lu to %lu, not '%s'",
+			    opt, min, max, text);
 	return (unsigned int)v;
 }
 
-static int parse_hex(const char *s, u8 *out, size_t n)
+/*
+ * --server: HOST:PORT, [IPV6]:PORT or IPV4:PORT, the port from 1 to
+ * 65535, into @host and @port; -1 and why if it is none of them. The one
+ * place devsim reads an address.
+ */
+static int server_parse(const char *spec, char *host, size_t hostlen,
+			char *port, char *why)
 {
-	size_t i;
+	const char *colon, *h = spec;
+	size_t n;
+	u64 v;
 
-	for (i = 0; i < n; i++) {
-		unsigned int v;
-
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+	if (spec[0] == '[') {
+		colon = strchr(spec, ']');
+		if (!colon || colon[1] != ':') {
+			snprintf(why, LA_WHY_LEN, "it has no %s after the IPv6 address, as in [::1]:61630",
+				 colon ? ":PORT" : "']'");
 			return -1;
-		out[i] = v;
+		}
+		h = spec + 1;
+		n = colon - h;
+		colon++;
+	} else {
+		colon = strrchr(spec, ':');
+		if (!colon) {
+			snprintf(why, LA_WHY_LEN, "it has no :PORT");
+			return -1;
+		}
+		n = colon - spec;
+		if (memchr(spec, ':', n)) {
+			snprintf(why, LA_WHY_LEN, "an IPv6 address goes in brackets, like [::1]:61630");
+			return -1;
+		}
 	}
-	return strlen(s) == 2 * n ? 0 : -1;
+	if (!n) {
+		snprintf(why, LA_WHY_LEN, "it has no host before the port");
+		return -1;
+	}
+	if (n >= hostlen) {
+		snprintf(why, LA_WHY_LEN, "the host is longer than %zu bytes",
+			 hostlen - 1);
+		return -1;
+	}
+	if (la_parse_number(colon + 1, 65535, &v) || !v) {
+		snprintf(why, LA_WHY_LEN, "the port is a number from 1 to 65535, not '%.16s'",
+			 colon + 1);
+		return -1;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	snprintf(port, 6, "%u", (unsigned int)v);
+	return 0;
 }
 
 static int read_master(const char *file, u8 *master)
 {
-	char text[80] = "";
+	char text[80] = "", why[LA_WHY_LEN];
 	FILE *f = fopen(file, "re");
 
 	if (!f || !fgets(text, sizeof(text), f)) {
@@ -318,9 +486,9 @@ static int read_master(const char *file, u8 *master)
 	}
 	fclose(f);
 	text[strcspn(text, " \r\n")] = '\0';
-	if (parse_hex(text, master, LA_KEY_LEN)) {
-		fprintf(stderr, "liteauth-devsim: %s must hold 32 hex digits (liteauth genkey makes one)\n",
-			file);
+	if (la_key_parse(text, strlen(text), master, why)) {
+		fprintf(stderr, "liteauth-devsim: %s must hold 32 hex digits (liteauth genkey makes one): %s\n",
+			file, why);
 		return -1;
 	}
 	return 0;
@@ -381,7 +549,7 @@ static int state_load(const char *path, struct ctr_entry **out, size_t *n)
 	struct ctr_entry *e = NULL;
 	size_t cap = 0, i;
 	unsigned int line = 0;
-	char text[128];
+	char text[128], why[LA_WHY_LEN];
 	FILE *f;
 
 	*out = NULL;
@@ -410,7 +578,7 @@ static int state_load(const char *path, struct ctr_entry **out, size_t *n)
 		if (!nl || nl - text < 18 || text[16] != ' ')
 			goto damaged;
 		text[16] = *nl = '\0';
-		if (parse_hex(text, id, LA_ID_LEN) || text[17] < '0' ||
+		if (la_id_parse(text, 16, id, why) || text[17] < '0' ||
 		    text[17] > '9')
 			goto damaged;
 		errno = 0;
@@ -534,6 +702,7 @@ static int state_write(struct sim *s, bool reserved)
 	free(tmp);
 	return 0;
 fail:
+	progress_clear(s);
 	if (!s->state_failed)
 		fprintf(stderr, "liteauth-devsim: cannot write state file %s: %s\n",
 			s->state, strerror(errno));
@@ -542,34 +711,43 @@ fail:
 	return -1;
 }
 
-static int connect_to(const char *spec)
+/*
+ * A UDP socket connected to @host port @port (from server_parse), on the
+ * first address they resolve to that takes one; -1 after saying why.
+ */
+static int connect_to(const char *spec, const char *host, const char *port)
 {
-	char host[128], *colon;
 	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	struct addrinfo *ai;
-	int fd, rcvbuf = 4 << 20;
+				  .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res, *ai;
+	int fd = -1, err = 0, ret, rcvbuf = 4 << 20;
 
-	snprintf(host, sizeof(host), "%s", spec);
-	colon = strrchr(host, ':');
-	if (!colon)
+	ret = getaddrinfo(host, port, &hints, &res);
+	if (ret) {
+		fprintf(stderr, "liteauth-devsim: cannot resolve %s (--server %s): %s\n",
+			host, spec, ret == EAI_SYSTEM ? strerror(errno) :
+			gai_strerror(ret));
 		return -1;
-	*colon = '\0';
-	if (host[0] == '[' && colon > host && colon[-1] == ']') {
-		colon[-1] = '\0';
-		memmove(host, host + 1, strlen(host));
 	}
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -1;
-	fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	/* Many devices' answers may arrive at once. */
-	if (fd >= 0)
+	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family,
+			    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		/* Many devices' answers may arrive at once. */
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen)) {
-		close(fd);
-		fd = -1;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+			err = errno;
+			close(fd);
+			fd = -1;
+		}
 	}
-	freeaddrinfo(ai);
+	freeaddrinfo(res);
+	if (fd < 0)
+		fprintf(stderr, "liteauth-devsim: cannot reach %s: %s\n", spec,
+			strerror(err));
 	return fd;
 }
 
@@ -634,6 +812,8 @@ static void start_failed(struct simdev *sd, int err)
 	char id[17];
 
 	sd->done = true;
+	sd->sim->failed++;
+	progress_clear(sd->sim);
 	hex_id(id, sd->d.idd);
 	fprintf(stderr, "liteauth-devsim: device %s: no new handshake: %s\n",
 		id, err == LA_DEVICE_ECTR ? "its CTR is spent" :
@@ -641,14 +821,47 @@ static void start_failed(struct simdev *sd, int err)
 		la_strerror(err));
 }
 
-/* A replayed HELLO's answer: the old KEY (a repeat), or a fresh one. */
-static void replay_answer(struct sim *s, struct simdev *sd, const u8 *msg)
+/* The attacker: an authenticated device's HELLO, sent again. */
+static void replay_send(struct sim *s, struct simdev *sd)
 {
-	if (memcmp(msg, &sd->key, sizeof(sd->key)))
-		s->replays_fresh++;
-	else
-		s->replays_old++;
-	sd->replayed = false;
+	sd->replayed = true;
+	s->replays++;
+	s->bytes_out += sizeof(sd->hello);
+	if (s->radio)
+		radio_send(s, sd->short_addr, (u8 *)&sd->hello,
+			   sizeof(sd->hello));
+	else if (send(s->fd, &sd->hello, sizeof(sd->hello), 0) < 0)
+		net_error(s, errno);
+}
+
+/*
+ * A KEY heard for a device whose HELLO was replayed. It answers the
+ * replay only if it opens for that HELLO's Rd, as the device would open
+ * it; then it is a repeat if it carries the session key the device has
+ * (protocol.rst: a repeated HELLO gets the same KEY), a fresh KEY if it
+ * carries another. One that does not open (a late answer to an earlier
+ * HELLO of the device) is no answer to the replay.
+ */
+static void replay_answer(struct simdev *sd, const u8 *msg, size_t len)
+{
+	const struct la_key *key = (const struct la_key *)msg;
+	struct la_grant g;
+	u8 k[LA_KEY_LEN];
+	u8 got;
+	int err;
+
+	err = la_derive(sd->d.suite, LA_K_KEY, sd->d.kd, sd->d.idd,
+			sd->hello.rd, key->rs, k);
+	if (!err)
+		err = la_key_open(msg, len, k, sd->hello.rd, &g);
+	memzero_explicit(k, sizeof(k));
+	if (err)
+		return;
+	got = memcmp(g.sk, sd->sk, sizeof(sd->sk)) ? REPLAY_FRESH :
+						    REPLAY_REPEAT;
+	memzero_explicit(&g, sizeof(g));
+	if (got > sd->replay_answer)
+		sd->replay_answer = got;
 }
 
 /* KEY and ACK are what devices take; anything else heard is not. */
@@ -656,6 +869,142 @@ static bool for_devices(const u8 *msg, size_t len)
 {
 	return msg && len && len == la_msg_len(msg[0]) &&
 	       (msg[0] == LITEAUTH_MSG_KEY || msg[0] == LITEAUTH_MSG_ACK);
+}
+
+/*
+ * Every frame waiting: each KEY and ACK to its device (unless --loss
+ * drops it), the answers to replays to replay_answer; and, with
+ * --replay, each device's HELLO replayed as soon as it authenticates.
+ */
+static void receive(struct sim *s, bool replay)
+{
+	u8 frame[256];
+	ssize_t n;
+
+	while ((n = recv(s->fd, frame, sizeof(frame), 0)) > 0) {
+		const u8 *msg = frame;
+		struct simdev *sd;
+		size_t len = n;
+
+		if (s->radio)
+			msg = radio_payload(s, frame, n, &len);
+		if (!for_devices(msg, len))
+			continue;	/* ours, or others' */
+		s->received++;
+		s->bytes_in += len;
+		sd = find(s, ((const struct la_key *)msg)->idd);
+		if (!sd)
+			continue;
+		if (sd->replayed && msg[0] == LITEAUTH_MSG_KEY) {
+			replay_answer(sd, msg, len);
+			continue;
+		}
+		if (lost(s) || sd->done)
+			continue;
+		la_device_rx(&sd->d, msg, len, now_ms());
+		if (sd->ok && replay)
+			replay_send(s, sd);
+	}
+	if (n < 0 && !s->radio)
+		net_error(s, errno);
+}
+
+/*
+ * Each device started: resends and new handshakes as they fall due,
+ * failed when --timeout passes, and those finished out of the run.
+ */
+static void tick(struct sim *s, unsigned int timeout)
+{
+	u32 now = now_ms();
+	unsigned int i;
+
+	for (i = 0; i < s->next; i++) {
+		struct simdev *sd = &s->devs[i];
+		int err;
+
+		if (sd->done && !sd->counted) {
+			/* Finished: out of the loop for good. */
+			sd->counted = true;
+			sd->d.state = LA_DEVICE_IDLE;
+			memzero_explicit(&sd->d.hs, sizeof(sd->d.hs));
+			s->finished++;
+			s->active--;
+			continue;
+		}
+		if (sd->done)
+			continue;
+		if (now - sd->started >= timeout * 1000) {
+			sd->done = true;	/* counted next round */
+			s->failed++;
+			if (s->verbose) {
+				char id[17];
+
+				progress_clear(s);
+				hex_id(id, sd->d.idd);
+				printf("device %s failed: not authenticated in %u s: %u handshakes, %u given up waiting for ACK\n",
+				       id, timeout, sd->d.hellos,
+				       sd->d.ack_timeouts);
+			}
+			continue;
+		}
+		err = la_device_tick(&sd->d, now);
+		if (err)
+			start_failed(sd, err);
+	}
+}
+
+/*
+ * The closing line, at the end or on SIGINT/SIGTERM (liteauth-devsim(1),
+ * OUTPUT: scripts and tests/bench read it, so fields are only added at
+ * its end, and only where they apply). @secs: the run's length.
+ */
+static void summary(const struct sim *s, double secs, bool replay)
+{
+	unsigned int i, resends = 0, confirms = 0, gave_up = 0;
+
+	for (i = 0; i < s->n; i++) {
+		resends += s->devs[i].d.retransmits;
+		confirms += s->devs[i].d.confirm_retransmits;
+		gave_up += s->devs[i].d.ack_timeouts;
+	}
+	printf("%u authenticated, %u failed, %u resends, %llu bytes sent, %llu received, %.1f handshakes/s, %u CONFIRMs resent, %u gave up waiting for ACK",
+	       s->ok, s->failed, resends, (unsigned long long)s->bytes_out,
+	       (unsigned long long)s->bytes_in, rate(s), confirms, gave_up);
+	if (replay)
+		printf(", %u replays: %u unanswered, %u answered with the old KEY, %u with a fresh KEY (%s)",
+		       s->replays,
+		       s->replays - s->replays_old - s->replays_fresh,
+		       s->replays_old, s->replays_fresh,
+		       s->replays_fresh ?
+		       "a fresh KEY is a new session key for a replayed HELLO: the server took it for a new handshake" :
+		       "none got a new session key: a stale HELLO goes unanswered, a repeat gets the KEY already given");
+	if (s->loss)
+		printf(", %u CONFIRMs lost", s->confirms_lost);
+	if (s->bad_fcs)
+		printf(", %u corrupt frames heard", s->bad_fcs);
+	if (s->wrong_ok)
+		printf(", %u with a wrong key authenticated", s->wrong_ok);
+	if (s->ok && s->ok < s->n)
+		printf(", rate over the first %.3f s of %.3f s",
+		       s->last_ok - s->t0, secs);
+	if (stop_signal)
+		printf(", interrupted by %s: %u unfinished",
+		       stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+		       s->n - s->ok - s->failed);
+	printf("\n");
+}
+
+static void usage_help(void)
+{
+	fputs(usage_text, stdout);
+	exit(0);
+}
+
+static void version(void)
+{
+	printf("liteauth-devsim %s (wire protocol version %d)\n",
+	       LITEAUTH_RELEASE, LITEAUTH_VERSION);
+	exit(0);
 }
 
 int main(int argc, char **argv)
@@ -675,24 +1024,37 @@ int main(int argc, char **argv)
 		{ "pan", required_argument, NULL, 'p' },
 		{ "gateway", required_argument, NULL, 'g' },
 		{ "state", required_argument, NULL, 'S' },
+		{ "progress", no_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
 	u8 master[LA_KEY_LEN], first[LA_ID_LEN] = { 0x00, 0x12, 0x4b, 0, 0,
 						     0x10, 0, 0 };
 	const char *mode, *masterfile = NULL, *server = NULL, *ifname = NULL;
-	bool replay = false;
-	unsigned int count = 0, conc = 64, wrong = 0, timeout = 60, i;
-	unsigned int active = 0, next = 0, finished = 0, ok = 0, resends = 0;
-	unsigned int confirm_resends = 0, ack_timeouts = 0;
+	char host[256], port[6], why[LA_WHY_LEN];
+	bool replay = false, progress_opt = false;
+	unsigned int count = 0, conc = 64, timeout = 60, i, good;
+	struct sigaction sa = { .sa_handler = on_signal };
 	struct sim s = {};
-	u32 t0;
-	int o;
+	double secs;
+	int o, ret;
 
-	if (argc < 2)
-		return usage();
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return 2;
+	}
 	mode = argv[1];
+	if (!strcmp(mode, "--help") || !strcmp(mode, "-h"))
+		usage_help();
+	if (!strcmp(mode, "--version"))
+		version();
+	if (strcmp(mode, "keys") && strcmp(mode, "udp") && strcmp(mode, "radio"))
+		usage_error("the first argument is keys, udp or radio, not '%s'",
+			    mode);
 	optind = 2;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'm':
 			masterfile = optarg;
@@ -701,11 +1063,9 @@ int main(int argc, char **argv)
 			count = number("count", optarg, 1, 10000000);
 			break;
 		case 'f':
-			if (parse_hex(optarg, first, LA_ID_LEN)) {
-				fprintf(stderr, "liteauth-devsim: --first wants an ID of 16 hex digits, not '%s'\n",
-					optarg);
-				return 2;
-			}
+			if (la_id_parse(optarg, strlen(optarg), first, why))
+				usage_error("--first wants an ID of 16 hex digits, or 8 pairs with ':' or '-' between them, not '%s': %s",
+					    optarg, why);
 			break;
 		case 's':
 			server = optarg;
@@ -717,7 +1077,7 @@ int main(int argc, char **argv)
 			s.loss = number("loss", optarg, 0, 100);
 			break;
 		case 'w':
-			wrong = number("wrong-key", optarg, 0, 10000000);
+			s.wrong = number("wrong-key", optarg, 0, 10000000);
 			break;
 		case 't':
 			timeout = number("timeout", optarg, 1, 86400);
@@ -732,20 +1092,49 @@ int main(int argc, char **argv)
 			ifname = optarg;
 			break;
 		case 'p':
-			s.pan = number("pan", optarg, 0, 0xfffe);
+			/* 0 is a valid PAN and address, but not one to test with. */
+			s.pan = number("pan", optarg, 1, 0xfffe);
 			break;
 		case 'g':
-			s.gateway = number("gateway", optarg, 0, 0xfffd);
+			s.gateway = number("gateway", optarg, 1, 0xfffd);
 			break;
 		case 'S':
 			s.state = optarg;
 			break;
+		case 'P':
+			progress_opt = true;
+			break;
+		case 'h':
+			usage_help();
+			break;
+		case 'V':
+			version();
+			break;
+		case ':':
+			usage_error("%s wants a value", argv[optind - 1]);
 		default:
-			return usage();
+			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
 	if (!masterfile || !count)
-		return usage();
+		usage_error("%s wants --master FILE and --count N", mode);
+	if (!strcmp(mode, "udp")) {
+		if (!server)
+			usage_error("udp wants --server HOST:PORT");
+		if (server_parse(server, host, sizeof(host), port, why))
+			usage_error("--server wants HOST:PORT, [IPV6]:PORT or IPV4:PORT, not '%s': %s",
+				    server, why);
+	} else if (!strcmp(mode, "radio") && (!ifname || !s.pan || !s.gateway)) {
+		usage_error("radio wants --interface IF, --pan PAN and --gateway SHORT");
+	}
+	s.n = count;
+	s.first = id_u64(first);
+	if (count - 1 > UINT64_MAX - s.first)
+		usage_error("--first %016llx --count %u: the IDs would run past ffffffffffffffff and wrap to 0000000000000000; from this --first, --count is at most %llu",
+			    (unsigned long long)s.first, count,
+			    (unsigned long long)(UINT64_MAX - s.first) + 1);
 	if (la_crypto_init() || read_master(masterfile, master))
 		return 1;
 
@@ -765,27 +1154,16 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (!strcmp(mode, "udp") && server) {
-		s.fd = connect_to(server);
-	} else if (!strcmp(mode, "radio") && ifname && s.pan && s.gateway) {
-		/* 0 is a valid PAN and address, but not one to test with. */
-		s.radio = true;
-		s.fd = radio_open(ifname);
+	if (server) {
+		s.where = server;
+		s.fd = connect_to(server, host, port);
 	} else {
-		return usage();
+		s.radio = true;
+		s.where = ifname;
+		s.fd = radio_open(ifname);
 	}
-	if (s.fd < 0) {
-		fprintf(stderr, "liteauth-devsim: cannot reach %s: %s\n",
-			server ? server : ifname, strerror(errno));
-		return 1;
-	}
-	s.n = count;
-	s.first = id_u64(first);
-	if (s.first + (count - 1) < s.first) {
-		fprintf(stderr, "liteauth-devsim: --count %u from --first %016llx runs past the last ID\n",
-			count, (unsigned long long)s.first);
-		return 2;
-	}
+	if (s.fd < 0)
+		return 1;	/* said why */
 	if (s.state && state_load(s.state, &s.others, &s.nothers))
 		return 1;
 	s.devs = calloc(count, sizeof(*s.devs));
@@ -796,7 +1174,7 @@ int main(int argc, char **argv)
 		u32 ctr, kept;
 
 		device_id_key(first, master, i, id, key);
-		if (i < wrong)
+		if (i < s.wrong)
 			key[0] ^= 0xff;
 		/* The time, which grows by itself, or FILE's CTR if above. */
 		ctr = (u32)time(NULL);
@@ -815,153 +1193,74 @@ int main(int argc, char **argv)
 	if (s.state && state_write(&s, true))
 		return 1;
 
-	t0 = now_ms();
-	while (finished < count) {
-		u8 frame[256];
+	/* From here a signal ends the run as its end would. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	s.tty = isatty(STDERR_FILENO);
+	s.progress = s.tty || progress_opt;
+	s.t0 = now_s();
+	s.progress_at = now_ms() + (s.tty ? 500 : 1000);
+	while (s.finished < count && !stop_signal) {
 		struct pollfd p = { .fd = s.fd, .events = POLLIN };
 		u32 now = now_ms();
-		ssize_t n;
 
-		while (active < conc && next < count) {
-			struct simdev *sd = &s.devs[next];
+		while (s.active < conc && s.next < count) {
+			struct simdev *sd = &s.devs[s.next];
 			int err;
 
 			sd->started = now;
 			err = la_device_start(&sd->d, now);
 			if (err)
 				start_failed(sd, err);
-			next++;
-			active++;
+			s.next++;
+			s.active++;
 		}
 		poll(&p, 1, 10);
-		while ((n = recv(s.fd, frame, sizeof(frame), 0)) > 0) {
-			const u8 *msg = frame;
-			struct simdev *sd;
-			size_t len = n;
+		receive(&s, replay);
+		tick(&s, timeout);
+		progress(&s, now_ms());
+	}
+	secs = now_s() - s.t0;
+	/* Answers to replays may still be on their way. */
+	if (replay) {
+		u32 end = now_ms() + 2000;
 
-			if (s.radio)
-				msg = radio_payload(&s, frame, n, &len);
-			if (!for_devices(msg, len))
-				continue;	/* ours, or others' */
-			s.received++;
-			s.bytes_in += len;
-			sd = find(&s, ((const struct la_key *)msg)->idd);
-			if (!sd)
-				continue;
-			if (sd->replayed && msg[0] == LITEAUTH_MSG_KEY) {
-				/* The answer to the attacker's replay. */
-				replay_answer(&s, sd, msg);
-				continue;
-			}
-			if (lost(&s) || sd->done)
-				continue;
-			if (!la_device_rx(&sd->d, msg, len, now_ms()) &&
-			    msg[0] == LITEAUTH_MSG_KEY)
-				memcpy(&sd->key, msg, sizeof(sd->key));
-			if (sd->ok && replay) {
-				sd->replayed = true;
-				s.replays++;
-				s.bytes_out += sizeof(sd->hello);
-				if (s.radio)
-					radio_send(&s, sd->short_addr,
-						   (u8 *)&sd->hello,
-						   sizeof(sd->hello));
-				else
-					send(s.fd, &sd->hello,
-					     sizeof(sd->hello), 0);
-			}
-		}
-		now = now_ms();
-		for (i = 0; i < next; i++) {
-			struct simdev *sd = &s.devs[i];
-			int err;
+		while ((int32_t)(now_ms() - end) < 0 && !stop_signal) {
+			struct pollfd p = { .fd = s.fd, .events = POLLIN };
 
-			if (sd->done && !sd->counted) {
-				/* Finished: out of the loop for good. */
-				sd->counted = true;
-				sd->d.state = LA_DEVICE_IDLE;
-				memzero_explicit(&sd->d.hs, sizeof(sd->d.hs));
-				resends += sd->d.retransmits;
-				confirm_resends += sd->d.confirm_retransmits;
-				ack_timeouts += sd->d.ack_timeouts;
-				finished++;
-				active--;
-				ok += sd->ok;
-				continue;
-			}
-			if (sd->done)
-				continue;
-			if (now - sd->started >= timeout * 1000) {
-				sd->done = true;	/* counted next round */
-				if (s.verbose) {
-					char id[17];
-
-					hex_id(id, sd->d.idd);
-					printf("device %s failed: not authenticated in %u s: %u handshakes, %u given up waiting for ACK\n",
-					       id, timeout, sd->d.hellos,
-					       sd->d.ack_timeouts);
-				}
-				continue;
-			}
-			err = la_device_tick(&sd->d, now);
-			if (err)
-				start_failed(sd, err);
+			poll(&p, 1, 50);
+			receive(&s, replay);
+			progress(&s, now_ms());
 		}
 	}
-	{
-		double secs = (now_ms() - t0) / 1000.0;
-
-		/* Answers to replays may still be on their way. */
-		if (replay) {
-			u32 end = now_ms() + 2000;
-			u8 frame[256];
-			ssize_t n;
-
-			while ((int32_t)(now_ms() - end) < 0) {
-				struct pollfd p = { .fd = s.fd, .events = POLLIN };
-
-				poll(&p, 1, 50);
-				while ((n = recv(s.fd, frame, sizeof(frame), 0)) > 0) {
-					const u8 *msg = frame;
-					size_t len = n;
-					struct simdev *sd;
-
-					if (s.radio)
-						msg = radio_payload(&s, frame, n, &len);
-					if (!for_devices(msg, len) ||
-					    msg[0] != LITEAUTH_MSG_KEY)
-						continue;
-					sd = find(&s, ((const struct la_key *)msg)->idd);
-					if (sd && sd->replayed)
-						replay_answer(&s, sd, msg);
-				}
-			}
-		}
-		printf("%u authenticated, %u failed, %u resends, %llu bytes sent, %llu received, %.1f handshakes/s, %u CONFIRMs resent, %u gave up waiting for ACK",
-		       ok, count - ok, resends,
-		       (unsigned long long)s.bytes_out,
-		       (unsigned long long)s.bytes_in,
-		       secs > 0 ? ok / secs : 0.0, confirm_resends,
-		       ack_timeouts);
-		if (replay)
-			printf(", %u replays: %u unanswered, %u answered with the old KEY, %u with a fresh KEY",
-			       s.replays,
-			       s.replays - s.replays_old - s.replays_fresh,
-			       s.replays_old, s.replays_fresh);
-		if (s.loss)
-			printf(", %u CONFIRMs lost", s.confirms_lost);
-		if (s.bad_fcs)
-			printf(", %u corrupt frames heard", s.bad_fcs);
-		printf("\n");
+	for (i = 0; i < count; i++) {
+		s.replays_old += s.devs[i].replay_answer == REPLAY_REPEAT;
+		s.replays_fresh += s.devs[i].replay_answer == REPLAY_FRESH;
 	}
+	progress_clear(&s);
+	summary(&s, secs, replay);
+	fflush(stdout);
 	/* The CTRs used, for the next run; a failed write was said. */
-	if (s.state && state_write(&s, false))
-		ok = 0;
-	for (i = 0; i < count; i++)
+	if (s.state)
+		state_write(&s, false);
+	/* Devices that should have authenticated, and did. */
+	good = count - (s.wrong < count ? s.wrong : count);
+	if (s.replays_fresh || s.wrong_ok)
+		ret = 3;	/* the server broke the protocol */
+	else if (s.state_failed)
+		ret = 1;
+	else if (stop_signal)
+		ret = 128 + stop_signal;
+	else
+		ret = s.ok - s.wrong_ok == good ? 0 : 1;
+	for (i = 0; i < count; i++) {
 		memzero_explicit(&s.devs[i].d, sizeof(s.devs[i].d));
+		memzero_explicit(s.devs[i].sk, sizeof(s.devs[i].sk));
+	}
 	free(s.devs);
 	free(s.others);
 	close(s.fd);
 	la_crypto_exit();
-	return ok == count - wrong && !s.replays_fresh ? 0 : 1;
+	return ret;
 }
