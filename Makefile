@@ -17,7 +17,8 @@
 #   make spec       the YNL spec against the schema, YNL and the uapi header
 #   make style      checkpatch.pl on the kernel code (kmod/, uapi/)
 #   make builds     liteauth.ko for Debian's kernel, arm64, sparse, DKMS
-#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (20) each (the
+#                   parsers of files a quarter of it: tests/fuzz/run.sh)
 #   make check      every suite; ends with "N passed, N failed[, N skipped]"
 #   make demo       a simulated gateway authenticating 8 devices, step by step
 #   make bench      every benchmark against DTLS 1.2 PSK, side by side;
@@ -66,7 +67,9 @@ UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
 	$(B)/tests/test_vectors.o $(B)/tests/store_test.o \
 	$(B)/tests/server_test.o $(B)/tests/relay_test.o $(B)/tests/kunit.o
-FUZZ_TARGETS := $(B)/fuzz/proto_fuzz $(B)/fuzz/server_fuzz $(B)/fuzz/gateway_fuzz
+FUZZ_TARGETS := $(B)/fuzz/proto_fuzz $(B)/fuzz/server_fuzz \
+	$(B)/fuzz/gateway_fuzz $(B)/fuzz/conf_fuzz $(B)/fuzz/import_fuzz \
+	$(B)/fuzz/keyfile_fuzz $(B)/fuzz/record_fuzz
 # The protocol on the device's crypto: one AES block function (tools/device).
 DEVICE_SRCS := kmod/proto.c tools/device/la_device.c \
 	tools/device/crypto_block.c tools/device/aes.c
@@ -133,8 +136,8 @@ $(B)/daemon/%.o: daemon/%.c | $(B)/.debs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) $(NL_CFLAGS) -c -o $@ $<
 
-$(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(B)/daemon/nl.o \
-		$(STORE_OBJS) $(B)/lib/libliteauth.a
+$(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(B)/daemon/conf.o \
+		$(B)/daemon/nl.o $(STORE_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
 
 $(B)/tools/%.o: tools/liteauth/%.c | $(B)/.debs
@@ -196,11 +199,39 @@ $(B)/.debs-fuzz: Makefile tools/build/need-debs.sh
 
 # libFuzzer targets, with clang; the fuzz entry points are callbacks with
 # arguments they need not use.
+FUZZ_CC = clang -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter
 $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(B)/.debs-fuzz
 	@mkdir -p $(@D)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all $(LA_CFLAGS) -Wno-unused-parameter \
-		-o $@ $< $(LIB_SRCS) $(LDLIBS_CRYPTO)
+	$(FUZZ_CC) -o $@ $< $(LIB_SRCS) $(LDLIBS_CRYPTO)
+
+# The parsers of what liteauthd and liteauth read from files, each the
+# real one: liteauthd's config file (conf_fuzz.c); the tool's import files
+# (import_fuzz.c); key files and passphrase files (keyfile_fuzz.c); the key
+# store's records, each kind (record_fuzz.c).
+CLI_PARSE_SRCS := tools/liteauth/parse.c tools/liteauth/output.c
+$(B)/fuzz/conf_fuzz: tests/fuzz/conf_fuzz.c daemon/conf.c daemon/conf.h \
+		tests/fuzz/fail.h | $(B)/.debs-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -o $@ $(filter %.c,$^)
+
+$(B)/fuzz/import_fuzz: tests/fuzz/import_fuzz.c tools/liteauth/import_file.c \
+		$(CLI_PARSE_SRCS) tools/liteauth/import.h \
+		tools/liteauth/liteauth.h tests/fuzz/fail.h | $(B)/.debs-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -Itools/liteauth -o $@ $(filter %.c,$^)
+
+$(B)/fuzz/keyfile_fuzz: tests/fuzz/keyfile_fuzz.c $(CLI_PARSE_SRCS) \
+		tools/liteauth/liteauth.h daemon/store.h tests/fuzz/fail.h \
+		$(LIB_SRCS) $(STORE_SRCS) | $(B)/.debs-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -Itools/liteauth -o $@ $(filter %.c,$^) $(LDLIBS_DB) \
+		$(LDLIBS_CRYPTO)
+
+$(B)/fuzz/record_fuzz: tests/fuzz/record_fuzz.c daemon/store_int.h \
+		tests/fuzz/fail.h $(LIB_SRCS) $(STORE_SRCS) | $(B)/.debs-fuzz
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -o $@ $(filter %.c,$^) $(LDLIBS_DB) $(LDLIBS_CRYPTO)
 
 # The server's state machine, on a key store of its own (server_fuzz.c).
 $(B)/fuzz/server_fuzz: tests/fuzz/server_fuzz.c tests/fuzz/server_fuzz.ignore \

@@ -42,13 +42,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "crypto.h"
 #include "nl.h"
 #include "relay.h"
 #include "server.h"
 
 #define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
-#define LA_LISTEN_MAX	8
 /* liteauth processes served at once over the control socket. */
 #define LA_CTL_CLIENTS	16
 /*
@@ -56,20 +56,6 @@
  * most: the others, the signals and the timer have their turn between.
  */
 #define LA_RX_BATCH	64
-
-struct la_conf {
-	char db[256];
-	char passfile[256];
-	char listen[LA_LISTEN_MAX][128];
-	int nlisten;
-	char upstream[LA_RELAY_UPSTREAMS_MAX][128];
-	int nupstream;
-	bool no_netlink;
-	bool foreground;
-	char user[64];		/* to run as, once set up; "" stays */
-	char role[16];
-	struct la_server_limits limits;
-};
 
 struct la_daemon {
 	struct la_conf conf;
@@ -180,205 +166,6 @@ static const struct la_server_ops la_daemon_ops = {
 	.random = la_random,
 	.log = la_server_log,
 };
-
-static void la_conf_defaults(struct la_conf *c)
-{
-	static const struct la_server_limits limits = {
-		.life = 1440,
-		.pending_max = 65536,
-		.pending_ms = 30000,
-		.rate_device = 30,
-		.burst_device = 5,
-		.rate_global = 60 * 10000,
-		.burst_global = 10000,
-		.rate_unknown = 60 * 5000,
-		.burst_unknown = 5000,
-		.rate_gateway = 60 * 100,
-		.burst_gateway = 100,
-		.audit_interval = 60,
-		.audit_keep = 1000000,
-		.audit_refusals_keep = 100000,
-	};
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->db, sizeof(c->db), "%s", LA_DB_DEFAULT);
-	snprintf(c->passfile, sizeof(c->passfile), "%s", LA_PASS_DEFAULT);
-	snprintf(c->role, sizeof(c->role), "server");
-	c->limits = limits;
-}
-
-static int la_parse_u32(const char *s, u32 min, u32 max, u32 *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* One setting, from the command line or the config file. */
-static int la_conf_set(struct la_conf *c, const char *key, const char *val,
-		       char *err, size_t errlen)
-{
-	struct {
-		const char *name;
-		u32 *field;
-		u32 min, max;
-	} nums[] = {
-		{ "pending-max", &c->limits.pending_max, 1, 1 << 24 },
-		{ "pending-timeout-ms", &c->limits.pending_ms, 1000, 300000 },
-		{ "rate-device", &c->limits.rate_device, 0, 1 << 24 },
-		{ "burst-device", &c->limits.burst_device, 0, 1 << 24 },
-		{ "rate-global", &c->limits.rate_global, 0, 1 << 30 },
-		{ "burst-global", &c->limits.burst_global, 0, 1 << 24 },
-		{ "rate-unknown", &c->limits.rate_unknown, 0, 1 << 30 },
-		{ "burst-unknown", &c->limits.burst_unknown, 0, 1 << 24 },
-		{ "rate-gateway", &c->limits.rate_gateway, 0, 1 << 30 },
-		{ "burst-gateway", &c->limits.burst_gateway, 0, 1 << 24 },
-		{ "audit-interval", &c->limits.audit_interval, 1, 3600 },
-	};
-	u32 v;
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(nums); i++) {
-		if (strcmp(key, nums[i].name))
-			continue;
-		if (la_parse_u32(val, nums[i].min, nums[i].max, nums[i].field))
-			goto bad_value;
-		return 0;
-	}
-	/* Strings: one longer than its field is refused, never cut. */
-	if (!strcmp(key, "db") || !strcmp(key, "passphrase-file") ||
-	    !strcmp(key, "listen") || !strcmp(key, "upstream") ||
-	    !strcmp(key, "user")) {
-		size_t max = !strcmp(key, "db") ? sizeof(c->db) :
-			     !strcmp(key, "passphrase-file") ?
-			     sizeof(c->passfile) :
-			     !strcmp(key, "user") ? sizeof(c->user) :
-			     sizeof(c->listen[0]);
-
-		if (!*val || strlen(val) >= max) {
-			snprintf(err, errlen, "%s must be 1 to %zu characters",
-				 key, max - 1);
-			return -1;
-		}
-	}
-	if (!strcmp(key, "db")) {
-		snprintf(c->db, sizeof(c->db), "%s", val);
-	} else if (!strcmp(key, "user")) {
-		memcpy(c->user, val, strlen(val) + 1);	/* fits: above */
-	} else if (!strcmp(key, "passphrase-file")) {
-		snprintf(c->passfile, sizeof(c->passfile), "%s", val);
-	} else if (!strcmp(key, "listen")) {
-		if (c->nlisten == LA_LISTEN_MAX) {
-			snprintf(err, errlen, "at most %d listen addresses",
-				 LA_LISTEN_MAX);
-			return -1;
-		}
-		snprintf(c->listen[c->nlisten++], sizeof(c->listen[0]), "%s",
-			 val);
-	} else if (!strcmp(key, "upstream")) {
-		if (c->nupstream == LA_RELAY_UPSTREAMS_MAX) {
-			snprintf(err, errlen, "at most %d upstream servers",
-				 LA_RELAY_UPSTREAMS_MAX);
-			return -1;
-		}
-		snprintf(c->upstream[c->nupstream++], sizeof(c->upstream[0]),
-			 "%s", val);
-	} else if (!strcmp(key, "role")) {
-		if (strcmp(val, "server") && strcmp(val, "relay"))
-			goto bad_value;
-		snprintf(c->role, sizeof(c->role), "%s", val);
-	} else if (!strcmp(key, "netlink")) {
-		if (strcmp(val, "yes") && strcmp(val, "no"))
-			goto bad_value;
-		c->no_netlink = !strcmp(val, "no");
-	} else if (!strcmp(key, "life")) {
-		if (la_parse_u32(val, 1, 65535, &v))
-			goto bad_value;
-		c->limits.life = v;
-	} else if (!strcmp(key, "audit-keep")) {
-		if (la_parse_u32(val, 1, 0xffffffffu, &v))
-			goto bad_value;
-		c->limits.audit_keep = v;
-	} else if (!strcmp(key, "audit-refusals-keep")) {
-		if (la_parse_u32(val, 1, 0xffffffffu, &v))
-			goto bad_value;
-		c->limits.audit_refusals_keep = v;
-	} else {
-		snprintf(err, errlen, "unknown setting '%s'", key);
-		return -1;
-	}
-	return 0;
-
-bad_value:
-	snprintf(err, errlen, "bad value '%s' for %s (see liteauthd.conf(5))",
-		 val, key);
-	return -1;
-}
-
-/* "key = value" lines; '#' starts a comment. A missing default is fine. */
-static int la_conf_load(struct la_conf *c, const char *path, bool must)
-{
-	char line[512], err[256];
-	int n = 0, ret = 0;
-	FILE *f;
-
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT && !must)
-			return 0;
-		la_msg(LOG_ERR, "cannot read %s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *key = line, *val, *end;
-		size_t len = strlen(line);
-
-		n++;
-		/* A line longer than the buffer: an error, and all of it
-		 * skipped, not read as a second line.
-		 */
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n' &&
-		    !feof(f)) {
-			int ch;
-
-			while ((ch = getc(f)) != EOF && ch != '\n')
-				;
-			la_msg(LOG_ERR, "%s:%d: line longer than %zu bytes",
-			       path, n, sizeof(line) - 2);
-			ret = -1;
-			continue;
-		}
-		line[strcspn(line, "#\n")] = '\0';
-		key += strspn(key, " \t");
-		if (!*key)
-			continue;
-		val = strchr(key, '=');
-		if (!val) {
-			la_msg(LOG_ERR, "%s:%d: expected key = value", path, n);
-			ret = -1;
-			continue;
-		}
-		*val++ = '\0';
-		for (end = val - 2; end >= key && (*end == ' ' || *end == '\t');)
-			*end-- = '\0';
-		val += strspn(val, " \t");
-		for (end = val + strlen(val) - 1;
-		     end >= val && (*end == ' ' || *end == '\t');)
-			*end-- = '\0';
-		if (la_conf_set(c, key, val, err, sizeof(err))) {
-			la_msg(LOG_ERR, "%s:%d: %s", path, n, err);
-			ret = -1;
-		}
-	}
-	fclose(f);
-	return ret;
-}
 
 /* "[addr]:port", "addr:port" or, to listen, ":port" (every address). */
 static int la_resolve(const char *spec, const char *what,
@@ -594,7 +381,7 @@ static void la_on_signal(struct la_daemon *d)
 		 * a restart, and keep their values meanwhile.
 		 */
 		la_conf_defaults(&c);
-		if (la_conf_load(&c, d->conf_path, d->conf_explicit)) {
+		if (la_conf_load(&c, d->conf_path, d->conf_explicit, la_msg)) {
 			la_msg(LOG_ERR, "reload: %s has errors; nothing changed",
 			       d->conf_path);
 			continue;
@@ -1089,7 +876,7 @@ int main(int argc, char **argv)
 		}
 	}
 	la_conf_defaults(&d.conf);
-	if (la_conf_load(&d.conf, d.conf_path, d.conf_explicit))
+	if (la_conf_load(&d.conf, d.conf_path, d.conf_explicit, la_msg))
 		return 1;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "d:l:r:u:U:np:c:fh", opts, NULL)) != -1) {

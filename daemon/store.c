@@ -75,6 +75,10 @@
 /* How long a liteauth waits for another that holds the directory. */
 #define LA_LOCK_WAIT_MS	5000
 _Static_assert(LA_REC_MAX == LA_REC_MAX_LEN, "store_int.h: LA_REC_MAX_LEN");
+_Static_assert(LA_MARK_KEY_LEN == LA_MARK_KEY_REC_LEN &&
+	       LA_MARK_MAX == LA_MARK_REC_MAX && LA_KEYS_LEN == LA_KEYS_REC_LEN &&
+	       LA_AUDIT_LEN == LA_AUDIT_REC_LEN && LA_PASS_MAX == LA_PASS_SIZE,
+	       "store_int.h: the records' lengths");
 
 
 /* The tables' files, by enum la_table. */
@@ -255,10 +259,10 @@ void la_principal_wipe(struct la_principal *p)
  * then: every final CR and LF dropped, up to its first NUL, 1 to 255
  * bytes.
  */
-static int la_read_pass(const char *file, char *pass, bool strict, char *err,
-			size_t errlen)
+int la_read_pass(const char *file, char *pass, bool strict, char *err,
+		 size_t errlen)
 {
-	char buf[LA_PASS_MAX + 1];
+	char buf[LA_PASS_MAX + 2];	/* the longest, "\r\n" and a byte more */
 	struct stat st;
 	ssize_t n, i;
 	int fd;
@@ -282,12 +286,12 @@ static int la_read_pass(const char *file, char *pass, bool strict, char *err,
 		close(fd);
 		return -EPERM;
 	}
-	n = read(fd, buf, sizeof(buf));
+	/* An old store's, as then: LA_PASS_MAX bytes of it at most. */
+	n = read(fd, buf, strict ? sizeof(buf) : LA_PASS_MAX);
 	close(fd);
 	if (strict) {
-		if (n > 0 && buf[n - 1] == '\n')
-			n--;
-		if (n > 0 && buf[n - 1] == '\r')
+		/* One final newline, \n or \r\n, is not part of it. */
+		if (n > 0 && buf[n - 1] == '\n' && --n > 0 && buf[n - 1] == '\r')
 			n--;
 	} else {
 		while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
@@ -1077,6 +1081,20 @@ static void la_keys_key(u8 *k, const u8 *id, const u8 *fp)
 	memcpy(k + LA_ID_LEN, fp, LA_KEY_FP_LEN);
 }
 
+void la_keys_rec_put(u8 *rec, u32 ctr)
+{
+	rec[0] = LA_KEYS_VERSION;
+	la_put_be32(rec + 1, ctr);
+}
+
+int la_keys_rec_get(const u8 *rec, size_t len, u32 *ctr)
+{
+	if (len != LA_KEYS_LEN || rec[0] != LA_KEYS_VERSION)
+		return -EBADMSG;
+	*ctr = la_get_be32(rec + 1);
+	return 0;
+}
+
 /* The CTR device @id reached with the key of fingerprint @fp; -ENOENT. */
 static int la_floor_get(struct la_store *st, DB_TXN *txn, const u8 *id,
 			const u8 *fp, u32 *ctr, u32 flags)
@@ -1092,11 +1110,7 @@ static int la_floor_get(struct la_store *st, DB_TXN *txn, const u8 *id,
 	if (ret == DB_BUFFER_SMALL)
 		return -EBADMSG;
 	ret = la_db_errno(ret);
-	if (!ret && (data.size != LA_KEYS_LEN || rec[0] != LA_KEYS_VERSION))
-		ret = -EBADMSG;
-	if (!ret)
-		*ctr = la_get_be32(rec + 1);
-	return ret;
+	return ret ? ret : la_keys_rec_get(rec, data.size, ctr);
 }
 
 /* That CTR is now at least @ctr. */
@@ -1114,8 +1128,7 @@ static int la_floor_raise(struct la_store *st, DB_TXN *txn, const u8 *id,
 	if (ret && ret != -ENOENT && ret != -EBADMSG)
 		return ret;
 	la_keys_key(k, id, fp);
-	rec[0] = LA_KEYS_VERSION;
-	la_put_be32(rec + 1, ctr);
+	la_keys_rec_put(rec, ctr);
 	la_dbt(&key, k, sizeof(k));
 	la_dbt(&data, rec, sizeof(rec));
 	return la_db_errno(st->t[LA_T_KEYS]->put(st->t[LA_T_KEYS], txn, &key, &data, 0));
@@ -1834,7 +1847,7 @@ int la_store_list(struct la_store *st, enum la_kind kind,
 	return ret ? ret : la_walk(st, (enum la_table)kind, la_list_one, &a);
 }
 
-static void la_audit_put(u8 *rec, const struct la_audit *a)
+void la_audit_put(u8 *rec, const struct la_audit *a)
 {
 	rec[0] = LA_AUDIT_VERSION;
 	la_put64(rec + 1, a->time);
@@ -1848,8 +1861,8 @@ static void la_audit_put(u8 *rec, const struct la_audit *a)
 }
 
 /* Either version, every length checked; @summary: from the refusals. */
-static int la_audit_get(struct la_audit *a, const DBT *key, const DBT *data,
-			bool summary)
+int la_audit_get(struct la_audit *a, const DBT *key, const DBT *data,
+		 bool summary)
 {
 	const u8 *r = data->data;
 
@@ -1857,6 +1870,11 @@ static int la_audit_get(struct la_audit *a, const DBT *key, const DBT *data,
 		return -EBADMSG;
 	if (!(r[0] == LA_AUDIT_VERSION && data->size == LA_AUDIT_LEN) &&
 	    !(r[0] == LA_REC_V1 && data->size == LA_AUDIT_V1_LEN && !summary))
+		return -EBADMSG;
+	/* Flags no one writes, or a summary among the authentications. */
+	if (r[0] == LA_AUDIT_VERSION &&
+	    r[27] & ~(LA_AUDIT_F_CLAIMED | LA_AUDIT_F_GATEWAY_WORD |
+		      LA_AUDIT_F_OVERFLOW | (summary ? LA_AUDIT_F_SUMMARY : 0)))
 		return -EBADMSG;
 	memset(a, 0, sizeof(*a));
 	a->seq = la_get64(key->data);
@@ -2015,12 +2033,9 @@ static void la_mark_key(u8 *k, const struct la_sid_mark *m)
 		memset(k + 1, 0, LA_ID_LEN);
 }
 
-static int la_mark_put(struct la_store *st, DB_TXN *txn,
-		       const struct la_sid_mark *m)
+size_t la_mark_rec_put(u8 *k, u8 *rec, const struct la_sid_mark *m)
 {
-	u8 k[LA_MARK_KEY_LEN], rec[LA_MARK_MAX];
 	unsigned int i, nq = min(m->nq, LA_SID_QUARANTINES);
-	DBT key, data;
 
 	la_mark_key(k, m);
 	rec[0] = LA_MARK_VERSION;
@@ -2035,8 +2050,17 @@ static int la_mark_put(struct la_store *st, DB_TXN *txn,
 		la_put_be32(q + 4, m->q[i].hi);
 		la_put64(q + 8, m->q[i].until);
 	}
+	return LA_MARK_FIXED + nq * LA_MARK_Q_LEN;
+}
+
+static int la_mark_put(struct la_store *st, DB_TXN *txn,
+		       const struct la_sid_mark *m)
+{
+	u8 k[LA_MARK_KEY_LEN], rec[LA_MARK_MAX];
+	DBT key, data;
+
+	la_dbt(&data, rec, la_mark_rec_put(k, rec, m));
 	la_dbt(&key, k, sizeof(k));
-	la_dbt(&data, rec, LA_MARK_FIXED + nq * LA_MARK_Q_LEN);
 	return la_db_errno(st->t[LA_T_MARKS]->put(st->t[LA_T_MARKS], txn, &key, &data, 0));
 }
 
@@ -2095,11 +2119,9 @@ struct la_mark_list_args {
 	void *arg;
 };
 
-static int la_mark_one(void *arg, const DBT *key, const DBT *data)
+int la_mark_rec_get(struct la_sid_mark *m, const DBT *key, const DBT *data)
 {
-	struct la_mark_list_args *a = arg;
 	const u8 *k = key->data, *r = data->data;
-	struct la_sid_mark m;
 	unsigned int i;
 
 	if (key->size != LA_MARK_KEY_LEN || k[0] > 1 ||
@@ -2107,21 +2129,29 @@ static int la_mark_one(void *arg, const DBT *key, const DBT *data)
 	    r[11] > LA_SID_QUARANTINES ||
 	    data->size != LA_MARK_FIXED + r[11] * (u32)LA_MARK_Q_LEN)
 		return -EBADMSG;
-	memset(&m, 0, sizeof(m));
-	m.gateway = k[0];
-	memcpy(m.idg, k + 1, LA_ID_LEN);
-	m.hwm = la_get_be32(r + 1);
-	m.lo = la_get_be32(r + 5);
-	m.life = la_get_be16(r + 9);
-	m.nq = r[11];
-	for (i = 0; i < m.nq; i++) {
+	memset(m, 0, sizeof(*m));
+	m->gateway = k[0];
+	memcpy(m->idg, k + 1, LA_ID_LEN);
+	m->hwm = la_get_be32(r + 1);
+	m->lo = la_get_be32(r + 5);
+	m->life = la_get_be16(r + 9);
+	m->nq = r[11];
+	for (i = 0; i < m->nq; i++) {
 		const u8 *q = r + LA_MARK_FIXED + i * LA_MARK_Q_LEN;
 
-		m.q[i].lo = la_get_be32(q);
-		m.q[i].hi = la_get_be32(q + 4);
-		m.q[i].until = la_get64(q + 8);
+		m->q[i].lo = la_get_be32(q);
+		m->q[i].hi = la_get_be32(q + 4);
+		m->q[i].until = la_get64(q + 8);
 	}
-	return a->fn(a->arg, &m);
+	return 0;
+}
+
+static int la_mark_one(void *arg, const DBT *key, const DBT *data)
+{
+	struct la_mark_list_args *a = arg;
+	struct la_sid_mark m;
+
+	return la_mark_rec_get(&m, key, data) ?: a->fn(a->arg, &m);
 }
 
 int la_store_sid_list(struct la_store *st,

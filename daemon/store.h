@@ -198,6 +198,16 @@ struct la_store;
 #define LA_STORE_BATCH	5000
 
 /*
+ * The passphrase in @file into @pass (LA_PASS_SIZE bytes: 255 and a NUL
+ * at most), by the policy of a new store if @strict (see la_store_open),
+ * else as a store made before it reads it: 0, or a negative errno and a
+ * sentence for the user in @err. la_store_open reads it so.
+ */
+#define LA_PASS_SIZE	256
+int la_read_pass(const char *file, char *pass, bool strict, char *err,
+		 size_t errlen);
+
+/*
  * Opens (or with LA_STORE_CREATE, creates) the store in @dir with the
  * passphrase in @passfile, which must not be readable by group or others
  * and must hold 10 to 255 printable bytes on one line. Without

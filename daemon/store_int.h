@@ -63,6 +63,26 @@ size_t la_rec_put(u8 *r, const struct la_principal *p);
 int la_rec_get(struct la_principal *p, const u8 *id, const u8 *r, size_t len);
 
 /*
+ * The other tables' records (store.c), for tests/fuzz/record_fuzz.c too.
+ * Each _get takes any bytes, checks every length before it reads, and
+ * gives -EBADMSG for what is not a record of its table.
+ */
+#define LA_AUDIT_REC_LEN	36	/* store.c: LA_AUDIT_LEN */
+#define LA_MARK_KEY_REC_LEN	9	/* LA_MARK_KEY_LEN */
+#define LA_MARK_REC_MAX		140	/* LA_MARK_MAX */
+#define LA_KEYS_REC_LEN		5	/* LA_KEYS_LEN */
+/* An audit record (of the refusals if @summary), LA_AUDIT_REC_LEN bytes. */
+void la_audit_put(u8 *rec, const struct la_audit *a);
+int la_audit_get(struct la_audit *a, const DBT *key, const DBT *data,
+		 bool summary);
+/* A SID space's marks: its key, its record and the record's length. */
+size_t la_mark_rec_put(u8 *k, u8 *rec, const struct la_sid_mark *m);
+int la_mark_rec_get(struct la_sid_mark *m, const DBT *key, const DBT *data);
+/* The key history's record: the CTR a key reached. */
+void la_keys_rec_put(u8 *rec, u32 ctr);
+int la_keys_rec_get(const u8 *rec, size_t len, u32 *ctr);
+
+/*
  * A chunk of a table in key order: up to LA_CHUNK_ROWS of its (key, data)
  * pairs after a given key, read in one short transaction, and whether
  * there are more. Each pair in @buf is: key length (1 byte), data length

@@ -202,6 +202,45 @@ static void la_test_store_errors(struct kunit *test)
 			      err);
 }
 
+/*
+ * The passphrase file (and tests/fuzz/keyfile_fuzz.c): a new store's is
+ * the whole file but one final newline (\n or \r\n), so the longest one
+ * with a second line after it is refused, and so is a lone final CR; an
+ * old store's is read as then, from the file's first 256 bytes.
+ */
+static void la_test_store_passphrase_file(struct kunit *test)
+{
+	char text[300], pass[LA_PASS_SIZE], err[256];
+
+	memset(text, 'p', 255);
+	strcpy(text + 255, "\r\nsecond line\n");
+	la_write_file(la_td.pass, text, 0600);
+	KUNIT_EXPECT_EQ(test, la_read_pass(la_td.pass, pass, true, err,
+					   sizeof(err)), -EINVAL);
+	text[257] = '\0';
+	la_write_file(la_td.pass, text, 0600);
+	KUNIT_EXPECT_EQ_MSG(test, la_read_pass(la_td.pass, pass, true, err,
+					       sizeof(err)), 0, "%s", err);
+	KUNIT_EXPECT_TRUE(test, strlen(pass) == 255 && !memcmp(pass, text, 255));
+
+	la_write_file(la_td.pass, "correct horse\r", 0600);
+	KUNIT_EXPECT_EQ(test, la_read_pass(la_td.pass, pass, true, err,
+					   sizeof(err)), -EINVAL);
+	la_write_file(la_td.pass, "correct horse\r\n", 0600);
+	KUNIT_EXPECT_EQ(test, la_read_pass(la_td.pass, pass, true, err,
+					   sizeof(err)), 0);
+	KUNIT_EXPECT_TRUE_MSG(test, !strcmp(pass, "correct horse"), "%s",
+			      pass);
+
+	strcpy(text + 255, "\nx");
+	la_write_file(la_td.pass, text, 0600);
+	KUNIT_EXPECT_EQ_MSG(test, la_read_pass(la_td.pass, pass, false, err,
+					       sizeof(err)), 0, "%s", err);
+	KUNIT_EXPECT_TRUE(test, strlen(pass) == 255 && !memcmp(pass, text, 255));
+	KUNIT_EXPECT_EQ(test, la_read_pass(la_td.pass, pass, true, err,
+					   sizeof(err)), -EINVAL);
+}
+
 /* Keys are encrypted at rest, with a passphrase; files are private. */
 /*
  * Every file under the store's directory, read whole, holds neither @key
@@ -990,6 +1029,23 @@ static void la_test_store_old_records(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_collect, out),
 			-EBADMSG);
 	la_store_close(st);
+	/* Of the right length, with flags no one writes there (a summary's
+	 * among the authentications): damaged too; without, it lists.
+	 */
+	rec[0] = 2;
+	rec[27] = LA_AUDIT_F_SUMMARY;
+	rec[31] = 1;		/* count 1 */
+	KUNIT_ASSERT_EQ(test, la_raw_put("audit.db", k8, 8, rec, 36), 0);
+	st = la_open(test, 0);
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_collect, out),
+			-EBADMSG);
+	la_store_close(st);
+	rec[27] = LA_AUDIT_F_GATEWAY_WORD;
+	KUNIT_ASSERT_EQ(test, la_raw_put("audit.db", k8, 8, rec, 36), 0);
+	st = la_open(test, 0);
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(st, la_audit_collect, out),
+			0);
+	la_store_close(st);
 	la_principal_wipe(&p);
 	la_principal_wipe(&q);
 }
@@ -1553,6 +1609,7 @@ static void la_test_store_add_many(struct kunit *test)
 static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_roundtrip),
 	KUNIT_CASE(la_test_store_errors),
+	KUNIT_CASE(la_test_store_passphrase_file),
 	KUNIT_CASE(la_test_store_at_rest),
 	KUNIT_CASE(la_test_store_one_process),
 	KUNIT_CASE(la_test_store_served),

@@ -552,6 +552,8 @@ for name, why in (('n' * 64, 'a name is at most 63 bytes, not 64'),
                   ('a\x7fb', 'a name has no control characters (tabs, '
                    'newlines): byte 2 is one'),
                   ('a\tb', 'a name has no control characters (tabs, '
+                   'newlines): byte 2 is one'),
+                  ('a\u0085b', 'a name has no control characters (tabs, '
                    'newlines): byte 2 is one')):
     refused(['device', 'import'], f'liteauth: standard input:1: {why}',
             stdin=f'00124b00000c0004 {KD} {name}\n', db='pdb',
@@ -567,6 +569,16 @@ check(r.returncode == 2 and r.stderr == b'liteauth: --name: a name is UTF-8 '
       b'text: byte 4 is not\n' and r2.returncode == 1 and
       b'standard input:1: a name is UTF-8 text: byte 4 is not' in r2.stderr,
       'a name that is not UTF-8 is refused', r.stderr + r2.stderr)
+# A line of an import file is at most 65535 bytes: one that long is read
+# (blanks after its key), one a byte longer refuses the file.
+line = f'00124b00000c0009 {KD}'
+rc, _, err = la('device', 'import', stdin=line.ljust(65535) + '\n', db='ldb')
+rc2, _, err2 = la('device', 'import', stdin=line.ljust(65536) + '\n',
+                  db='ldb')
+check(rc == 0 and rc2 == 1 and
+      'standard input:1: a line longer than 65535 bytes' in err2,
+      'device import: a line of 65535 bytes is read, one of 65536 refused',
+      err + err2)
 name = '\u00e9t\u00e9 ' + 'n' * 57	# 63 bytes
 rc, _, err = la('device', 'add', '00124b00000c0004', '--key-stdin', '--name',
                 name, stdin=KD, db='pdb')
@@ -949,6 +961,12 @@ conf_refused('db = /' + 'd' * 300 + '\n',
 conf_refused('listen = [::1]:' + '1' * 130 + '\n',
              'bad.conf:1: listen must be 1 to 127 characters',
              'liteauthd.conf: a listen address of 145 bytes is refused')
+conf_refused('# a comment\nlife = 5\0 or more\n',
+             'bad.conf:2: a NUL byte: not a text file?',
+             'liteauthd.conf: a NUL byte is an error, not the end of a value')
+conf_refused('rate-device = -18446744073709551615\n',
+             "bad.conf:1: bad value '-18446744073709551615' for rate-device",
+             'liteauthd.conf: a number with a sign is refused, not wrapped')
 port2 = free_port('::')
 d = serve('db', ':%d' % port2)
 bound = set()

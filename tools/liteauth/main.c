@@ -7,13 +7,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <linux/limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -96,30 +94,6 @@ const char *la_store_strerror(int err)
 	if (err == -ENOTRECOVERABLE)
 		return "Berkeley DB found the key store's environment broken: run the command again (opening it recovers it)";
 	return strerror(-err);
-}
-
-int la_open_key_file(const char *file)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		la_fail("cannot read key file %s: %s", file, strerror(errno));
-		return -1;
-	}
-	if (!fstat(fd, &st) && (st.st_mode & 077))
-		la_warn("key file %s is readable by others: chmod 600 %s",
-			file, file);
-	return fd;
-}
-
-void la_format_id(const u8 *id, char *out)
-{
-	int i;
-
-	for (i = 0; i < LA_ID_LEN; i++)
-		sprintf(out + 2 * i, "%02x", id[i]);
 }
 
 int main(int argc, char **argv)

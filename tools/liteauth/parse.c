@@ -7,8 +7,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "liteauth.h"
@@ -88,6 +90,14 @@ int la_id_parse(const char *s, size_t len, u8 *id, char *why)
 	return la_hex_parse(digits, n, id, LA_ID_LEN, why);
 }
 
+void la_format_id(const u8 *id, char *out)
+{
+	int i;
+
+	for (i = 0; i < LA_ID_LEN; i++)
+		sprintf(out + 2 * i, "%02x", id[i]);
+}
+
 int la_utf8_len(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -133,7 +143,10 @@ int la_name_check(const char *s, char *why)
 				 i + 1);
 			return -1;
 		}
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+		/* C0, DEL, and C1: U+0080 to U+009F, c2 80 to c2 9f. */
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f ||
+		    ((unsigned char)s[i] == 0xc2 &&
+		     (unsigned char)s[i + 1] < 0xa0)) {
 			snprintf(why, LA_WHY_LEN, "a name has no control characters (tabs, newlines): byte %zu is one",
 				 i + 1);
 			return -1;
@@ -166,6 +179,22 @@ int la_parse_number(const char *s, u64 max, u64 *v)
 		*v = *v * 10 + d;
 	}
 	return 0;
+}
+
+int la_open_key_file(const char *file)
+{
+	struct stat st;
+	int fd;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		la_fail("cannot read key file %s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (!fstat(fd, &st) && (st.st_mode & 077))
+		la_warn("key file %s is readable by others: chmod 600 %s",
+			file, file);
+	return fd;
 }
 
 int la_read_key(const char *file, u8 *key)
