@@ -3,9 +3,15 @@
 # liteauth: the top-level build. On a fresh Debian 12 machine every target
 # installs the Debian packages it needs first (apt-get, as root).
 #
-#   make            build the userspace library and tests, and liteauth.ko
-#                   (against KDIR: the running kernel's build tree if it
-#                   has one, else the cached UML 6.1 test kernel)
+#   make            make userspace, and liteauth.ko too if there is a kernel
+#                   build tree (KDIR, by default the running kernel's);
+#                   without one it says how to build the module
+#   make userspace  liteauthd, liteauth, liteauth-devsim, the library and
+#                   the unit tests; no kernel tree needed
+#   make kmod       liteauth.ko against KDIR, e.g.
+#                   make kmod KDIR=/lib/modules/$(uname -r)/build; with no
+#                   kernel tree, against the UML 6.1 test kernel (built
+#                   once from linux-source-6.1, about 5 minutes, cached)
 #   make unit       userspace unit tests
 #   make daemon     liteauthd end to end over UDP, with simulated devices
 #   make cli        the liteauth tool's provisioning commands
@@ -24,14 +30,21 @@
 #   make bench      every benchmark against DTLS 1.2 PSK, side by side;
 #                   a table, and tests/bench/results.json
 #                   (make check runs a quick version: make bench-quick)
-#   make install    liteauthd, liteauth, liteauth-devsim, man pages and systemd unit, under
-#                   $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make install    liteauthd, liteauth, liteauth-devsim, man pages, the
+#                   systemd units (liteauthd.service, liteauthd-direct.service)
+#                   and bash completion under $(DESTDIR)$(PREFIX) (default
+#                   /usr/local); a commented liteauthd.conf in
+#                   $(DESTDIR)$(SYSCONFDIR)/liteauth (default /etc) if absent
+#   make uninstall  remove what make install installed (same DESTDIR and
+#                   PREFIX); never the key store, the passphrase, nor a
+#                   liteauthd.conf that differs from the sample
 #   make clean      remove build/ (the cached kernels stay, see README.md)
 #
 # The kernel module is built by Kbuild (Kbuild, kmod/Kbuild), never by this
 # file; `make -C KDIR M=$PWD` from here works too.
 
 PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
 KERNELS ?= 6.1 6.12
 # The gateway tests also run on the debug kernel (KASAN, kmemleak, lockdep).
 GATEWAY_KERNELS ?= $(KERNELS) 6.12-debug
@@ -81,9 +94,20 @@ UNIT_SUITES := $(shell sed -n 's/^\t\.name = "\(liteauth_[a-z_]*\)",/\1/p' \
 	$(filter kmod/% daemon/%,$(UNIT_SRCS)))
 
 .PHONY: all userspace kmod unit daemon cli device kunit gateway spec style \
-	builds fuzz bench bench-quick check demo install clean
+	builds fuzz bench bench-quick check demo install uninstall clean
 
+# The module only against a kernel tree that is there; never a UML kernel
+# build unasked (make kmod does that).
+ifneq ($(and $(KDIR),$(wildcard $(KDIR))),)
 all: userspace kmod
+else
+all: userspace
+	@echo "liteauthd, liteauth and liteauth-devsim are built in $(B)/;"
+	@echo "liteauth.ko is not: there is no kernel build tree (KDIR). Build it with"
+	@echo "  make kmod KDIR=/lib/modules/\$$(uname -r)/build  (apt-get install linux-headers-\$$(uname -r))"
+	@echo "or, for the tests, against the UML 6.1 test kernel (about 5 minutes, once):"
+	@echo "  make kmod"
+endif
 
 CLI_SRCS := $(wildcard tools/liteauth/*.c)
 CLI_OBJS := $(patsubst tools/liteauth/%.c,$(B)/tools/%.o,$(CLI_SRCS))
@@ -349,11 +373,21 @@ check:
 		$(addprefix gateway-,$(GATEWAY_KERNELS)) spec fuzz style builds \
 		bench demo
 
+# The files make install puts under $(DESTDIR)$(PREFIX), which make
+# uninstall removes.
+INSTALLED := sbin/liteauthd sbin/liteauth bin/liteauth-devsim \
+	share/man/man1/liteauth-devsim.1 share/man/man8/liteauthd.8 \
+	share/man/man8/liteauth.8 share/man/man5/liteauthd.conf.5 \
+	lib/systemd/system/liteauthd.service \
+	lib/systemd/system/liteauthd-direct.service \
+	share/bash-completion/completions/liteauth
+UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
+CONFDIR := $(DESTDIR)$(SYSCONFDIR)/liteauth
+
 install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(UNITDIR)
 	install -m 0755 $(B)/daemon/liteauthd $(B)/tools/liteauth \
 		$(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(B)/tools/liteauth-devsim $(DESTDIR)$(PREFIX)/bin/
@@ -363,8 +397,33 @@ install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim
 		Documentation/man/liteauth.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 Documentation/man/liteauthd.conf.5 \
 		$(DESTDIR)$(PREFIX)/share/man/man5/
-	sed 's|/usr/local/sbin|$(PREFIX)/sbin|' daemon/liteauthd.service \
-		>$(DESTDIR)$(PREFIX)/lib/systemd/system/liteauthd.service
+	for u in liteauthd.service liteauthd-direct.service; do \
+		sed 's|/usr/local/sbin|$(PREFIX)/sbin|' daemon/$$u \
+			>$(UNITDIR)/$$u || exit 1; \
+	done
+	if [ -f $(B)/completion/liteauth ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions && \
+		install -m 0644 $(B)/completion/liteauth \
+			$(DESTDIR)$(PREFIX)/share/bash-completion/completions/; \
+	fi
+	# The sample settings, all commented out: never over an operator's.
+	install -d $(CONFDIR)
+	if [ -e $(CONFDIR)/liteauthd.conf ]; then \
+		echo "$(CONFDIR)/liteauthd.conf kept (the sample is daemon/liteauthd.conf)"; \
+	else \
+		install -m 0644 daemon/liteauthd.conf $(CONFDIR)/; \
+	fi
+
+# What make install installed; a liteauthd.conf only if it is still the
+# sample, unedited. The key store and the passphrase stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+	if cmp -s daemon/liteauthd.conf $(CONFDIR)/liteauthd.conf; then \
+		rm -f $(CONFDIR)/liteauthd.conf; \
+		rmdir $(CONFDIR) 2>/dev/null || true; \
+	elif [ -e $(CONFDIR)/liteauthd.conf ]; then \
+		echo "$(CONFDIR)/liteauthd.conf kept: it is not the sample"; \
+	fi
 
 clean:
 	rm -rf $(B)
