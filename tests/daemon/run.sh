@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh: liteauthd's tests: end to end over UDP (direct.c), its faults
-# (fault.py: kills, stops, a flood, keys on disk), then what
+# (fault.py: kills, stops, a flood, keys on disk), README.md's quick start
+# run as written (readme.sh), then what
 # `make install` puts in place: the binary, man pages that render without
 # a warning, the systemd units (a gateway's, a direct-only server's) that
 # start the installed binary, the sample liteauthd.conf, and
@@ -12,6 +13,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 "$top/build/tests/direct" "$top/build/daemon/liteauthd"
 /usr/bin/python3 "$top/tests/daemon/fault.py" "$top/build/daemon/liteauthd" \
 	"$top/build/tools/liteauth" "$top/build/tools/liteauth-devsim" "$top/build/tests/laproto"
+/usr/bin/python3 "$top/tests/daemon/ops.py" "$top/build/daemon/liteauthd" "$top/build/tools/liteauth" "$top/build/tools/liteauth-devsim"
+"$top/tests/daemon/readme.sh"
 
 "$top/tools/build/need-debs.sh" groff-base >&2
 dest=$top/build/install-test
