@@ -168,6 +168,11 @@ $(B)/tools/%.o: tools/liteauth/%.c | $(B)/.debs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) $(NL_CFLAGS) -Itools/liteauth -c -o $@ $<
 
+# bash completion for liteauth, made from its command table (main.c).
+$(B)/completion/liteauth: $(B)/tools/liteauth
+	@mkdir -p $(@D)
+	$< --completion bash > $@.tmp && mv $@.tmp $@
+
 $(B)/tools/liteauth: $(CLI_OBJS) $(STORE_OBJS) $(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
 
@@ -305,7 +310,7 @@ daemon: $(B)/daemon/liteauthd $(B)/tests/direct $(B)/tools/liteauth \
 	@tests/run-ktap.sh daemon "" tests/daemon/run.sh
 
 cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
-		$(B)/tools/liteauth-devsim
+		$(B)/tools/liteauth-devsim $(B)/completion/liteauth
 	@tests/run-ktap.sh cli "" /usr/bin/python3 tests/cli/cli_test.py \
 		$(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
 		$(B)/tools/liteauth-devsim

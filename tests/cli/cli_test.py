@@ -111,7 +111,7 @@ check(held and waited < 15 and rc == 0 and '00124b0001020306' not in out
       and ID1 in out, 'after the lock is released the store is as it was',
       f'{waited:.1f} s; {out}')
 refused(['device', 'add', '00124b0001020306', '--key', KD],
-        "unknown or incomplete option '--key'", what='a key on the command line',
+        "unknown option '--key'", what='a key on the command line',
         status=2)
 refused(['device', 'add', '00124b0001020306', '--generate', '--key-file',
          'k1'], 'liteauth: key file k1 exists already (--generate writes a '
@@ -277,9 +277,10 @@ rc, _, err = la('device', 'import', '--skip-existing', 'existing', db='idb')
 check(rc == 0 and 'key file existing is readable by others: chmod 600 '
       'existing' in err and 'imported 0 devices (2 skipped)' in err,
       'device import of a file others can read works, with a warning', err)
-refused(['device', 'import', 'no-such-file'], 'cannot read key file '
-        'no-such-file', db='idb', what='device import of a missing file')
-refused(['device', 'import', 'good', 'dup'], 'usage: liteauth device import',
+refused(['device', 'import', 'no-such-file'], 'liteauth: cannot read '
+        'no-such-file: No such file or directory', db='idb', what='device import of a missing file')
+refused(['device', 'import', 'good', 'dup'],
+        "device import takes one FILE at most, not 'dup' too",
         db='idb', what='device import of two files', status=2)
 
 secret_file('imaster', la('genkey')[1])
@@ -393,10 +394,11 @@ for text, why in (('', 'it is empty'),
                    'digit'),
                   ('0012:4b00:000c:0002', 'character 5 is not a hex digit'),
                   ('00124b00 000c0002', 'character 9 is not a hex digit')):
-    for args, what in ((['device', 'add', text, '--key-stdin'],
+    # An ID may start with '-' (refused): after --, it is an argument.
+    for args, what in ((['device', 'add', '--key-stdin', '--', text],
                         'the device ID'),
-                       (['gateway', 'del', text], 'the gateway ID'),
-                       (['revoke', text], 'the device ID'),
+                       (['gateway', 'del', '--', text], 'the gateway ID'),
+                       (['revoke', '--', text], 'the device ID'),
                        (['audit', '--device', text], '--device'),
                        (['set', '--gateway-id', text, '--gateway-key-stdin'],
                         '--gateway-id')):
@@ -459,11 +461,11 @@ check(rc == 0 and os.stat('gen1').st_mode & 0o777 == 0o600 and
 
 # A command line that is wrong: a clear message, status 2, nothing done.
 for args, msg in (
-        (['device', 'add'], 'usage: liteauth device add ID ...'),
-        (['device', 'list', 'x'], 'usage: liteauth device list'),
-        (['device', 'show', PID, 'x'], f'usage: liteauth device show ID'),
+        (['device', 'add'], 'device add takes an ID'),
+        (['device', 'list', 'x'], "unexpected argument 'x'"),
+        (['device', 'show', PID, 'x'], "unexpected argument 'x'"),
         (['device', 'add', PID, '--key-file'],
-         "unknown or incomplete option '--key-file'"),
+         "option '--key-file' needs a value"),
         (['device', 'add', PID, '--key-file', 'a', '--key-file', 'b'],
          '--key-file is given twice'),
         (['device', 'add', PID, '--key-stdin', 'x'],
@@ -482,30 +484,33 @@ for args, msg in (
         (['device', 'add', PID, '--key-stdin', '--name', 'a\nb'],
          '--name: a name has no control characters'),
         (['device', 'import', '--bogus'],
-         "unknown or incomplete option '--bogus'"),
+         "unknown option '--bogus'"),
         (['gateway', 'frobnicate'], "unknown gateway subcommand 'frobnicate'"),
-        (['genkey', 'x'], 'usage: liteauth genkey'),
-        (['show', 'x'], 'usage: liteauth show [sessions|interfaces|'),
-        (['show', 'sessions', 'x'], 'usage: liteauth show'),
-        (['revoke'], 'usage: liteauth revoke ID|--all'),
-        (['revoke', '--all', 'x'], 'usage: liteauth revoke ID|--all'),
+        (['genkey', 'x'], "unexpected argument 'x'"),
+        (['show', 'x'], "unknown show 'x' (sessions, interfaces, counters, "
+         "gateway)"),
+        (['show', 'sessions', 'x'], "unexpected argument 'x'"),
+        (['revoke'], 'revoke takes an ID, or --all'),
+        (['revoke', '--all', 'x'], '--all or an ID, not both'),
         (['monitor', 'x'], "unexpected argument 'x'"),
-        (['monitor', '--count'], "unknown or incomplete option '--count'"),
+        (['monitor', '--count'], "option '--count' needs a value"),
         (['monitor', '--count', '0'], '--count takes a number from 1 to '
          '2147483647'),
         (['monitor', '--count', '1x'], '--count takes a number from 1'),
         (['monitor', '--count', '-1'], '--count takes a number from 1'),
         (['monitor', '--count', '99999999999'],
          '--count takes a number from 1'),
-        (['audit', '--since', '-1'], '--since takes a Unix time in seconds'),
-        (['audit', '--since', ' 5'], '--since takes a Unix time in seconds'),
+        (['audit', '--since', '-1'], '--since takes a time as the audit '
+         'prints it, 2026-12-01T21:00:00Z, a date, 2026-12-01, or Unix '
+         "seconds, not '-1'"),
+        (['audit', '--since', ' 5'], '--since takes a time as the audit'),
         (['audit', '--since', '99999999999999999999'],
-         '--since takes a Unix time in seconds'),
-        (['audit', '--frob'], "unknown or incomplete option '--frob'"),
+         '--since takes a time as the audit'),
+        (['audit', '--frob'], "unknown option '--frob'"),
         (['audit', 'x'], "unexpected argument 'x'"),
         (['set'], 'nothing to set'),
         (['set', 'x'], "unexpected argument 'x'"),
-        (['set', '--frob'], "unknown or incomplete option '--frob'"),
+        (['set', '--frob'], "unknown option '--frob'"),
         (['set', '--bind', 'a', '--unbind', 'b'],
          'one --bind or --unbind at a time'),
         (['set', '--bind', 'i' * 16],
@@ -526,7 +531,7 @@ for args, msg in (
          '--limit rate-device takes a number from 0 to 4294967295'),
         (['set', '--limit', 'rate-device=0x10'],
          '--limit rate-device takes a number'),
-        (['--frob'], "unknown or incomplete option '--frob'"),
+        (['--frob'], "unknown option '--frob'"),
         (['--passphrase-file', 'p' * 4096, 'device', 'list'],
          '--passphrase-file: a path is at most 4095 bytes'),
         (['frobnicate'], "unknown command 'frobnicate'")):
@@ -538,7 +543,8 @@ for args, msg in (
               'unicode_escape').decode() + ': status 2, told why',
           f'status {rc}, stderr "{err[:300]}"')
 rc, out, err = la('--db', 'd' * 4096, 'device', 'list')
-check(rc == 2 and err == 'liteauth: --db: a path is at most 4095 bytes',
+check(rc == 2 and err.startswith('liteauth: --db: a path is at most 4095 '
+                                 'bytes\nusage: liteauth '),
       'a --db path longer than a path: status 2, told so', err)
 rc, out, err = la('set', '--bind', 'nosuch0')
 check(rc == 1 and err == 'liteauth: no interface nosuch0',
@@ -565,8 +571,9 @@ r = subprocess.run([LITEAUTH, '--db', 'pdb', '--passphrase-file', 'pass',
 r2 = subprocess.run([LITEAUTH, '--db', 'pdb', '--passphrase-file', 'pass',
                      'device', 'import'], capture_output=True,
                     input=b'00124b00000c0004 ' + KD.encode() + b' caf\xc3\n')
-check(r.returncode == 2 and r.stderr == b'liteauth: --name: a name is UTF-8 '
-      b'text: byte 4 is not\n' and r2.returncode == 1 and
+check(r.returncode == 2 and r.stderr.startswith(b'liteauth: --name: a name '
+                                                b'is UTF-8 text: byte 4 is '
+                                                b'not\nusage: ') and r2.returncode == 1 and
       b'standard input:1: a name is UTF-8 text: byte 4 is not' in r2.stderr,
       'a name that is not UTF-8 is refused', r.stderr + r2.stderr)
 # A line of an import file is at most 65535 bytes: one that long is read
@@ -1088,6 +1095,247 @@ check(rc == 0 and rc2 == 1 and 'holds a control character' in err2 and
 # half, garbled bytes. liteauth check names the table; liteauthd refuses
 # to start, naming it; a list of that table fails, saying so; nothing
 # hangs (each within 5 s), nothing claims a partial table whole.
+# One grammar (issue 13): the global options before or after the command,
+# its subcommand and arguments; -- ends the options; exit 2 with the
+# reason and the command's usage line for every usage error; --help for
+# each command; --version.
+def run(*args, stdin=None):
+    r = subprocess.run([LITEAUTH, *args], input=stdin, capture_output=True,
+                       text=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+rc, want, _ = la('--json', 'device', 'list')
+for args in (['--json', 'device', 'list', '--db', 'db', '--passphrase-file',
+              'pass'],
+             ['device', 'list', '--json', '--db', 'db', '--passphrase-file',
+              'pass'],
+             ['device', '--db=db', 'list', '--passphrase-file', 'pass',
+              '--json'],
+             ['--db', 'db', 'device', '--json', '--passphrase-file=pass',
+              'list']):
+    rc, out, err = run(*args)
+    check(rc == 0 and out == want and json.loads(out),
+          'global options anywhere: liteauth ' + ' '.join(args), err)
+rc, out, err = run('--db', 'db', 'device', 'show', ID2, '--show-keys',
+                   '--passphrase-file', 'pass')
+check(rc == 0 and out == la('--show-keys', 'device', 'show', ID2)[1] and
+      len(out.split('\t')[7].strip()) == 32,
+      'device show ID --show-keys (after the ID)', err)
+rc, out, err = run('--db', 'db', '--passphrase-file', 'pass', '--', 'device',
+                   'list', '--json')
+check(rc == 2 and "unexpected argument '--json'" in err and not out,
+      '-- ends the options: what follows is an argument', err)
+rc, out, err = run('audit', '--db', 'db', '--passphrase-file', 'pass',
+                   '--json')
+rc2, out2, _ = la('--json', 'audit')
+check(rc == 0 and out == out2, 'audit --db D --passphrase-file F --json', err)
+secret_file('kopt', KD + '\n')
+rc, _, err = run('device', 'add', '--name', 'opts first', '--key-file',
+                 'kopt', '00124b00000d0001', '--db', 'db',
+                 '--passphrase-file', 'pass')
+rc2, out, _ = la('device', 'show', '00124b00000d0001')
+check(rc == 0 and out.split('\t')[1] == 'opts first',
+      'device add: its options before the ID', err + out)
+la('device', 'del', '00124b00000d0001')
+
+usage_line = {'device': 'usage: liteauth device add ID',
+              'gateway': 'usage: liteauth gateway the same subcommands',
+              'audit': 'usage: liteauth audit [--since TIME] [--device ID]',
+              'monitor': 'usage: liteauth monitor [--count N]',
+              'revoke': 'usage: liteauth revoke ID|--all',
+              'genkey': 'usage: liteauth genkey', 'check': 'usage: liteauth '
+              'check', 'backup': 'usage: liteauth backup TARGET',
+              'show': 'usage: liteauth show [sessions|',
+              'set': 'usage: liteauth set [--bind|--unbind IFNAME]'}
+for cmd, line in usage_line.items():
+    rc, out, err = run(cmd, '--help')
+    rc2, out2, err2 = run('help', cmd)
+    rc3, out3, _ = la(cmd, '--help')
+    check(rc == 0 and out.startswith(line) and not err and
+          rc2 == 0 and out2 == out and rc3 == 0 and out3 == out,
+          f'liteauth {cmd} --help and liteauth help {cmd} print its usage',
+          out + err + err2)
+for cmd, args, why in (
+        ('device', [], 'device takes a subcommand'),
+        ('gateway', [], 'gateway takes a subcommand'),
+        ('device', ['list', '--frob'], "unknown option '--frob'"),
+        ('device', ['list', '--key-file', 'k1'],
+         'device list takes no --key-file'),
+        ('device', ['del', ID1, '--name', 'x'], 'device del takes no --name'),
+        ('device', ['import', '--name', 'x'],
+         'device import takes --skip-existing alone'),
+        ('device', ['add', ID1, '--key-stdin', '--skip-existing'],
+         '--skip-existing is for import'),
+        ('device', ['show'], 'device show takes an ID'),
+        ('device', ['add', '-x', '--key-stdin'], "unknown option '-x' "
+         "(liteauth has no short options: an argument starting with '-' "
+         'goes after --)'),
+        ('device', ['add', '-0124b00000c0002', '--key-stdin'],
+         "unknown option '-0124b00000c0002'"),
+        ('audit', ['--since'], "option '--since' needs a value"),
+        ('audit', ['--since', '2026-12-01 21:00'], '--since takes a time'),
+        ('audit', ['--since', '2026-02-29'], '--since takes a time'),
+        ('audit', ['--since', '2026-12-01T24:00:00Z'], '--since takes a time'),
+        ('audit', ['--since', '2026-12-01T21:00:00'], '--since takes a time'),
+        ('audit', ['--since', '2026-12-01T21:00:00+01:00'],
+         '--since takes a time'),
+        ('audit', ['--device'], "option '--device' needs a value"),
+        ('check', ['x'], "unexpected argument 'x'"),
+        ('backup', [], 'backup takes a TARGET directory'),
+        ('backup', ['a', 'b'], "unexpected argument 'b'"),
+        ('genkey', ['--json', 'x'], "unexpected argument 'x'"),
+        ('show', ['--count', '1'], "unknown option '--count'"),
+        ('revoke', ['--all', ID1], '--all or an ID, not both'),
+        ('set', ['--limit'], "option '--limit' needs a value"),
+        ('device', ['list', '--db'], "option '--db' needs a value")):
+    rc, out, err = la(cmd, *args, stdin='')
+    lines = err.splitlines()
+    check(rc == 2 and not out and len(lines) >= 2 and
+          lines[0].startswith('liteauth: ' + why) and
+          lines[1].startswith(usage_line[cmd]),
+          f'liteauth {cmd} {" ".join(args)}: status 2, the reason and the '
+          'usage line', f'status {rc}, stderr "{err}"')
+for args, why in ((['frob'], "liteauth: unknown command 'frob'"),
+                  (['help', 'frob'], "liteauth: unknown command 'frob'"),
+                  (['--frob', 'device', 'list'],
+                   "liteauth: unknown option '--frob'"),
+                  (['--db'], "liteauth: option '--db' needs a value")):
+    rc, out, err = la(*args)
+    check(rc == 2 and not out and err.splitlines()[0] == why and
+          err.splitlines()[1].startswith('usage: liteauth '),
+          f'liteauth {" ".join(args)}: status 2, the reason and the usage',
+          err)
+for args in (['--version'], ['device', 'list', '--version'],
+             ['audit', '--version']):
+    rc, out, err = la(*args)
+    check(rc == 0 and out == 'liteauth 0.9.0\n' and not err,
+          f'liteauth {" ".join(args)} prints liteauth 0.9.0', out + err)
+with open(os.path.join(os.path.dirname(LITEAUTH), '..', '..', 'tools', 'lib',
+                       'version.h')) as f:
+    release = [l.split('"')[1] for l in f if 'define LITEAUTH_RELEASE' in l]
+check(release == ['0.9.0'], 'the version is LITEAUTH_RELEASE', release)
+
+# audit --since: as the audit prints it, a date alone, or Unix seconds.
+import calendar  # noqa: E402
+rc, full, _ = la('audit')
+times = [l.split('\t')[1] for l in full.splitlines()]
+mid = times[len(times) // 2] if times else '2026-12-01T21:00:00Z'
+secs = calendar.timegm(time.strptime(mid, '%Y-%m-%dT%H:%M:%SZ'))
+rc, iso, err = la('audit', '--since', mid)
+rc2, unix, _ = la('audit', '--since', str(secs))
+check(rc == 0 and rc2 == 0 and iso == unix and times and
+      all(l.split('\t')[1] >= mid for l in iso.splitlines()) and
+      len(iso.splitlines()) == sum(t >= mid for t in times),
+      f'audit --since {mid} is --since {secs}', err + iso)
+day = mid[:10]
+rc, out, err = la('audit', '--since', day)
+rc2, out2, _ = la('audit', '--since',
+                  str(calendar.timegm(time.strptime(day, '%Y-%m-%d'))))
+check(rc == 0 and out == out2 and
+      len(out.splitlines()) == sum(t >= day for t in times),
+      f'audit --since {day}: from its midnight UTC', err)
+rc, out, err = la('audit', '--since', '2099-12-31T23:59:59Z')
+rc2, out2, _ = la('audit', '--since', '1970-01-01')
+check(rc == 0 and out == '' and rc2 == 0 and out2 == full,
+      'audit --since the future is empty, since 1970-01-01 is all', err)
+rc, out, err = la('audit', '--since', '2024-02-29')
+check(rc == 0, 'audit --since a leap day', err)
+
+# A missing file is named as what it is.
+os.makedirs('nopass', exist_ok=True)
+for args, msg in (
+        (['--passphrase-file', 'no-such-pass', 'device', 'list'],
+         'liteauth: the passphrase file no-such-pass is missing: the key '
+         "store's passphrase is read from it (--passphrase-file names "
+         'another)'),
+        (['--passphrase-file', 'no-such-pass', 'audit'],
+         'liteauth: the passphrase file no-such-pass is missing'),
+        (['--db', 'nowhere', '--passphrase-file', 'no-such-pass', 'check'],
+         'liteauth: the passphrase file no-such-pass is missing'),
+        (['--db', 'nowhere', 'device', 'list'],
+         'liteauth: no key store at nowhere yet: `liteauth device add` (or '
+         'gateway add) creates it; --db names another'),
+        (['device', 'import', 'no-such-file'],
+         'liteauth: cannot read no-such-file: No such file or directory'),
+        (['device', 'add', '00124b00000d0002', '--key-file', 'no-such-key'],
+         'liteauth: cannot read key file no-such-key: No such file or '
+         'directory')):
+    rc, out, err = run(*(['--db', 'db', '--passphrase-file', 'pass'] + args))
+    check(rc == 1 and not out and err.splitlines()[0].startswith(msg) and
+          ('no key store' not in err or 'nowhere yet' in msg),
+          'a missing file is named: ' + ' '.join(args), err)
+check(not os.path.exists('nowhere'), 'and no store is made for them')
+
+# Names with a tab, a newline or another control byte: refused by add and
+# import alike (la_name_check), nothing added.
+for name in ('a\tb', 'a\nb', 'a\rb', 'a\x1bb', 'a\x01', '\x7f'):
+    rc, out, err = la('device', 'add', '00124b00000d0003', '--key-stdin',
+                      '--name', name, stdin=KD)
+    check(rc == 2 and '--name: a name has no control characters (tabs, '
+          'newlines): byte' in err, f'device add --name {name!r} refused',
+          err)
+    if '\n' not in name:
+        rc, out, err = la('device', 'import',
+                          stdin=f'00124b00000d0003 {KD} {name}x\n')
+        check(rc == 1 and 'standard input:1: a name has no control '
+              'characters' in err, f'device import of the name {name!r} '
+              'refused', err)
+check(la('device', 'show', '00124b00000d0003')[0] == 1,
+      'and none of them was added')
+
+# bash completion, made from the command table: liteauth --completion
+# bash, and build/completion/liteauth, which make builds from it.
+rc, script, err = run('--completion', 'bash')
+with open('completion.bash', 'w') as f:
+    f.write(script)
+r = subprocess.run(['bash', '-c', 'source completion.bash && complete -p '
+                    'liteauth'], capture_output=True, text=True)
+check(rc == 0 and r.returncode == 0 and
+      r.stdout.strip() == 'complete -F _liteauth liteauth',
+      'the completion script loads in bash', r.stdout + r.stderr + err)
+built = os.path.join(os.path.dirname(LITEAUTH), '..', 'completion',
+                     'liteauth')
+check(os.path.exists(built) and open(built).read() == script,
+      'build/completion/liteauth is liteauth --completion bash', built)
+
+
+def complete(*words):
+    line = ' '.join(f"'{w}'" for w in words)
+    r = subprocess.run(['bash', '-c', 'source completion.bash; '
+                        f'COMP_WORDS=({line}); '
+                        f'COMP_CWORD={len(words) - 1}; _liteauth; '
+                        'printf "%s\\n" "${COMPREPLY[@]}"'],
+                       capture_output=True, text=True)
+    return sorted(w for w in r.stdout.split('\n') if w)
+
+
+check(complete('liteauth', 'dev') == ['device'], 'liteauth dev<TAB>: device',
+      complete('liteauth', 'dev'))
+check(complete('liteauth', 'device', '') ==
+      sorted('add del enable disable show list rekey import'.split()),
+      'liteauth device <TAB>: its subcommands', complete('liteauth', 'device',
+                                                        ''))
+check(complete('liteauth', '--json', 'g') == ['gateway', 'genkey'],
+      'liteauth --json g<TAB>: gateway genkey')
+check(complete('liteauth', '') == sorted(
+      'help show monitor revoke set device gateway genkey audit check '
+      'backup'.split()), 'liteauth <TAB>: every command')
+check(complete('liteauth', 'show', '') ==
+      sorted('sessions interfaces counters gateway'.split()),
+      'liteauth show <TAB>: what it shows')
+check(complete('liteauth', 'device', 'add', ID1, '--key-') ==
+      ['--key-file', '--key-stdin'], 'liteauth device add ID --key-<TAB>')
+check(complete('liteauth', 'audit', '--s') == ['--show-keys', '--since'],
+      'liteauth audit --s<TAB>: its options and the global ones')
+check(complete('liteauth', 'device', 'list', '--j') == ['--json'],
+      'a global option after the command')
+check(complete('liteauth', '--db', 'comp') == ['completion.bash'],
+      'liteauth --db <TAB>: files')
+check('--completion' not in script.split("global='")[1].split("'")[0],
+      'the completion offers not its own hidden option')
+
+
 def timed(cmd, stdin=None):
     t0 = time.time()
     try:

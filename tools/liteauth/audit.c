@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * liteauth audit [--since UNIXTIME] [--device ID]: every authentication
+ * liteauth audit [--since TIME] [--device ID]: every authentication
  * and every summary of refusals the server recorded, oldest first. A
  * summary counts the refusals of one gateway, device and reason over one
  * audit interval (from its time); "claimed" marks those whose ID the
@@ -9,14 +9,11 @@
  * checked it, "gateway-word" when it recorded it on a gateway's word.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "liteauth.h"
-
-#define LA_AUDIT_USAGE	"usage: liteauth audit [--since UNIXTIME] [--device ID]"
 
 struct la_audit_filter {
 	struct la_table *t;
@@ -86,22 +83,16 @@ static int la_audit_row(void *arg, const struct la_audit *a)
 
 int la_cmd_audit(struct la_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "device", required_argument, NULL, 'd' },
-		{}
-	};
 	struct la_audit_filter f = {};
 	struct la_store *st;
 	int o, ret;
 
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = la_getopt(cli, argc, argv, cli->cmd->opts)) != -1) {
 		switch (o) {
 		case 's':
-			if (la_parse_number(optarg, INT64_MAX, &f.since))
-				return la_usage("--since takes a Unix time in seconds, digits alone");
+			if (la_parse_time(optarg, &f.since))
+				return la_usage("--since takes a time as the audit prints it, 2026-12-01T21:00:00Z, a date, 2026-12-01, or Unix seconds, not '%s'",
+						optarg);
 			break;
 		case 'd':
 			ret = la_parse_id(optarg, f.idd, "--device");
@@ -109,13 +100,10 @@ int la_cmd_audit(struct la_cli *cli, int argc, char **argv)
 				return ret;
 			f.by_device = true;
 			break;
-		default:
-			return la_bad_option(argv, LA_AUDIT_USAGE);
 		}
 	}
 	if (optind != argc)
-		return la_usage("unexpected argument '%s': " LA_AUDIT_USAGE,
-				argv[optind]);
+		return la_usage("unexpected argument '%s'", argv[optind]);
 	st = la_cli_store(cli, false);
 	if (!st)
 		return 1;

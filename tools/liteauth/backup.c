@@ -61,9 +61,11 @@ int la_cmd_backup(struct la_cli *cli, int argc, char **argv)
 	int ret, files = 0, fd;
 	DIR *dir;
 
-	if (argc != 2)
-		return la_usage("usage: liteauth backup TARGET");
-	target = argv[1];
+	if (la_no_args(cli, argc, argv, 1))
+		return LA_EXIT_USAGE;
+	if (optind == argc)
+		return la_usage("backup takes a TARGET directory");
+	target = argv[optind];
 	if (strlen(target) >= 4000)
 		return la_usage("backup: a path is at most 3999 bytes");
 	if (!access(target, F_OK) || errno != ENOENT)

@@ -27,9 +27,8 @@ int la_cmd_check(struct la_cli *cli, int argc, char **argv)
 	struct la_store *st;
 	int ret;
 
-	(void)argv;
-	if (argc != 1)
-		return la_usage("usage: liteauth check");
+	if (la_no_args(cli, argc, argv, 0))
+		return LA_EXIT_USAGE;
 	st = la_cli_store(cli, false);
 	if (!st)
 		return 1;

@@ -15,10 +15,8 @@ int la_cmd_genkey(struct la_cli *cli, int argc, char **argv)
 	u8 key[LA_KEY_LEN];
 	int i;
 
-	(void)cli;
-	(void)argv;
-	if (argc != 1)
-		return la_usage("usage: liteauth genkey");
+	if (la_no_args(cli, argc, argv, 0))
+		return LA_EXIT_USAGE;
 	if (isatty(STDOUT_FILENO))
 		la_warn("printing a key on a terminal; redirect it to a file");
 	if (getrandom(key, sizeof(key), 0) != sizeof(key))

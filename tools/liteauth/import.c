@@ -9,7 +9,6 @@
  * LA_STORE_BATCH (la_store_add_many).
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,33 +60,20 @@ static int la_import_refuse(struct la_import *im)
 }
 
 int la_import(struct la_cli *cli, enum la_kind kind, const char *what,
-	      int argc, char **argv)
+	      const char *file, bool skip_existing)
 {
-	static const struct option opts[] = {
-		{ "skip-existing", no_argument, NULL, 's' },
-		{}
-	};
-	struct la_import im = { .what = what, .from = "standard input" };
-	int fd = STDIN_FILENO, o, ret;
+	struct la_import im = { .what = what, .from = "standard input",
+				.skip_existing = skip_existing };
+	int fd = STDIN_FILENO, ret;
 	struct timespec t0, t1;
 	struct la_store *st;
 	size_t done, added;
 	double secs;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o != 's')
-			return la_bad_option(argv, NULL);
-		im.skip_existing = true;
-	}
-	if (argc - optind > 1)
-		return la_usage("usage: liteauth %s import [--skip-existing] [FILE]",
-				what);
-	if (optind < argc && strcmp(argv[optind], "-")) {
-		im.from = argv[optind];
-		fd = la_open_key_file(im.from);
+	if (file && strcmp(file, "-")) {
+		im.from = file;
+		fd = la_open_key_file(im.from, "");
 		if (fd < 0)
 			return 1;
 	}

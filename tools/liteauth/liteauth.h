@@ -6,6 +6,7 @@
 #ifndef _LITEAUTH_CLI_H
 #define _LITEAUTH_CLI_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -17,14 +18,42 @@ struct la_cli {
 	bool json;		/* --json */
 	bool tty;		/* stdout is a terminal: aligned, coloured */
 	bool show_keys;		/* --show-keys */
+	const struct la_cmd *cmd;	/* the command being run */
+	bool no_opts;		/* "--" before it: nothing after is an option */
 };
 
+/*
+ * A command of the table in main.c, from which --help, each command's
+ * usage line and the bash completion (--completion bash) are made.
+ */
 struct la_cmd {
 	const char *name;
 	int (*fn)(struct la_cli *cli, int argc, char **argv);
 	const char *args;
 	const char *help;
+	const struct option *opts;	/* its own options, or NULL */
+	const char *words;	/* its subcommands, space-separated, or NULL */
 };
+
+/*
+ * The one option parser of every command: getopt_long over @argv (the
+ * command's name first), permuting, with the global options (--db,
+ * --passphrase-file, --json, --show-keys, --help, --version) taken
+ * anywhere and handled here, and @opts the command's own; "--" ends them.
+ * Returns the next of @opts' values, or -1 at the end with the
+ * arguments at argv[optind...]. An unknown option, or one missing its
+ * value, exits 2 with the reason and the command's usage line; --help
+ * prints that line and exits 0.
+ */
+int la_getopt(struct la_cli *cli, int argc, char **argv,
+	      const struct option *opts);
+/*
+ * la_getopt for a command of no options of its own, and at most @max
+ * arguments after its name; 2 after la_usage.
+ */
+int la_no_args(struct la_cli *cli, int argc, char **argv, int max);
+/* The command's usage line, "usage: liteauth NAME ARGS". */
+void la_cmd_usage(FILE *f, const struct la_cmd *cmd);
 
 /*
  * Prints "liteauth: <message>" on stderr; returns the exit status: 1 for
@@ -34,8 +63,6 @@ struct la_cmd {
 #define LA_EXIT_USAGE	2
 int la_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define la_usage(...)	(la_fail(__VA_ARGS__), LA_EXIT_USAGE)
-/* The option getopt_long just refused, and @usage if not NULL. */
-int la_bad_option(char **argv, const char *usage);
 void la_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Opens the key store, creating it if @create; NULL after la_fail. */
@@ -62,6 +89,11 @@ int la_parse_id(const char *s, u8 *id, const char *what);
 /* A number of decimal digits alone, from 0 to @max. */
 int la_parse_number(const char *s, u64 max, u64 *v);
 /*
+ * A time as the audit prints it, 2026-12-01T21:00:00Z, a date alone
+ * (2026-12-01, its midnight UTC), or Unix seconds; -1 if it is none.
+ */
+int la_parse_time(const char *s, u64 *t);
+/*
  * A key from @file, or standard input if NULL: the key, and one newline
  * at most; warned if others can read the file. 1 after la_fail.
  */
@@ -72,8 +104,11 @@ void la_format_id(const u8 *id, char *out);	/* 17 bytes */
 /* A Unix time in UTC, ISO 8601; the number if it is beyond that. */
 void la_format_time(u64 t, char *out, size_t len);
 
-/* Opens a file of keys, warning if others can read it; -1 after la_fail. */
-int la_open_key_file(const char *file);
+/*
+ * Opens a file of keys, warning if others can read it; -1 after la_fail,
+ * "cannot read @what@file: reason" (@what "key file " or "").
+ */
+int la_open_key_file(const char *file, const char *what);
 
 /*
  * A table: readable on a terminal, tab-separated otherwise, or JSON, in
@@ -98,7 +133,7 @@ void la_record_print(struct la_cli *cli, int ncols, const struct la_col *cols,
 
 /* liteauth device import (import.c), with @what "device" or "gateway". */
 int la_import(struct la_cli *cli, enum la_kind kind, const char *what,
-	      int argc, char **argv);
+	      const char *file, bool skip_existing);
 
 int la_cmd_device(struct la_cli *cli, int argc, char **argv);
 int la_cmd_gateway(struct la_cli *cli, int argc, char **argv);

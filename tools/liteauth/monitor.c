@@ -4,7 +4,6 @@
  * each (tab-separated: event, device, sid, interface, reason; or a JSON
  * object with --json), until interrupted or N events.
  */
-#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +12,6 @@
 
 #include "genl.h"
 #include "liteauth.h"
-
-#define LA_MONITOR_USAGE	"usage: liteauth monitor [--count N]"
 
 struct la_monitor {
 	struct la_cli *cli;
@@ -76,28 +73,19 @@ static int la_event(struct nl_msg *msg, void *arg)
 
 int la_cmd_monitor(struct la_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{}
-	};
 	struct la_monitor m = { .cli = cli, .count = -1 };
 	struct la_genl g;
 	int o, grp, ret = 0;
 	u64 n;
 
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (o != 'c')
-			return la_bad_option(argv, LA_MONITOR_USAGE);
+	while ((o = la_getopt(cli, argc, argv, cli->cmd->opts)) != -1) {
 		if (la_parse_number(optarg, INT32_MAX, &n) || !n)
 			return la_usage("--count takes a number from 1 to %d",
 					INT32_MAX);
 		m.count = n;
 	}
 	if (optind != argc)
-		return la_usage("unexpected argument '%s': " LA_MONITOR_USAGE,
-				argv[optind]);
+		return la_usage("unexpected argument '%s'", argv[optind]);
 	if (la_genl_open(&g))
 		return 1;
 	grp = genl_ctrl_resolve_grp(g.sock, LITEAUTH_GENL_NAME,

@@ -4,7 +4,6 @@
  * header on a terminal, tab-separated values for scripts (stable: the
  * columns of liteauth(8)), or JSON with --json; and its messages.
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,12 +29,6 @@ int la_fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return LA_EXIT_FAIL;
-}
-
-int la_bad_option(char **argv, const char *usage)
-{
-	return la_usage("unknown or incomplete option '%s'%s%s",
-			argv[optind - 1], usage ? ": " : "", usage ?: "");
 }
 
 void la_warn(const char *fmt, ...)

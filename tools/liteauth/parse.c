@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "liteauth.h"
@@ -181,14 +182,63 @@ int la_parse_number(const char *s, u64 max, u64 *v)
 	return 0;
 }
 
-int la_open_key_file(const char *file)
+/* @n digits at @s, from @min to @max; -1 if not. */
+static int la_digits(const char *s, int n, int min, int max, int *v)
+{
+	int i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + s[i] - '0';
+	}
+	return *v < min || *v > max ? -1 : 0;
+}
+
+int la_parse_time(const char *s, u64 *t)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	struct tm tm = {};
+	size_t len = strlen(s);
+	int y, mo, d, h = 0, mi = 0, sec = 0;
+	time_t tt;
+
+	if (len && strspn(s, "0123456789") == len)
+		return la_parse_number(s, INT64_MAX, t);
+	/* YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ */
+	if ((len != 10 && len != 20) || s[4] != '-' || s[7] != '-' ||
+	    la_digits(s, 4, 1970, 9999, &y) || la_digits(s + 5, 2, 1, 12, &mo) ||
+	    la_digits(s + 8, 2, 1, mdays[mo - 1], &d))
+		return -1;
+	if (mo == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400)))
+		return -1;
+	if (len == 20 && (s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+			  s[19] != 'Z' || la_digits(s + 11, 2, 0, 23, &h) ||
+			  la_digits(s + 14, 2, 0, 59, &mi) ||
+			  la_digits(s + 17, 2, 0, 59, &sec)))
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tt = timegm(&tm);
+	if (tt < 0)
+		return -1;
+	*t = tt;
+	return 0;
+}
+
+int la_open_key_file(const char *file, const char *what)
 {
 	struct stat st;
 	int fd;
 
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		la_fail("cannot read key file %s: %s", file, strerror(errno));
+		la_fail("cannot read %s%s: %s", what, file, strerror(errno));
 		return -1;
 	}
 	if (!fstat(fd, &st) && (st.st_mode & 077))
@@ -206,7 +256,7 @@ int la_read_key(const char *file, u8 *key)
 	ssize_t r = 0;
 
 	if (file) {
-		fd = la_open_key_file(file);
+		fd = la_open_key_file(file, "key file ");
 		if (fd < 0)
 			return 1;
 	}

@@ -25,31 +25,29 @@ struct la_keyopts {
 	const char *name;
 	bool disabled;
 	bool reset_ctr;
+	bool skip_existing;
+	char first[20];		/* the first option given, for messages */
 };
 
 /*
- * --key-file, --key-stdin, --generate, --name, --disabled (add) and
- * --reset-ctr (a device's rekey) after an ID.
+ * The options of device and gateway (the table's la_device_opts), before
+ * or after the subcommand and its arguments: --key-file, --key-stdin,
+ * --generate, --name, --disabled (add), --reset-ctr (a device's rekey)
+ * and --skip-existing (import).
  */
-static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
-		      bool names, bool reset)
+static int la_keyopts_parse(struct la_cli *cli, int argc, char **argv,
+			    struct la_keyopts *k)
 {
-	static const struct option opts[] = {
-		{ "key-file", required_argument, NULL, 'f' },
-		{ "key-stdin", no_argument, NULL, 's' },
-		{ "generate", no_argument, NULL, 'g' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "disabled", no_argument, NULL, 'x' },
-		{ "reset-ctr", no_argument, NULL, 'r' },
-		{}
-	};
-	char why[LA_WHY_LEN];
 	int o;
 
 	memset(k, 0, sizeof(*k));
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = la_getopt(cli, argc, argv, cli->cmd->opts)) != -1) {
+		if (!k->first[0])
+			snprintf(k->first, sizeof(k->first), "%s",
+				 o == 'f' ? "--key-file" : o == 's' ? "--key-stdin" :
+				 o == 'g' ? "--generate" : o == 'n' ? "--name" :
+				 o == 'x' ? "--disabled" : o == 'r' ? "--reset-ctr" :
+				 "--skip-existing");
 		switch (o) {
 		case 'f':
 			if (k->file)
@@ -63,26 +61,33 @@ static int la_keyopts(int argc, char **argv, struct la_keyopts *k,
 			k->generate = true;
 			break;
 		case 'n':
+			k->name = optarg;
+			break;
 		case 'x':
-			if (!names)
-				return la_usage("--%s is for add",
-						o == 'n' ? "name" : "disabled");
-			if (o == 'n')
-				k->name = optarg;
-			else
-				k->disabled = true;
+			k->disabled = true;
 			break;
 		case 'r':
-			if (!reset)
-				return la_usage("--reset-ctr is for device rekey");
 			k->reset_ctr = true;
 			break;
-		default:
-			return la_bad_option(argv, NULL);
+		case 'e':
+			k->skip_existing = true;
+			break;
 		}
 	}
-	if (optind != argc)
-		return la_usage("unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* What add and rekey take: the key, and a name. */
+static int la_keyopts(const struct la_keyopts *k, bool names, bool reset)
+{
+	char why[LA_WHY_LEN];
+
+	if (!names && (k->name || k->disabled))
+		return la_usage("--%s is for add", k->name ? "name" : "disabled");
+	if (!reset && k->reset_ctr)
+		return la_usage("--reset-ctr is for device rekey");
+	if (k->skip_existing)
+		return la_usage("--skip-existing is for import");
 	if (k->from_stdin + !!k->file != 1 || (k->generate && !k->file))
 		return la_usage("give the key with one of --key-file F, --key-stdin, or --generate --key-file F (keys are never taken from the command line)");
 	if (k->name && la_name_check(k->name, why))
@@ -251,17 +256,34 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			char **argv)
 {
 	const char *what = la_kind_name(kind);
-	const char *sub = argc > 1 ? argv[1] : "list";
 	struct la_principal p = { .suite = LITEAUTH_SUITE_AES128 };
 	struct la_keyopts k;
 	struct la_store *st;
 	struct la_table *t;
 	char idtext[32], *tmp = NULL;
+	const char *sub;
 	int ret = 0;
 
+	ret = la_keyopts_parse(cli, argc, argv, &k);
+	if (ret)
+		return ret;
+	/* The arguments, the options taken out: SUBCOMMAND [ID|FILE] */
+	argc -= optind - 1;
+	argv += optind - 1;
+	if (argc < 2)
+		return la_usage("%s takes a subcommand: add, del, enable, disable, rekey, list, show or import",
+				what);
+	sub = argv[1];
+	if (!strcmp(sub, "import") &&
+	    (k.file || k.from_stdin || k.generate || k.name || k.disabled ||
+	     k.reset_ctr))
+		return la_usage("%s import takes --skip-existing alone", what);
+	if (strcmp(sub, "add") && strcmp(sub, "rekey") &&
+	    strcmp(sub, "import") && k.first[0])
+		return la_usage("%s %s takes no %s", what, sub, k.first);
 	if (!strcmp(sub, "list")) {
 		if (argc > 2)
-			return la_usage("usage: liteauth %s list", what);
+			return la_usage("unexpected argument '%s'", argv[2]);
 		st = la_cli_store(cli, false);
 		if (!st)
 			return 1;
@@ -276,14 +298,21 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 		return ret ? la_fail("cannot list the %ss: %s", what,
 				     la_store_strerror(ret)) : 0;
 	}
-	if (!strcmp(sub, "import"))
-		return la_import(cli, kind, what, argc - 1, argv + 1);
+	if (!strcmp(sub, "import")) {
+		if (argc > 3)
+			return la_usage("%s import takes one FILE at most, not '%s' too",
+					what, argv[3]);
+		return la_import(cli, kind, what, argc > 2 ? argv[2] : NULL,
+				 k.skip_existing);
+	}
 	if (strcmp(sub, "add") && strcmp(sub, "rekey") && strcmp(sub, "del") &&
 	    strcmp(sub, "enable") && strcmp(sub, "disable") && strcmp(sub, "show"))
 		return la_usage("unknown %s subcommand '%s' (add, del, enable, disable, rekey, list, show, import)",
 				what, sub);
 	if (argc < 3)
-		return la_usage("usage: liteauth %s %s ID ...", what, sub);
+		return la_usage("%s %s takes an ID", what, sub);
+	if (argc > 3)
+		return la_usage("unexpected argument '%s'", argv[3]);
 	snprintf(idtext, sizeof(idtext), "the %s ID", what);
 	ret = la_parse_id(argv[2], p.id, idtext);
 	if (ret)
@@ -293,8 +322,7 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 	if (!strcmp(sub, "add") || !strcmp(sub, "rekey")) {
 		bool add = !strcmp(sub, "add");
 
-		ret = la_keyopts(argc - 2, argv + 2, &k, add,
-				 !add && kind == LA_DEVICE);
+		ret = la_keyopts(&k, add, !add && kind == LA_DEVICE);
 		if (ret)
 			return ret;
 		if (k.generate) {
@@ -331,8 +359,6 @@ static int la_principal(struct la_cli *cli, enum la_kind kind, int argc,
 			}
 		}
 	} else {	/* del, enable, disable, show */
-		if (argc != 3)
-			return la_usage("usage: liteauth %s %s ID", what, sub);
 		st = la_cli_store(cli, false);
 		if (!st)
 			return 1;

@@ -4,8 +4,6 @@
  * gateway (or every device's). To keep it out, also run
  * liteauth device disable ID, so the server refuses its next HELLO.
  */
-#include <string.h>
-
 #include "genl.h"
 #include "liteauth.h"
 
@@ -14,14 +12,15 @@ int la_cmd_revoke(struct la_cli *cli, int argc, char **argv)
 	struct la_genl g;
 	struct nl_msg *msg;
 	u8 id[LA_ID_LEN];
-	bool all;
+	bool all = false;
 	int ret;
 
-	(void)cli;
-	if (argc != 2)
-		return la_usage("usage: liteauth revoke ID|--all");
-	all = !strcmp(argv[1], "--all");
-	ret = all ? 0 : la_parse_id(argv[1], id, "the device ID");
+	while (la_getopt(cli, argc, argv, cli->cmd->opts) != -1)
+		all = true;	/* --all */
+	if (argc - optind != !all)
+		return la_usage(all ? "--all or an ID, not both" :
+				"revoke takes an ID, or --all");
+	ret = all ? 0 : la_parse_id(argv[optind], id, "the device ID");
 	if (ret)
 		return ret;
 	if (la_genl_open(&g))

@@ -9,7 +9,6 @@
  * The gateway's key is read from a file or standard input, like every
  * key, and the module never gives it back.
  */
-#include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,15 +30,6 @@ static const char *const la_limits[] = {
 
 int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "bind", required_argument, NULL, 'b' },
-		{ "unbind", required_argument, NULL, 'u' },
-		{ "gateway-id", required_argument, NULL, 'i' },
-		{ "gateway-key-file", required_argument, NULL, 'k' },
-		{ "gateway-key-stdin", no_argument, NULL, 's' },
-		{ "limit", required_argument, NULL, 'l' },
-		{}
-	};
 	u8 idg[LA_ID_LEN], key[LA_KEY_LEN];
 	const char *ifname = NULL, *keyfile = NULL;
 	bool unbind = false, has_id = false, key_stdin = false;
@@ -50,10 +40,7 @@ int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 	struct la_genl g;
 	int o, ret, i, ifindex = 0;
 
-	(void)cli;
-	optind = 1;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((o = la_getopt(cli, argc, argv, cli->cmd->opts)) != -1) {
 		switch (o) {
 		case 'b':
 		case 'u':
@@ -90,8 +77,6 @@ int la_cmd_set(struct la_cli *cli, int argc, char **argv)
 			set_limit[j] = true;
 			break;
 		}
-		default:
-			return la_bad_option(argv, "see liteauth(8)");
 		}
 	}
 	if (optind != argc)

@@ -175,18 +175,24 @@ static void la_show_interfaces(struct la_show *s)
 
 int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 {
-	const char *what = argc > 1 ? argv[1] : "all";
 	struct la_show s = { .cli = cli };
+	const char *what = "all";
 	struct la_genl g;
 	char err[256];
 	int i, tries, ret = 0;
-	/* All three, on a terminal; else (JSON too) only the one asked for. */
-	bool all = !strcmp(what, "all") && cli->tty && !cli->json;
+	bool all;
 
-	if (argc > 2 || (strcmp(what, "all") && strcmp(what, "sessions") &&
-			 strcmp(what, "interfaces") && strcmp(what, "counters") &&
-			 strcmp(what, "gateway")))
-		return la_usage("usage: liteauth show [sessions|interfaces|counters|gateway]");
+	if (la_no_args(cli, argc, argv, 1))
+		return LA_EXIT_USAGE;
+	if (optind < argc)
+		what = argv[optind];
+	if (strcmp(what, "all") && strcmp(what, "sessions") &&
+	    strcmp(what, "interfaces") && strcmp(what, "counters") &&
+	    strcmp(what, "gateway"))
+		return la_usage("unknown show '%s' (sessions, interfaces, counters, gateway)",
+				what);
+	/* All three, on a terminal; else (JSON too) only the one asked for. */
+	all = !strcmp(what, "all") && cli->tty && !cli->json;
 	if (la_genl_open(&g))
 		return 1;
 	/* Names, if the store is there and readable; the show goes on
