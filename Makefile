@@ -65,8 +65,11 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 
 # The kernel module's portable parts, built unchanged for userspace.
-LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c
-LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o
+# And the address parser of liteauthd and liteauth-devsim (addr.c).
+LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c \
+	tools/lib/addr.c
+LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o \
+	$(B)/lib/addr.o
 # The daemon's parts: the key store on Berkeley DB, the server.
 STORE_SRCS := daemon/store.c daemon/store_ctl.c daemon/server.c daemon/relay.c
 STORE_OBJS := $(B)/lib/store.o $(B)/lib/store_ctl.o $(B)/lib/server.o \

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "store.h"
 
@@ -35,6 +36,7 @@ void la_conf_defaults(struct la_conf *c)
 	snprintf(c->db, sizeof(c->db), "%s", LA_DB_DEFAULT);
 	snprintf(c->passfile, sizeof(c->passfile), "%s", LA_PASS_DEFAULT);
 	snprintf(c->role, sizeof(c->role), "server");
+	c->log_level = LOG_INFO;	/* as before there were levels */
 	c->limits = limits;
 }
 
@@ -52,6 +54,36 @@ static int la_parse_u32(const char *s, u32 min, u32 max, u32 *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static const char *const la_log_levels[] = {
+	[LOG_ERR] = "error", [LOG_WARNING] = "warning",
+	[LOG_NOTICE] = "notice", [LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+int la_conf_log_level(const char *name, int *level)
+{
+	int i;
+
+	for (i = LOG_ERR; i <= LOG_DEBUG; i++)
+		if (la_log_levels[i] && !strcmp(name, la_log_levels[i])) {
+			*level = i;
+			return 0;
+		}
+	return -1;
+}
+
+/* An address of @key: HOST:PORT, [IPV6]:PORT, IPV4:PORT (addr.h). */
+static int la_conf_addr(const char *key, const char *val, unsigned int flags,
+			char *err, size_t errlen)
+{
+	char host[128], port[6], why[128];
+
+	if (!la_addr_parse(val, flags, host, sizeof(host), port, why,
+			   sizeof(why)))
+		return 0;
+	snprintf(err, errlen, "bad %s address '%s': %s", key, val, why);
+	return -1;
 }
 
 /* One setting, from the command line or the config file. */
@@ -108,6 +140,9 @@ int la_conf_set(struct la_conf *c, const char *key, const char *val,
 	} else if (!strcmp(key, "passphrase-file")) {
 		snprintf(c->passfile, sizeof(c->passfile), "%s", val);
 	} else if (!strcmp(key, "listen")) {
+		if (la_conf_addr(key, val, LA_ADDR_ANY_PORT | LA_ADDR_ANY_HOST,
+				 err, errlen))
+			return -1;
 		if (c->nlisten == LA_LISTEN_MAX) {
 			snprintf(err, errlen, "at most %d listen addresses",
 				 LA_LISTEN_MAX);
@@ -116,6 +151,8 @@ int la_conf_set(struct la_conf *c, const char *key, const char *val,
 		snprintf(c->listen[c->nlisten++], sizeof(c->listen[0]), "%s",
 			 val);
 	} else if (!strcmp(key, "upstream")) {
+		if (la_conf_addr(key, val, 0, err, errlen))
+			return -1;
 		if (c->nupstream == LA_RELAY_UPSTREAMS_MAX) {
 			snprintf(err, errlen, "at most %d upstream servers",
 				 LA_RELAY_UPSTREAMS_MAX);
@@ -127,6 +164,9 @@ int la_conf_set(struct la_conf *c, const char *key, const char *val,
 		if (strcmp(val, "server") && strcmp(val, "relay"))
 			goto bad_value;
 		snprintf(c->role, sizeof(c->role), "%s", val);
+	} else if (!strcmp(key, "log-level")) {
+		if (la_conf_log_level(val, &c->log_level))
+			goto bad_value;
 	} else if (!strcmp(key, "netlink")) {
 		if (strcmp(val, "yes") && strcmp(val, "no"))
 			goto bad_value;

@@ -27,6 +27,7 @@ struct la_conf {
 	bool foreground;
 	char user[64];		/* to run as, once set up; "" stays */
 	char role[16];
+	int log_level;		/* LOG_ERR to LOG_DEBUG: the least told */
 	struct la_server_limits limits;
 };
 
@@ -35,6 +36,8 @@ typedef void la_conf_log_fn(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 void la_conf_defaults(struct la_conf *c);
+/* log-level's words (error, warning, notice, info, debug) as LOG_*. */
+int la_conf_log_level(const char *name, int *level);
 /*
  * Setting @key to @val, as the file or the command line gives it: 0, or
  * -1 and why in @err, with @c as it was.

@@ -42,11 +42,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "crypto.h"
 #include "nl.h"
 #include "relay.h"
 #include "server.h"
+#include "version.h"
 
 #define LA_CONF_DEFAULT	"/etc/liteauth/liteauthd.conf"
 /* liteauth processes served at once over the control socket. */
@@ -73,7 +75,7 @@ struct la_daemon {
 	u64 client_seen[LA_CTL_CLIENTS];	/* its last request, mono ns */
 	int nclients;
 	u8 *ctl_req, *ctl_ans;	/* LA_CTL_MSG_MAX each */
-	int socks[2 * LA_LISTEN_MAX];	/* ":port" takes two */
+	int socks[4 * LA_LISTEN_MAX];	/* ":port" takes two, a name more */
 	int nsocks;
 	u64 ckp_failed;		/* checkpoints failed, as last logged */
 	bool stop;
@@ -82,22 +84,68 @@ struct la_daemon {
 /* A checkpoint of the key store this often, on a thread of its own. */
 #define LA_CHECKPOINT_MS 60000
 
-static bool la_use_syslog;
+/*
+ * Where the lines go, as hostapd's and systemd services' do: stderr with
+ * --foreground (systemd's journal takes it); otherwise syslog, and stderr
+ * too when nothing listens on /dev/log or stderr is a terminal, so that a
+ * failed start always says why somewhere it is seen. Lines above
+ * la_log_level (log-level, raised by each --verbose) are not told.
+ */
+static bool la_use_syslog, la_also_stderr;
+static int la_log_level = LOG_INFO;
 
 static void la_vmsg(int prio, const char *fmt, va_list ap)
 {
 	char buf[512];
 
+	if (prio > la_log_level)
+		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (la_use_syslog) {
+	if (la_use_syslog)
 		syslog(prio, "%s", buf);
-	} else {
+	if (!la_use_syslog || la_also_stderr) {
 		struct timespec ts;
+		struct tm tm;
+		char t[32];
 
+		/* ISO 8601, UTC, to the millisecond. */
 		clock_gettime(CLOCK_REALTIME, &ts);
-		fprintf(stderr, "liteauthd[%ld.%03ld]: %s\n", (long)ts.tv_sec,
-			ts.tv_nsec / 1000000, buf);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "liteauthd[%d]: %s.%03ldZ %s\n", (int)getpid(),
+			t, ts.tv_nsec / 1000000, buf);
 	}
+}
+
+/* Whether a syslog daemon (or journald) takes datagrams on /dev/log. */
+static bool la_syslog_listening(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX,
+				   .sun_path = "/dev/log" };
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM };
+	bool ok = false;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(types) && !ok; i++) {
+		int fd = socket(AF_UNIX, types[i] | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			continue;
+		ok = !connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		close(fd);
+	}
+	return ok;
+}
+
+static void la_log_open(bool foreground)
+{
+	if (foreground)
+		return;
+	if (!la_syslog_listening())
+		return;		/* stderr alone */
+	openlog("liteauthd", LOG_PID, LOG_DAEMON);
+	la_use_syslog = true;
+	la_also_stderr = isatty(STDERR_FILENO);
 }
 
 static void la_msg(int prio, const char *fmt, ...)
@@ -167,36 +215,32 @@ static const struct la_server_ops la_daemon_ops = {
 	.log = la_server_log,
 };
 
-/* "[addr]:port", "addr:port" or, to listen, ":port" (every address). */
-static int la_resolve(const char *spec, const char *what,
+/*
+ * @spec (addr.h): HOST:PORT, [IPV6]:PORT or IPV4:PORT and, to listen
+ * (@passive), :PORT (every address) and port 0 (any free one).
+ */
+static int la_resolve(const char *spec, const char *what, bool passive,
 		      struct addrinfo **ai)
 {
-	char host[128], *colon;
-	struct addrinfo hints = {
-		.ai_family = AF_UNSPEC,
-		.ai_socktype = SOCK_DGRAM,
-		.ai_flags = AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV,
-	};
-	int ret;
+	char host[128], port[6], why[128];
 
-	snprintf(host, sizeof(host), "%s", spec);
-	colon = strrchr(host, ':');
-	if (!colon) {
-		la_msg(LOG_ERR, "%s address '%s' must be ADDR:PORT", what, spec);
-		return -1;
-	}
-	*colon = '\0';
-	if (host[0] == '[' && colon > host && colon[-1] == ']') {
-		colon[-1] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	ret = getaddrinfo(*host ? host : NULL, colon + 1, &hints, ai);
-	if (ret) {
-		la_msg(LOG_ERR, "%s address '%s': %s", what, spec,
-		       gai_strerror(ret));
+	if (la_addr_parse(spec, passive ? LA_ADDR_ANY_PORT | LA_ADDR_ANY_HOST :
+				  0, host, sizeof(host), port, why, sizeof(why)) ||
+	    la_addr_resolve(host, port, passive, ai, why, sizeof(why))) {
+		la_msg(LOG_ERR, "%s address '%s': %s", what, spec, why);
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether @a is one of the addresses before it in @ai (a name twice). */
+static bool la_ai_repeated(const struct addrinfo *ai, const struct addrinfo *a)
+{
+	for (; ai != a; ai = ai->ai_next)
+		if (ai->ai_addrlen == a->ai_addrlen &&
+		    !memcmp(ai->ai_addr, a->ai_addr, a->ai_addrlen))
+			return true;
+	return false;
 }
 
 /* A receive buffer smaller than asked for: bursts may be lost. */
@@ -217,16 +261,24 @@ static int la_epoll_add(struct la_daemon *d, int fd)
 /*
  * A socket on each address @spec resolves to: one for "addr:port", one
  * for each of IPv4 and IPv6 for ":port" (AI_PASSIVE gives both wildcards;
- * the IPv6 one takes IPv6 only, so that both can be bound).
+ * the IPv6 one takes IPv6 only, so that both can be bound), one for each
+ * address of a name. Each is told once bound, with its real port.
  */
 static int la_listen_on(struct la_daemon *d, const char *spec)
 {
 	struct addrinfo *ai, *a;
 	int fd, one = 1;
 
-	if (la_resolve(spec, "listen", &ai))
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char name[LA_ADDR_STRLEN];
+
+	if (la_resolve(spec, "listen", true, &ai))
 		return -1;
 	for (a = ai; a; a = a->ai_next) {
+		if (la_ai_repeated(ai, a))
+			continue;
+		la_addr_format(a->ai_addr, name, sizeof(name));
 		if (d->nsocks == ARRAY_SIZE(d->socks)) {
 			la_msg(LOG_ERR, "cannot listen on %s: too many sockets",
 			       spec);
@@ -242,15 +294,19 @@ static int la_listen_on(struct la_daemon *d, const char *spec)
 			la_rcvbuf_check(la_sock_rcvbuf(fd), spec);
 		if (fd < 0 || bind(fd, a->ai_addr, a->ai_addrlen) ||
 		    la_epoll_add(d, fd)) {
-			la_msg(LOG_ERR, "cannot listen on %s%s: %s", spec,
-			       a->ai_family == AF_INET6 && ai->ai_next ?
-			       " (IPv6)" : "", strerror(errno));
+			la_msg(LOG_ERR, "cannot listen on %s (%s): %s", spec,
+			       name, strerror(errno));
 			if (fd >= 0)
 				close(fd);
 			freeaddrinfo(ai);
 			return -1;
 		}
 		d->socks[d->nsocks++] = fd;
+		sslen = sizeof(ss);
+		if (!getsockname(fd, (struct sockaddr *)&ss, &sslen))
+			la_addr_format((struct sockaddr *)&ss, name,
+				       sizeof(name));
+		la_msg(LOG_NOTICE, "listening on %s", name);
 	}
 	freeaddrinfo(ai);
 	return 0;
@@ -347,7 +403,7 @@ static int la_upstreams(struct la_daemon *d)
 	int i;
 
 	for (i = 0; i < d->conf.nupstream; i++) {
-		if (la_resolve(d->conf.upstream[i], "upstream", &ai))
+		if (la_resolve(d->conf.upstream[i], "upstream", false, &ai))
 			return -1;
 		d->upfd[i] = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK |
 				    SOCK_CLOEXEC, 0);
@@ -401,11 +457,13 @@ static void la_on_signal(struct la_daemon *d)
 static void la_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: liteauthd --db DIR --listen ADDR:PORT [--listen ...]\n"
-		"                 [--role server|relay] [--upstream ADDR:PORT]...\n"
+		"usage: liteauthd [--db DIR] [--listen ADDR]... [--config F]\n"
+		"                 [--role server|relay] [--upstream ADDR]...\n"
 		"                 [--no-netlink] [--passphrase-file F]\n"
-		"                 [--config F] [--user NAME] [--foreground]\n"
-		"See liteauthd(8) and liteauthd.conf(5).\n");
+		"                 [--user NAME] [--foreground] [--verbose]...\n"
+		"       liteauthd --help | --version\n"
+		"ADDR: HOST:PORT, [IPV6]:PORT, IPV4:PORT or :PORT (every address);\n"
+		"port 0 to listen on any free one. See liteauthd(8) and liteauthd.conf(5).\n");
 }
 
 /*
@@ -715,6 +773,8 @@ static int la_setup(struct la_daemon *d)
  * Checkpoints run on the store's own thread, not in the loop: started once
  * the privileges are dropped, so that the thread has none of them either.
  */
+static bool la_ckp_in_loop;	/* no thread: in the loop, as before */
+
 static int la_ckp_start(struct la_daemon *d)
 {
 	int ret;
@@ -722,20 +782,32 @@ static int la_ckp_start(struct la_daemon *d)
 	if (d->relaying || !d->store)
 		return 0;
 	ret = la_store_checkpoint_thread(d->store, LA_CHECKPOINT_MS);
-	if (ret)
-		la_msg(LOG_ERR, "cannot start the key store's checkpoints: %s",
+	if (ret) {
+		la_msg(LOG_WARNING, "cannot start the key store's checkpoint thread: %s: checkpoints run in the loop instead",
 		       strerror(-ret));
-	return ret;
+		la_ckp_in_loop = true;
+	}
+	return 0;
 }
 
-/* A failed checkpoint is told once, with the number failed so far. */
+/*
+ * Every second: a failed checkpoint is told once, with the number failed
+ * so far; with no thread, a checkpoint in the loop every minute.
+ */
 static void la_ckp_check(struct la_daemon *d)
 {
+	static unsigned int ticks;
 	u64 done, failed;
 	int err;
 
 	if (d->relaying || !d->store)
 		return;
+	if (la_ckp_in_loop) {
+		if (++ticks % (LA_CHECKPOINT_MS / 1000) == 0 &&
+		    la_store_checkpoint(d->store))
+			la_msg(LOG_WARNING, "key store checkpoint failed");
+		return;
+	}
 	la_store_checkpoint_stats(d->store, &done, &failed, &err);
 	if (failed == d->ckp_failed)
 		return;
@@ -846,12 +918,16 @@ int main(int argc, char **argv)
 		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
+	static const char sopts[] = "d:l:r:u:U:np:c:fvh";
 	struct la_daemon d = { .conf_path = LA_CONF_DEFAULT, .ctlfd = -1 };
 	struct epoll_event ev[16];
-	int o, i, n, nlisten = 0, nupstream = 0;
+	int o, i, n, nlisten = 0, nupstream = 0, verbose = 0;
+	bool foreground = false;
 	char err[256];
 
 	la_no_core();	/* it holds keys */
@@ -859,8 +935,17 @@ int main(int argc, char **argv)
 	/* Options override the config file: find the file first, then read
 	 * it, then apply the options over it.
 	 */
-	while ((o = getopt_long(argc, argv, "d:l:r:u:U:np:c:fh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
 		switch (o) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'V':
+			printf("liteauthd %s\n", LITEAUTH_RELEASE);
+			return 0;
 		case 'c':
 			d.conf_path = optarg;
 			d.conf_explicit = true;
@@ -875,11 +960,21 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (optind < argc) {
+		fprintf(stderr, "liteauthd: unexpected argument '%s'\n",
+			argv[optind]);
+		la_usage(stderr);
+		return 2;
+	}
+	la_log_open(foreground);
 	la_conf_defaults(&d.conf);
 	if (la_conf_load(&d.conf, d.conf_path, d.conf_explicit, la_msg))
 		return 1;
+	la_log_level = d.conf.log_level + verbose;
+	if (la_log_level > LOG_DEBUG)
+		la_log_level = LOG_DEBUG;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "d:l:r:u:U:np:c:fh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
 		const char *key = NULL;
 
 		switch (o) {
@@ -913,18 +1008,9 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (key && la_conf_set(&d.conf, key, optarg, err, sizeof(err))) {
-			la_msg(LOG_ERR, "%s", err);
+			la_msg(LOG_ERR, "--%s: %s", key, err);
 			return 2;
 		}
-	}
-	if (optind < argc) {
-		la_usage(stderr);
-		return 2;
-	}
-
-	if (!d.conf.foreground) {
-		openlog("liteauthd", LOG_PID, LOG_DAEMON);
-		la_use_syslog = true;
 	}
 	if (la_setup(&d) || la_drop_privileges(&d) || la_ckp_start(&d)) {
 		la_teardown(&d);

@@ -86,6 +86,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "crypto.h"
 #include "la_device.h"
 #include "liteauth.h"		/* la_id_parse, la_parse_number (parse.c) */
@@ -421,55 +422,12 @@ static unsigned int number(const char *opt, const char *text,
 /*
  * --server: HOST:PORT, [IPV6]:PORT or IPV4:PORT, the port from 1 to
  * 65535, into @host and @port; -1 and why if it is none of them. The one
- * place devsim reads an address.
+ * place devsim reads an address, with liteauthd's parser (tools/lib/addr.c).
  */
 static int server_parse(const char *spec, char *host, size_t hostlen,
 			char *port, char *why)
 {
-	const char *colon, *h = spec;
-	size_t n;
-	u64 v;
-
-	if (spec[0] == '[') {
-		colon = strchr(spec, ']');
-		if (!colon || colon[1] != ':') {
-			snprintf(why, LA_WHY_LEN, "it has no %s after the IPv6 address, as in [::1]:61630",
-				 colon ? ":PORT" : "']'");
-			return -1;
-		}
-		h = spec + 1;
-		n = colon - h;
-		colon++;
-	} else {
-		colon = strrchr(spec, ':');
-		if (!colon) {
-			snprintf(why, LA_WHY_LEN, "it has no :PORT");
-			return -1;
-		}
-		n = colon - spec;
-		if (memchr(spec, ':', n)) {
-			snprintf(why, LA_WHY_LEN, "an IPv6 address goes in brackets, like [::1]:61630");
-			return -1;
-		}
-	}
-	if (!n) {
-		snprintf(why, LA_WHY_LEN, "it has no host before the port");
-		return -1;
-	}
-	if (n >= hostlen) {
-		snprintf(why, LA_WHY_LEN, "the host is longer than %zu bytes",
-			 hostlen - 1);
-		return -1;
-	}
-	if (la_parse_number(colon + 1, 65535, &v) || !v) {
-		snprintf(why, LA_WHY_LEN, "the port is a number from 1 to 65535, not '%.16s'",
-			 colon + 1);
-		return -1;
-	}
-	memcpy(host, h, n);
-	host[n] = '\0';
-	snprintf(port, 6, "%u", (unsigned int)v);
-	return 0;
+	return la_addr_parse(spec, 0, host, hostlen, port, why, LA_WHY_LEN);
 }
 
 static int read_master(const char *file, u8 *master)
