@@ -375,6 +375,15 @@ static void *la_ckp_main(void *arg)
 	pthread_mutex_lock(&st->ckp_lock);
 	clock_gettime(CLOCK_MONOTONIC, &due);
 	while (!st->ckp_stop) {
+		struct timespec now;
+
+		/* After one longer than the interval, the next a whole
+		 * interval later: no checkpoints back to back.
+		 */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > due.tv_sec ||
+		    (now.tv_sec == due.tv_sec && now.tv_nsec > due.tv_nsec))
+			due = now;
 		due.tv_sec += st->ckp_ms / 1000;
 		due.tv_nsec += (long)(st->ckp_ms % 1000) * 1000000;
 		if (due.tv_nsec >= 1000000000) {
@@ -444,8 +453,9 @@ void la_store_checkpoint_stats(const struct la_store *st, u64 *done,
 
 /*
  * No checkpoint writes the tables' files between la_ckp_hold and
- * la_ckp_release: DB->verify reads them with no lock, and a copy of them
- * must not be taken half written. Waits for one under way.
+ * la_ckp_release: DB->verify reads them with no lock. Waits for one under
+ * way. (A backup needs no hold: DB_ENV->backup copies the log after the
+ * tables, and recovery of the copy mends a page copied half written.)
  */
 static void la_ckp_hold(struct la_store *st)
 {
@@ -979,38 +989,80 @@ static void la_dbt(DBT *d, void *data, size_t size)
 }
 
 /*
- * A transaction that does not end within LA_TXN_WATCHDOG_S: Berkeley DB
- * loops on a damaged page (a zeroed inner page of a table, say) and never
- * returns. The process says so and exits, as if killed: the next opener
- * recovers the store, and liteauthd's check at start names the table.
+ * A transaction that spins: Berkeley DB loops on a damaged page (a zeroed
+ * inner page of a table, say) and never returns. The process says so and
+ * exits, as if killed: the next opener recovers the store, and liteauthd's
+ * check at start names the table. What is timed is the CPU the calling
+ * thread spends in the transaction (LA_TXN_CPU_S), so that a transaction
+ * waiting for the disk, or for a page the checkpoint thread is writing,
+ * is not taken for a damaged table; one that waits longer than
+ * LA_TXN_WALL_S all the same ends the process too, saying so.
  */
-#define LA_TXN_WATCHDOG_S 4
-static void la_watchdog(int sig)
+#define LA_TXN_CPU_S	4
+#define LA_TXN_WALL_S	60
+static void la_watch_say(const char *msg, size_t len)
 {
-	static const char msg[] =
-		": the key store did not answer for 4 s: a table may be damaged (liteauth check names it; see BACKUP AND RESTORE in liteauth(8))\n";
 	const char *me = program_invocation_short_name;
 
-	(void)sig;
 	if (write(STDERR_FILENO, me, strlen(me)) < 0 ||
-	    write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+	    write(STDERR_FILENO, msg, len) < 0) {
 		/* nothing more to say it with */
 	}
 	_exit(1);
 }
 
+static void la_watchdog_cpu(int sig)
+{
+	static const char msg[] =
+		": the key store spun for 4 s of CPU in one transaction: a table may be damaged (liteauth check names it; see BACKUP AND RESTORE in liteauth(8))\n";
+
+	(void)sig;
+	la_watch_say(msg, sizeof(msg) - 1);
+}
+
+static void la_watchdog_wall(int sig)
+{
+	static const char msg[] =
+		": the key store did not answer for 60 s: its disk is failing or full, or a table is damaged (liteauth check names it; see BACKUP AND RESTORE in liteauth(8))\n";
+
+	(void)sig;
+	la_watch_say(msg, sizeof(msg) - 1);
+}
+
+/*
+ * The CPU timer of the thread that runs transactions, made at its first,
+ * and again in a child (a fork keeps the variables, not the timer).
+ */
+static __thread pid_t la_cpu_timer_tid;
+static __thread timer_t la_cpu_timer;
+
 static void la_watch(bool on)
 {
+	struct itimerspec it = { .it_value.tv_sec = on ? LA_TXN_CPU_S : 0 };
 	static bool set;
 
 	if (on && !set) {
-		struct sigaction sa = { .sa_handler = la_watchdog };
+		struct sigaction sa = { .sa_handler = la_watchdog_wall };
 
 		sigemptyset(&sa.sa_mask);
 		sigaction(SIGALRM, &sa, NULL);
+		sa.sa_handler = la_watchdog_cpu;
+		sigaction(SIGVTALRM, &sa, NULL);
 		set = true;
 	}
-	alarm(on ? LA_TXN_WATCHDOG_S : 0);
+	if (on && la_cpu_timer_tid != gettid()) {
+		struct sigevent ev = {
+			.sigev_notify = SIGEV_THREAD_ID,
+			.sigev_signo = SIGVTALRM,
+		};
+
+		ev._sigev_un._tid = gettid();	/* sigev_notify_thread_id */
+		if (!timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &la_cpu_timer))
+			la_cpu_timer_tid = gettid();
+	}
+	if (la_cpu_timer_tid == gettid())
+		timer_settime(la_cpu_timer, 0, &it, NULL);
+	alarm(on ? LA_TXN_WALL_S : 0);
 }
 
 /*

@@ -709,6 +709,97 @@ static void la_test_store_checkpoint_thread(struct kunit *test)
 	la_store_close(st);
 }
 
+static int la_spin(void *arg, struct la_principal *p)
+{
+	volatile unsigned long n = 0;
+	time_t end = time(NULL) + 30;
+
+	while (time(NULL) < end)
+		n++;
+	return 1;
+}
+
+static int la_wait_6s(void *arg, struct la_principal *p)
+{
+	struct timespec ts = { .tv_sec = 6 };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+	return 1;
+}
+
+/*
+ * A child that runs @fn in a transaction on its own copy of the store:
+ * its exit status, what it wrote to stderr in @err, and the seconds it
+ * took in *@secs.
+ */
+static int la_txn_child(int (*fn)(void *arg, struct la_principal *p),
+			const char *db, char *err, size_t len, double *secs)
+{
+	struct timespec t0, t1;
+	int pipefd[2], status = -1;
+	ssize_t n, got = 0;
+	pid_t pid;
+
+	if (pipe(pipefd))
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		struct la_principal p;
+		struct la_store *st;
+		char e[256];
+
+		dup2(pipefd[1], STDERR_FILENO);
+		close(pipefd[0]);
+		if (la_store_open(&st, db, la_td.pass, LA_STORE_CREATE |
+				  LA_STORE_OWNER, e, sizeof(e)))
+			_exit(3);
+		la_device(&p, 1, "watched");
+		if (la_store_add(st, LA_DEVICE, &p))
+			_exit(4);
+		_exit(la_store_modify(st, LA_DEVICE, p.id, fn, NULL) == 1 ?
+		      0 : 5);
+	}
+	close(pipefd[1]);
+	while (got < (ssize_t)len - 1 &&
+	       (n = read(pipefd[0], err + got, len - 1 - got)) > 0)
+		got += n;
+	err[got > 0 ? got : 0] = '\0';
+	close(pipefd[0]);
+	waitpid(pid, &status, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return status;
+}
+
+/*
+ * The transaction watchdog: one that spins (as Berkeley DB does on a
+ * damaged page) ends the process after 4 s of CPU, saying so; one that
+ * waits 6 s without spinning (a slow disk, a page the checkpoint thread
+ * writes) is not taken for one.
+ */
+static void la_test_store_watchdog(struct kunit *test)
+{
+	char db2[128], err[512];
+	double secs;
+	int status;
+
+	snprintf(db2, sizeof(db2), "%s/db2", la_td.dir);
+	status = la_txn_child(la_spin, la_td.db, err, sizeof(err), &secs);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) &&
+			      WEXITSTATUS(status) == 1 &&
+			      strstr(err, "spun for 4 s of CPU in one transaction"),
+			      "status %d: %s", status, err);
+	KUNIT_EXPECT_LT_MSG(test, (int)secs, 30, "%.1f s", secs);
+	status = la_txn_child(la_wait_6s, db2, err, sizeof(err), &secs);
+	KUNIT_EXPECT_TRUE_MSG(test, WIFEXITED(status) &&
+			      WEXITSTATUS(status) == 0 && !err[0],
+			      "status %d: %s", status, err);
+	KUNIT_EXPECT_GE(test, (int)secs, 6);
+}
+
 /* A damaged table gives an error, not a crash. */
 static void la_test_store_damaged(struct kunit *test)
 {
@@ -1615,6 +1706,7 @@ static struct kunit_case la_store_cases[] = {
 	KUNIT_CASE(la_test_store_served),
 	KUNIT_CASE(la_test_store_damaged),
 	KUNIT_CASE(la_test_store_checkpoint_thread),
+	KUNIT_CASE(la_test_store_watchdog),
 	KUNIT_CASE(la_test_store_audit),
 	KUNIT_CASE(la_test_store_refusals_keep),
 	KUNIT_CASE(la_test_store_old_records),

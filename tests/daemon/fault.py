@@ -31,6 +31,8 @@
 #      it has authenticated devices: the kernel writes no core of it (it
 #      does one of another process in the same conditions; where it writes
 #      none for any process, the verdict is a skip).
+#   4c. liteauthd as a user allowed one process (no checkpoint thread):
+#      it says so, checkpoints in its loop, and serves.
 #   5. Then every file under the store directory, read whole, searched for
 #      every device key (16 bytes, and its hex digits) and the passphrase:
 #      0 hits; and no Berkeley DB region file (__db.*).
@@ -612,6 +614,43 @@ else:
           'liteauthd SIGSEGVed after authenticating devices, with no limit '
           'on its core: the kernel writes no core of it (it does for '
           'another process there)', f'{dumped} {left} {r.stdout[-200:]}')
+
+
+# 4c. No thread for the checkpoints (liteauthd as a user allowed one
+# process): it says so and checkpoints in its loop, serving as before.
+def one_process():
+    resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+
+
+os.chmod('.', 0o711)
+la('device', 'import', 'sim.txt', db='nproc')
+subprocess.run(['chown', '-R', 'nobody:nogroup', 'nproc'], check=True)
+nport = free_port()
+with open('nproc.log', 'w') as f:
+    nd = subprocess.Popen([LITEAUTHD, '--db', 'nproc', '--passphrase-file',
+                           'pass', '--config', 'liteauthd.conf',
+                           '--no-netlink', '--foreground', '--user',
+                           'nobody', '--listen', '[::1]:%d' % nport],
+                          stderr=f, preexec_fn=one_process)
+daemons.append(nd)
+t0 = time.monotonic()
+while time.monotonic() - t0 < 20 and nd.poll() is None and \
+        'serving database' not in open('nproc.log').read():
+    time.sleep(0.05)
+r = subprocess.run([DEVSIM, 'udp', '--server', '[::1]:%d' % nport,
+                    '--master', 'smaster', '--state', 'sim.state', '--count',
+                    '20', '--timeout', '10'], capture_output=True, text=True)
+nd.terminate()
+nd.wait()
+nlog = open('nproc.log').read()
+figures('liteauthd --user nobody with RLIMIT_NPROC 1: ' +
+        ' | '.join(l for l in nlog.splitlines() if 'checkpoint' in l),
+        f'devsim: {r.stdout.strip().splitlines()[-1:] or r.stderr[-100:]}')
+check('checkpoints run in the loop instead' in nlog and nd.returncode == 0
+      and r.returncode == 0 and r.stdout.startswith('20 authenticated'),
+      'liteauthd that cannot start its checkpoint thread says so, '
+      'checkpoints in its loop, and serves', nlog[-300:])
+subprocess.run(['rm', '-rf', 'nproc'])
 
 
 # 5. Every file of the store, read whole, searched for each key and the
