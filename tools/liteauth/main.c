@@ -104,8 +104,9 @@ static const struct option la_global_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "completion", required_argument, NULL, 'C' },	/* hidden */
+	{}
 };
-#define LA_GLOBAL_MAX	ARRAY_SIZE(la_global_opts)
+#define LA_GLOBAL_MAX	(ARRAY_SIZE(la_global_opts) - 1)
 #define LA_OPT_BASE	0x1000	/* global options' values, apart */
 
 static void la_help(FILE *f)
