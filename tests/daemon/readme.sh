@@ -4,7 +4,8 @@
 # readme.sh: the quick start of README.md, run as written: its shell block,
 # from the top of the tree (it runs make userspace, a no-op once built, and
 # puts build/ on PATH), its files in a directory of the test's own
-# (TMPDIR), within a timeout. It must authenticate the device.
+# (TMPDIR), within a timeout, traced (sh -x). It must authenticate the
+# device.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$top/build/readme-test
@@ -19,7 +20,7 @@ if ! grep -q liteauth-devsim "$work/quickstart.sh"; then
 	echo "#   no shell block in README.md's Quick start"
 	exit 0
 fi
-(cd "$top" && TMPDIR=$work/tmp timeout -k 5 300 sh -e "$work/quickstart.sh") \
+(cd "$top" && TMPDIR=$work/tmp timeout -k 5 300 sh -ex "$work/quickstart.sh") \
 	>"$work/out.log" 2>&1
 rc=$?
 # A liteauthd the block left behind (it failed before its kill): the
@@ -29,6 +30,12 @@ for lock in "$work"/tmp/*/store/lock; do
 	pid=$(cut -d' ' -f1 "$lock")
 	if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = liteauthd ]; then
 		kill "$pid"
+		# Until it has stopped (and freed its port), 10 s at most.
+		i=0
+		while [ -d "/proc/$pid" ] && [ $i -lt 100 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
 	fi
 done
 if [ $rc -eq 0 ] &&
