@@ -392,7 +392,8 @@ INSTALLED := sbin/liteauthd sbin/liteauth bin/liteauth-devsim \
 UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 CONFDIR := $(DESTDIR)$(SYSCONFDIR)/liteauth
 
-install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim
+install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim \
+		$(B)/completion/liteauth
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(UNITDIR)
@@ -409,11 +410,9 @@ install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim
 		sed 's|/usr/local/sbin|$(PREFIX)/sbin|' daemon/$$u \
 			>$(UNITDIR)/$$u || exit 1; \
 	done
-	if [ -f $(B)/completion/liteauth ]; then \
-		install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions && \
-		install -m 0644 $(B)/completion/liteauth \
-			$(DESTDIR)$(PREFIX)/share/bash-completion/completions/; \
-	fi
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 0644 $(B)/completion/liteauth \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	# The sample settings, all commented out: never over an operator's.
 	install -d $(CONFDIR)
 	if [ -e $(CONFDIR)/liteauthd.conf ]; then \

@@ -36,14 +36,13 @@ for m in man8/liteauthd.8 man8/liteauth.8 man5/liteauthd.conf.5 \
 		echo "$out" | sed 's/^/#   /'
 	fi
 done
-# Bash completion, once it is generated (build/completion/liteauth).
-if [ -f "$top/build/completion/liteauth" ]; then
-	if cmp -s "$top/build/completion/liteauth" \
-		"$dest/usr/share/bash-completion/completions/liteauth"; then
-		echo "ok - make install puts liteauth's bash completion in place"
-	else
-		echo "not ok - make install puts liteauth's bash completion in place"
-	fi
+# Bash completion (build/completion/liteauth, from liteauth's own table).
+if [ -s "$dest/usr/share/bash-completion/completions/liteauth" ] &&
+   cmp -s "$top/build/completion/liteauth" \
+	"$dest/usr/share/bash-completion/completions/liteauth"; then
+	echo "ok - make install puts liteauth's bash completion in place"
+else
+	echo "not ok - make install puts liteauth's bash completion in place"
 fi
 units="liteauthd.service liteauthd-direct.service"
 for u in $units; do
