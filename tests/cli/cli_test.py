@@ -1336,6 +1336,32 @@ check('--completion' not in script.split("global='")[1].split("'")[0],
       'the completion offers not its own hidden option')
 
 
+# liteauth(8): renders without warnings, and no usage line of it breaks
+# between an option and its value.
+MAN = os.path.join(os.path.dirname(LITEAUTH), '..', '..', 'Documentation',
+                   'man', 'liteauth.8')
+r = subprocess.run(['groff', '-ww', '-man', '-z', MAN], capture_output=True,
+                   text=True)
+check(r.returncode == 0 and not r.stderr, 'groff -ww -man -z liteauth.8: no '
+      'warnings', r.stderr)
+for width in ('80', '60'):
+    r = subprocess.run(['man', '-l', MAN], capture_output=True, text=True,
+                       env=dict(os.environ, MANWIDTH=width, MAN_KEEP_FORMATTING='',
+                                MANPAGER='cat', PAGER='cat'))
+    page = [l.strip() for l in r.stdout.splitlines()]
+    check(r.returncode == 0 and 'monitor [--count n]' in page and
+          'audit [--since time] [--device ID]' in page and
+          not any(l.endswith(('[--count', '--since', '--key-file', '--gener\u2010',
+                              '--db', '--passphrase-file'))
+                  for l in page) and
+          any('2026-12-01T21:00:00Z' in l for l in page) and
+          any(l.startswith('--version') for l in page) and
+          any('liteauth command --help' in l for l in page),
+          f'liteauth(8) at {width} columns: usage lines unbroken, --since '
+          'forms, --version, COMMAND --help', '\n'.join(
+              l for l in page if 'monitor' in l or 'audit [' in l))
+
+
 def timed(cmd, stdin=None):
     t0 = time.time()
     try:

@@ -115,7 +115,8 @@ static void la_help(FILE *f)
 
 	fprintf(f, "usage: liteauth [--db DIR] [--passphrase-file F] [--json] [--show-keys]\n"
 		   "                COMMAND [ARGS]\n"
-		   "       liteauth COMMAND --help | --version\n\ncommands:\n");
+		   "       liteauth COMMAND --help\n"
+		   "       liteauth --version\n\ncommands:\n");
 	for (i = 0; i < ARRAY_SIZE(la_cmds); i++)
 		fprintf(f, "  %-8s %s\n           %s %s\n", la_cmds[i].name,
 			la_cmds[i].help, la_cmds[i].name, la_cmds[i].args);
