@@ -960,12 +960,6 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "liteauthd: unexpected argument '%s'\n",
-			argv[optind]);
-		la_usage(stderr);
-		return 2;
-	}
 	la_log_open(foreground);
 	la_conf_defaults(&d.conf);
 	if (la_conf_load(&d.conf, d.conf_path, d.conf_explicit, la_msg))
@@ -1011,6 +1005,13 @@ int main(int argc, char **argv)
 			la_msg(LOG_ERR, "--%s: %s", key, err);
 			return 2;
 		}
+	}
+	/* After the file: a stray argument leaves its errors told. */
+	if (optind < argc) {
+		fprintf(stderr, "liteauthd: unexpected argument '%s'\n",
+			argv[optind]);
+		la_usage(stderr);
+		return 2;
 	}
 	if (la_setup(&d) || la_drop_privileges(&d) || la_ckp_start(&d)) {
 		la_teardown(&d);

@@ -176,7 +176,8 @@ static u64 counter(const char *log, const char *name)
 
 	if (!buf)
 		return 0;
-	snprintf(pat, sizeof(pat), "]: %s: ", name);
+	/* "liteauthd[PID]: 2026-12-01T22:13:21.123Z NAME: N" */
+	snprintf(pat, sizeof(pat), "Z %s: ", name);
 	for (p = buf; (q = strstr(p, pat)); p = q + 1)
 		if (q[strlen(pat)] >= '0' && q[strlen(pat)] <= '9')
 			v = strtoull(q + strlen(pat), NULL, 10);
