@@ -208,5 +208,37 @@ check(rc == 1 and "bad.conf:1: bad value '0' for life" in err,
       'without --foreground and no /dev/log: a bad config file is told on '
       'stderr, status 1', err)
 
+# With a syslog listening on /dev/log (one of this script's own, on a
+# tmpfs over /dev in a mount namespace): the error goes there, with
+# liteauthd[PID], and not to stderr (a pipe, not a terminal).
+SYSLOG = r'''
+import socket, subprocess, sys
+subprocess.run(['mount', '-t', 'tmpfs', 'none', '/dev'], check=True)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind('/dev/log')
+s.settimeout(2)
+r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+got = []
+try:
+    while True:
+        got.append(s.recv(4096).decode(errors='replace'))
+except OSError:
+    pass
+print(r.returncode, repr(r.stderr), repr(got))
+'''
+r = subprocess.run(['unshare', '-m', sys.executable, '-c', SYSLOG, LITEAUTHD,
+                    '--db', os.path.join(tmp, 'no-such-db'), '--no-netlink',
+                    '--listen', '[::1]:0'], capture_output=True, text=True,
+                   timeout=30)
+if r.returncode:
+    print('ok - # SKIP with a syslog: no mount namespace here: '
+          + r.stderr.strip()[-100:], flush=True)
+else:
+    rc, err, got = r.stdout.split(' ', 2)
+    check(rc == '1' and err == "''" and 'liteauthd[' in got and
+          'no-such-db' in got,
+          'without --foreground, a syslog on /dev/log: a failed start says '
+          'why there, with liteauthd[PID] (status 1)', r.stdout)
+
 subprocess.run(['rm', '-rf', tmp])
 sys.exit(1 if ktap.failures else 0)
