@@ -243,7 +243,7 @@ $(B)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) | $(B)/.debs-fuzz
 # store's records, each kind (record_fuzz.c).
 CLI_PARSE_SRCS := tools/liteauth/parse.c tools/liteauth/output.c
 $(B)/fuzz/conf_fuzz: tests/fuzz/conf_fuzz.c daemon/conf.c daemon/conf.h \
-		tests/fuzz/fail.h | $(B)/.debs-fuzz
+		tools/lib/addr.c tools/lib/addr.h tests/fuzz/fail.h | $(B)/.debs-fuzz
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -o $@ $(filter %.c,$^)
 
@@ -363,18 +363,18 @@ bench-quick: $(BENCH_DEPS)
 # up their closing lines, and a suite that left none counts as a failure.
 check:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
-	-@$(MAKE) --no-print-directory unit
-	-@$(MAKE) --no-print-directory daemon
-	-@$(MAKE) --no-print-directory cli
-	-@$(MAKE) --no-print-directory device
-	-@$(MAKE) --no-print-directory kunit
-	-@$(MAKE) --no-print-directory gateway
-	-@$(MAKE) --no-print-directory spec
-	-@$(MAKE) --no-print-directory fuzz
-	-@$(MAKE) --no-print-directory style
-	-@$(MAKE) --no-print-directory builds
-	-@$(MAKE) --no-print-directory bench-quick
-	-@tests/run-ktap.sh demo "" sh -c 'tests/uml/demo.sh \
+	-@tests/timed.sh unit $(MAKE) --no-print-directory unit
+	-@tests/timed.sh daemon $(MAKE) --no-print-directory daemon
+	-@tests/timed.sh cli $(MAKE) --no-print-directory cli
+	-@tests/timed.sh device $(MAKE) --no-print-directory device
+	-@tests/timed.sh kunit $(MAKE) --no-print-directory kunit
+	-@tests/timed.sh gateway $(MAKE) --no-print-directory gateway
+	-@tests/timed.sh spec $(MAKE) --no-print-directory spec
+	-@tests/timed.sh fuzz $(MAKE) --no-print-directory fuzz
+	-@tests/timed.sh style $(MAKE) --no-print-directory style
+	-@tests/timed.sh builds $(MAKE) --no-print-directory builds
+	-@tests/timed.sh bench-quick $(MAKE) --no-print-directory bench-quick
+	-@tests/timed.sh demo tests/run-ktap.sh demo "" sh -c 'tests/uml/demo.sh \
 		>$(B)/demo.log 2>&1 && echo "ok - make demo authenticates 8 devices on a simulated gateway" || echo "not ok - make demo (see $(B)/demo.log)"'
 	@tests/total.sh $(RESULTS) unit daemon cli device \
 		$(addprefix kunit-,$(KERNELS)) \

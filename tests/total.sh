@@ -24,6 +24,10 @@ for suite in "$@"; do
 	p=$((p + $1)) f=$((f + $3))
 	[ -z "${5:-}" ] || s=$((s + $5))
 done
+# The wall-clock seconds of each part of make check (tests/timed.sh).
+if [ -s "$dir/times" ]; then
+	echo "# seconds: $(awk '{ t += $2; printf "%s %s, ", $1, $2 } END { printf "all %d", t }' "$dir/times")"
+fi
 line="$p passed, $f failed"
 [ "$s" -eq 0 ] || line="$line, $s skipped"
 echo "$line"
