@@ -78,6 +78,7 @@ struct la_daemon {
 	int socks[4 * LA_LISTEN_MAX];	/* ":port" takes two, a name more */
 	int nsocks;
 	u64 ckp_failed;		/* checkpoints failed, as last logged */
+	u64 started;		/* mono ns, for liteauth status */
 	bool stop;
 };
 
@@ -559,6 +560,62 @@ static void la_ctl_accept(struct la_daemon *d)
 	d->clients[d->nclients++] = fd;
 }
 
+static void la_status_put(void *arg, const char *name, u64 value)
+{
+	la_status_num(arg, name, value);
+}
+
+static const char *la_status_err(int err)
+{
+	return err ? strerror(-err) : "ok";
+}
+
+/*
+ * liteauth status (liteauth(8) lists the pairs, in this order): this
+ * daemon, then its server's state and counters (la_server_status), then
+ * the store's health, as la_store_health keeps it. All of it in memory:
+ * no store read, nothing that waits.
+ */
+static size_t la_status_answer(struct la_daemon *d, size_t len)
+{
+	struct la_store_health h;
+	struct la_status w;
+	char check[64];
+
+	la_status_begin(&w, d->ctl_req, len, d->ctl_ans);
+	la_status_num(&w, "pid", getpid());
+	la_status_str(&w, "version", LITEAUTH_RELEASE);
+	la_status_str(&w, "role", d->conf.role);
+	la_status_num(&w, "uptime-s",
+		      (la_mono(NULL) - d->started) / 1000000000ULL);
+	la_status_str(&w, "store", d->conf.db);
+	la_status_num(&w, "listen-sockets", d->nsocks);
+	la_status_num(&w, "netlink", d->nl != NULL);
+	la_status_num(&w, "control-clients", d->nclients);
+	la_server_status(&d->srv, la_status_put, &w);
+	la_store_health(d->store, &h);
+	la_status_num(&w, "store-failed", h.failed);
+	la_status_num(&w, "checkpoint-thread", h.ckp_thread);
+	la_status_num(&w, "checkpoints", h.ckp_done);
+	la_status_num(&w, "checkpoints-failed", h.ckp_failed);
+	la_status_str(&w, "checkpoint-error",
+		      h.ckp_failed ? la_status_err(h.ckp_err) : "-");
+	if (!h.check_time)
+		snprintf(check, sizeof(check), "-");
+	else if (h.check_result > 0)
+		snprintf(check, sizeof(check), "%d damaged", h.check_result);
+	else if (!h.check_result)
+		snprintf(check, sizeof(check), "whole");
+	else
+		snprintf(check, sizeof(check), "%s", strerror(-h.check_result));
+	la_status_num(&w, "last-check", h.check_time);
+	la_status_str(&w, "last-check-result", check);
+	la_status_num(&w, "last-backup", h.backup_time);
+	la_status_str(&w, "last-backup-result", h.backup_time ?
+		      la_status_err(h.backup_result) : "-");
+	return la_status_end(&w);
+}
+
 /*
  * One request of client @i, carried out and answered. A client that
  * does not take its answer at once (it has read every earlier one before
@@ -582,7 +639,13 @@ static void la_on_client(struct la_daemon *d, int i)
 		return;
 	}
 	d->client_seen[i] = la_mono(NULL);
-	la_store_serve(d->store, d->ctl_req, n, d->ctl_ans, &alen, &chg);
+	if (la_ctl_is_status(d->ctl_req, n)) {	/* ours, not the store's */
+		alen = la_status_answer(d, n);
+		chg.id_set = false;
+	} else {
+		la_store_serve(d->store, d->ctl_req, n, d->ctl_ans, &alen,
+			       &chg);
+	}
 	memzero_explicit(d->ctl_req, n);	/* keys */
 	if (send(d->clients[i], d->ctl_ans, alen,
 		 MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)alen)
@@ -931,6 +994,7 @@ int main(int argc, char **argv)
 	char err[256];
 
 	la_no_core();	/* it holds keys */
+	d.started = la_mono(NULL);
 
 	/* Options override the config file: find the file first, then read
 	 * it, then apply the options over it.

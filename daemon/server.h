@@ -336,4 +336,20 @@ enum la_sid_state la_server_sid(struct la_server *s, bool gateway,
 
 const char *la_server_counter_name(enum la_srv_counter c);
 
+/*
+ * The server's state now, for liteauth status (liteauth(8) lists them),
+ * as numbers, each given to @put with its name, in this order: device
+ * states (nsessions), live sessions, handshakes in progress and the most
+ * there may be, SIDs held and their spaces, gateways held; for each of
+ * the global, unknown (direct devices') and gateway budgets its rate,
+ * burst and the tokens left in it (the burst when its rate is 0: no
+ * limit), and how many gateways' budgets of unknown devices are empty;
+ * then every counter, by la_server_counter_name(). Reads memory only:
+ * one pass over the device states (as la_server_expire() makes every
+ * second) and the gateways, nothing of the store.
+ */
+void la_server_status(struct la_server *s,
+		      void (*put)(void *arg, const char *name, u64 value),
+		      void *arg);
+
 #endif /* _LITEAUTH_SERVER_H */

@@ -251,6 +251,67 @@ int la_store_serve(struct la_store *st, const void *request, size_t len,
 int la_store_listen(const char *dir, int *fd, char *err, size_t errlen);
 
 /*
+ * liteauth status: the one request of the control socket that is not the
+ * store's. liteauthd answers it itself, with name/value pairs of its own
+ * state (liteauth(8), "status"), a number or a string each, in the order
+ * it puts them. No value is ever a key or a secret.
+ *
+ * liteauthd's side: whether request @req (@len bytes) is a status one,
+ * which then does not go to la_store_serve; its answer is made in
+ * @answer (LA_CTL_MSG_MAX bytes) with la_status_begin, the pairs, and
+ * la_status_end, which returns its length. A malformed request gets
+ * -EINVAL, and the pairs put then go nowhere. Strings are cut at 255
+ * bytes, control characters in them become '?'.
+ */
+struct la_status {
+	u8 *ans;
+	size_t len;
+	u32 n;			/* pairs */
+	int err;
+};
+bool la_ctl_is_status(const void *req, size_t len);
+void la_status_begin(struct la_status *w, const void *req, size_t len,
+		     void *answer);
+void la_status_num(struct la_status *w, const char *name, u64 value);
+void la_status_str(struct la_status *w, const char *name, const char *value);
+size_t la_status_end(struct la_status *w);
+/*
+ * The client's side: asks the liteauthd of store @dir over @dir/control
+ * (no lock taken, no passphrase read) and calls @fn with each pair, in
+ * order, @number telling a number (decimal digits alone) from a string.
+ * *@pid (if not NULL): the pid of the process at the other end, once
+ * connected. 0, or la_ctl_connect's error (-ENOENT, -ECONNREFUSED: no
+ * liteauthd runs there), -EOPNOTSUPP (a liteauthd older than the
+ * request), -ETIMEDOUT (no answer for LA_STATUS_TIMEOUT_MS),
+ * -ECONNRESET (it closed the connection: another user's process, say),
+ * -EPROTO (an answer it cannot read), -ENOMEM.
+ */
+#define LA_STATUS_TIMEOUT_MS 10000
+int la_ctl_status(const char *dir, int *pid,
+		  void (*fn)(void *arg, const char *name, const char *value,
+			     bool number),
+		  void *arg);
+
+/*
+ * What liteauthd's status tells of the store it holds, at no cost: the
+ * last whole check of its tables (la_store_verify through la_store_serve,
+ * that is liteauth check: liteauthd's own check at start is not counted)
+ * and the last backup it took (la_store_backup through la_store_serve),
+ * the checkpoint thread's figures, and whether Berkeley DB panicked.
+ */
+struct la_store_health {
+	bool failed;		/* la_store_failed */
+	bool ckp_thread;	/* la_store_checkpoint_thread runs */
+	u64 ckp_done, ckp_failed;	/* la_store_checkpoint_stats */
+	int ckp_err;
+	u64 check_time;		/* Unix time; 0: none since it opened it */
+	int check_result;	/* tables damaged, or a negative errno */
+	u64 backup_time;	/* Unix time; 0: none since it opened it */
+	int backup_result;	/* 0, or a negative errno */
+};
+void la_store_health(const struct la_store *st, struct la_store_health *h);
+
+/*
  * Writes the tables' changed pages, so that recovery starts from here and
  * the log files before it are removed.
  */

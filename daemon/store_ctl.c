@@ -16,7 +16,12 @@
  * (a negative errno, 0, or a positive answer; 32 bits, big endian), then
  * what the op gives. Records are the tables' own (la_rec_put), after
  * their ID and a length byte.
+ *
+ * LA_CTL_STATUS (liteauth status) is liteauthd's, not the store's: its
+ * answer is the number of pairs, then each pair as a type byte ('n' a
+ * number, 's' a string), its name and its value, each a C string.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -25,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store_int.h"
@@ -53,7 +59,12 @@ enum la_ctl_op {
 	LA_CTL_CHUNK,		/* table; key length, key -> more, rows, rows */
 	LA_CTL_VERIFY,		/* -> damaged: (file, why) as C strings */
 	LA_CTL_BACKUP,		/* -> its path, as a C string */
+	LA_CTL_STATUS,		/* -> pairs, (type, name, value); liteauthd's */
 };
+
+/* A status pair's name: 1 to 63 of [a-z0-9-]; a string's value, 255. */
+#define LA_STATUS_NAME_MAX	63
+#define LA_STATUS_VALUE_MAX	255
 
 int la_ctl_connect(const char *dir, int *fd)
 {
@@ -118,25 +129,26 @@ static void la_ctl_hdr(u8 *m, enum la_ctl_op op, unsigned int kind,
 }
 
 /*
- * Sends request @req and waits for its answer, into @ans (LA_CTL_MSG_MAX
- * bytes): its length, or a negative errno. A liteauthd gone (or one that
- * does not answer for LA_CTL_TIMEOUT_MS) is -ECONNRESET, -ETIMEDOUT.
+ * Sends request @req on @fd and waits for its answer, @timeout_ms at
+ * most, into @ans (LA_CTL_MSG_MAX bytes): its length, or a negative
+ * errno. A liteauthd gone (or one that does not answer in time) is
+ * -ECONNRESET, -ETIMEDOUT.
  */
-static ssize_t la_ctl_call(struct la_store *st, const u8 *req, size_t len,
-			   u8 *ans)
+static ssize_t la_ctl_call_fd(int fd, const u8 *req, size_t len, u8 *ans,
+			      int timeout_ms)
 {
-	struct pollfd pfd = { .fd = st->ctl, .events = POLLIN };
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	ssize_t n;
 	int ret;
 
-	if (send(st->ctl, req, len, MSG_NOSIGNAL) != (ssize_t)len)
+	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return errno == EPIPE ? -ECONNRESET : -errno;
 	do
-		ret = poll(&pfd, 1, LA_CTL_TIMEOUT_MS);
+		ret = poll(&pfd, 1, timeout_ms);
 	while (ret < 0 && errno == EINTR);
 	if (ret <= 0)
 		return ret ? -errno : -ETIMEDOUT;
-	n = recv(st->ctl, ans, LA_CTL_MSG_MAX, MSG_TRUNC);
+	n = recv(fd, ans, LA_CTL_MSG_MAX, MSG_TRUNC);
 	if (n < 0)
 		return -errno;
 	if (!n)
@@ -145,6 +157,13 @@ static ssize_t la_ctl_call(struct la_store *st, const u8 *req, size_t len,
 	    ans[1] != req[1])
 		return -EPROTO;
 	return n;
+}
+
+/* The same on @st's connection, LA_CTL_TIMEOUT_MS at most. */
+static ssize_t la_ctl_call(struct la_store *st, const u8 *req, size_t len,
+			   u8 *ans)
+{
+	return la_ctl_call_fd(st->ctl, req, len, ans, LA_CTL_TIMEOUT_MS);
 }
 
 static int la_ctl_result(const u8 *ans)
@@ -400,7 +419,176 @@ int la_ctl_backup(struct la_store *st, char *path, size_t len)
 	return ret;
 }
 
+static bool la_status_name_ok(const char *name, size_t len)
+{
+	return len && len <= LA_STATUS_NAME_MAX &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+/* Whether @v (@len bytes) is a value of type @type. */
+static bool la_status_value_ok(u8 type, const char *v, size_t len)
+{
+	size_t i;
+
+	if (type == 'n')
+		return len && len <= 20 && strspn(v, "0123456789") == len;
+	if (type != 's' || len > LA_STATUS_VALUE_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if ((u8)v[i] < 0x20 || v[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * The pair at @p (before @end): its length, with its name and value, or
+ * 0 if it is not one.
+ */
+static size_t la_status_pair(const char *p, const char *end,
+			     const char **name, const char **value)
+{
+	const char *nend, *vend;
+
+	if (end - p < 3)
+		return 0;
+	*name = p + 1;
+	nend = memchr(*name, 0, end - *name);
+	if (!nend)
+		return 0;
+	*value = nend + 1;
+	vend = memchr(*value, 0, end - *value);
+	if (!vend || !la_status_name_ok(*name, nend - *name) ||
+	    !la_status_value_ok(*p, *value, vend - *value))
+		return 0;
+	return vend + 1 - p;
+}
+
+int la_ctl_status(const char *dir, int *pid,
+		  void (*fn)(void *arg, const char *name, const char *value,
+			     bool number),
+		  void *arg)
+{
+	const char *p, *end, *name, *value;
+	u8 req[LA_CTL_HDR], *ans;
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	int fd, ret, i;
+	ssize_t n;
+	size_t k;
+
+	ret = la_ctl_connect(dir, &fd);
+	if (ret)
+		return ret;
+	if (pid && !getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen))
+		*pid = cred.pid;
+	ans = malloc(LA_CTL_MSG_MAX);
+	if (!ans) {
+		close(fd);
+		return -ENOMEM;
+	}
+	la_ctl_hdr(req, LA_CTL_STATUS, 0, 0, 0);
+	n = la_ctl_call_fd(fd, req, sizeof(req), ans, LA_STATUS_TIMEOUT_MS);
+	close(fd);
+	ret = n < 0 ? n : la_ctl_result(ans);
+	/* The whole answer read before anything of it is given. */
+	for (k = 0; k < 2 && ret > 0; k++) {
+		p = (const char *)ans + LA_CTL_HDR;
+		end = (const char *)ans + n;
+		for (i = 0; i < ret; i++) {
+			size_t len = la_status_pair(p, end, &name, &value);
+
+			if (!len) {
+				ret = -EPROTO;
+				break;
+			}
+			if (k)
+				fn(arg, name, value, *p == 'n');
+			p += len;
+		}
+		if (ret > 0 && p != end)
+			ret = -EPROTO;
+	}
+	free(ans);
+	return ret < 0 ? ret : 0;
+}
+
 /* liteauthd's side. */
+
+bool la_ctl_is_status(const void *req, size_t len)
+{
+	const u8 *r = req;
+
+	return len >= 2 && r[0] == LA_CTL_VERSION && r[1] == LA_CTL_STATUS;
+}
+
+void la_status_begin(struct la_status *w, const void *req, size_t len,
+		     void *answer)
+{
+	w->ans = answer;
+	w->len = LA_CTL_HDR;
+	w->n = 0;
+	w->err = len == LA_CTL_HDR && la_ctl_is_status(req, len) &&
+		 !memcmp((const u8 *)req + 2, "\0\0\0\0\0\0", 6) ? 0 : -EINVAL;
+	la_ctl_hdr(w->ans, LA_CTL_STATUS, 0, 0, 0);
+}
+
+static void la_status_put(struct la_status *w, u8 type, const char *name,
+			  const char *value)
+{
+	size_t nl = strlen(name), vl = strnlen(value, LA_STATUS_VALUE_MAX), i;
+	u8 *p;
+
+	if (w->err)
+		return;
+	if (!la_status_name_ok(name, nl) ||
+	    w->len + 1 + nl + 1 + vl + 1 > LA_CTL_MSG_MAX) {
+		w->err = -EMSGSIZE;	/* never: a bug */
+		return;
+	}
+	p = w->ans + w->len;
+	*p++ = type;
+	memcpy(p, name, nl + 1);
+	p += nl + 1;
+	for (i = 0; i < vl; i++)
+		*p++ = (u8)value[i] < 0x20 || value[i] == 0x7f ? '?' : value[i];
+	*p++ = '\0';
+	w->len = p - w->ans;
+	w->n++;
+}
+
+void la_status_num(struct la_status *w, const char *name, u64 value)
+{
+	char v[24];
+
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)value);
+	la_status_put(w, 'n', name, v);
+}
+
+void la_status_str(struct la_status *w, const char *name, const char *value)
+{
+	la_status_put(w, 's', name, value);
+}
+
+size_t la_status_end(struct la_status *w)
+{
+	if (w->err)
+		w->len = LA_CTL_HDR;
+	la_put_be32(w->ans + 4, w->err ? (u32)w->err : w->n);
+	return w->len;
+}
+
+void la_store_health(const struct la_store *st, struct la_store_health *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->failed = la_store_failed(st);
+	h->ckp_thread = st->ckp_running;
+	la_store_checkpoint_stats(st, &h->ckp_done, &h->ckp_failed,
+				  &h->ckp_err);
+	h->check_time = st->check_time;
+	h->check_result = st->check_result;
+	h->backup_time = st->backup_time;
+	h->backup_result = st->backup_result;
+}
 
 struct la_serve_verify {
 	u8 *ans;
@@ -582,6 +770,8 @@ int la_store_serve(struct la_store *st, const void *request, size_t len,
 			ret = la_store_backup_local(st, path, 4096);
 			if (!ret)
 				*alen += strlen(path) + 1;
+			st->backup_time = time(NULL);
+			st->backup_result = ret;
 		}
 		break;
 	case LA_CTL_VERIFY:
@@ -590,6 +780,8 @@ int la_store_serve(struct la_store *st, const void *request, size_t len,
 
 			ret = la_store_verify_local(st, la_serve_bad, &v);
 			*alen = v.len;
+			st->check_time = time(NULL);
+			st->check_result = ret;
 		}
 		break;
 	default:

@@ -55,6 +55,9 @@ struct la_store {
 	pthread_cond_t ckp_cond;
 	u64 ckp_done, ckp_failed;	/* atomics */
 	int ckp_err;			/* atomic: the last failure's -errno */
+	/* The last check and backup la_store_serve ran (la_store_health). */
+	u64 check_time, backup_time;
+	int check_result, backup_result;
 };
 
 /* A principal record, and its ID, as the tables keep them. */

@@ -130,7 +130,7 @@ for args in (['help'], ['--help']):
              if l.startswith('  ') and not l.startswith('   ')]
     check(rc == 0 and out.startswith('usage: liteauth') and
           names == ['show', 'monitor', 'revoke', 'set', 'device', 'gateway',
-                    'genkey', 'audit', 'check', 'backup'] and
+                    'genkey', 'audit', 'check', 'backup', 'status'] and
           'import [--skip-existing]' in out and not err,
           f'liteauth {args[0]} prints the usage with every command', out + err)
 
@@ -810,6 +810,161 @@ rc, _, err = la('backup', 'bk1')
 check(rc == 1 and 'bk1 exists already' in err,
       'liteauth backup never writes over a directory', err)
 
+# liteauth status: the running liteauthd's own state over its control
+# socket, on a store of its own: 5 devices authenticate, and the counters,
+# sessions and budgets say so; then its errors.
+def status(*args, db='sdb'):
+    rc, out, err = la('status', *args, db=db)
+    pairs = [l.split('\t') for l in out.splitlines()]
+    ok = all(len(p) == 2 for p in pairs)
+    return rc, (dict(pairs) if ok else {}), [p[0] for p in pairs], out, err
+
+
+refused(['status'], 'liteauth: liteauthd is not running on the key store '
+        'nodb: there is no control socket nodb/control', db='nodb',
+        what='status with no liteauthd (and no store)')
+SN = 5
+skeys = subprocess.run([DEVSIM, 'keys', '--master', 'master', '--count',
+                        str(SN)], capture_output=True, text=True).stdout
+rc, _, err = la('device', 'import', stdin=skeys, db='sdb')
+refused(['status'], 'liteauthd is not running on the key store sdb: there '
+        'is no control socket sdb/control', db='sdb',
+        what='status on a store no liteauthd serves')
+with open('status.conf', 'w') as f:
+    # Small budgets of unknown devices, so that they show being spent.
+    f.write('rate-unknown = 1\nburst-unknown = 10\n'
+            'rate-global = 1\nburst-global = 20\n')
+sport = free_port('::1')
+t_start = time.time()
+sd = subprocess.Popen([LITEAUTHD, '--db', 'sdb', '--passphrase-file', 'pass',
+                       '--no-netlink', '--foreground', '--config',
+                       'status.conf', '--listen', '[::1]:%d' % sport],
+                      stderr=subprocess.DEVNULL)
+for _ in range(100):
+    rc, st0, names, out, err = status()
+    if rc == 0 or sd.poll() is not None:
+        break
+    time.sleep(0.1)
+version = la('--version')[1].split()[-1]
+check(rc == 0 and not err and st0.get('pid') == str(sd.pid) and
+      st0.get('version') == version and st0.get('role') == 'server' and
+      st0.get('store') == 'sdb' and names[:5] ==
+      ['pid', 'version', 'role', 'uptime-s', 'store'] and
+      len(names) == len(set(names)) and
+      int(st0.get('uptime-s', -1)) <= time.time() - t_start + 1,
+      'status: liteauthd answers with its pid, version, role, uptime and '
+      'store, one tab-separated name and value a line, each name once',
+      out + err)
+COUNTERS = ['hello', 'key-resent', 'confirmed', 'confirmed-gateway-word',
+            'ack-resent', 'gw-confirm-repeat', 'gw-hello', 'gw-reject',
+            'drop-malformed', 'drop-auth', 'drop-stale', 'drop-unknown',
+            'drop-disabled', 'drop-gateway', 'drop-rate', 'drop-rate-unknown',
+            'drop-rate-gateway', 'drop-ack-rate', 'drop-busy',
+            'drop-no-handshake', 'drop-store', 'audit-overflow', 'sid-reused',
+            'sid-full', 'sid-marks', 'sid-clash', 'store-retry']
+check(rc == 0 and [n for n in names if n in COUNTERS] == COUNTERS and
+      all(st0[n] == '0' for n in COUNTERS) and st0['sessions'] == '0' and
+      st0['device-states'] == '0' and st0['pending-max'] == '65536' and
+      st0['tokens-unknown'] == '10' and st0['burst-unknown'] == '10' and
+      st0['tokens-global'] == '20' and st0['control-clients'] == '1',
+      'status before any device: every server counter, by the names '
+      'liteauthd logs, at 0; no session; the budgets full', out)
+sim = subprocess.run([DEVSIM, 'udp', '--server', '[::1]:%d' % sport,
+                      '--master', 'master', '--state', 'status.state',
+                      '--count', str(SN), '--timeout', '20'],
+                     capture_output=True, text=True)
+junk = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+junk.sendto(b'\x31junk', ('::1', sport))	# a HELLO of the wrong size
+junk.close()
+time.sleep(0.3)
+rc, st1, names1, out, err = status()
+check(sim.returncode == 0 and f'{SN} authenticated, 0 failed' in sim.stdout
+      and rc == 0 and names1 == names and st1['hello'] == str(SN) and
+      st1['confirmed'] == str(SN) and st1['sessions'] == str(SN) and
+      st1['device-states'] == str(SN) and st1['sids'] == str(SN) and
+      st1['sid-spaces'] == '1' and st1['pending'] == '0' and
+      st1['drop-malformed'] == '1' and st1['tokens-unknown'] == '5' and
+      st1['tokens-global'] == '15' and
+      all(st1[n] == '0' for n in COUNTERS
+          if n not in ('hello', 'confirmed', 'drop-malformed', 'sid-marks',
+                       'key-resent', 'ack-resent')),
+      f'status after {SN} devsim handshakes and a malformed datagram: '
+      f'hello and confirmed {SN}, {SN} live sessions and SIDs, '
+      'drop-malformed 1, the unknown and global budgets 5 spent',
+      f'{sim.stdout[-100:]} {out}')
+rc, out, err = la('--json', 'status', db='sdb')
+try:
+    j = json.loads(out)
+except ValueError:
+    j = {}
+check(rc == 0 and out.count('\n') == 1 and list(j) == names and
+      j['pid'] == sd.pid and j['hello'] == SN and j['confirmed'] == SN and
+      j['sessions'] == SN and type(j['version']) is str and
+      type(j['store']) is str and type(j['last-check-result']) is str and
+      all(type(j[n]) is int for n in COUNTERS),
+      '--json status: one object, the same names in the same order, '
+      'numbers as JSON numbers', out + err)
+rc_c = la('check', db='sdb')[0]
+rc_b = la('backup', 'sbk', db='sdb')[0]
+rc, st2, _, out, err = status()
+check(rc_c == 0 and rc_b == 0 and rc == 0 and
+      st2['last-check-result'] == 'whole' and
+      st2['last-backup-result'] == 'ok' and
+      abs(int(st2['last-check']) - time.time()) < 30 and
+      abs(int(st2['last-backup']) - time.time()) < 30 and
+      st0['last-check'] == '0' and st0['last-backup-result'] == '-' and
+      st2['store-failed'] == '0' and st2['checkpoint-thread'] == '1',
+      'status tells the last check and backup liteauthd ran, and the '
+      "store's health", out)
+refused(['status', 'extra'], "unexpected argument 'extra'", db='sdb',
+        status=2, what='status with an argument')
+refused(['status', '--count', '1'], "unknown option '--count'", db='sdb',
+        status=2, what='status with an option of another command')
+rc, out, err = la('status', '--help', db='sdb')
+check(rc == 0 and out == 'usage: liteauth status [--json]\n' and not err,
+      'status --help: its usage line', out + err)
+sd.kill()	# its control socket stays behind, and nothing answers on it
+sd.wait()
+refused(['status'], 'liteauthd is not running on the key store sdb: '
+        'nothing answers on sdb/control', db='sdb',
+        what='status after liteauthd was SIGKILLed')
+
+
+def fake_daemon(db, answer):
+    """A control socket at @db/control that answers one request with
+    @answer(request): a liteauthd of another release."""
+    os.makedirs(db, exist_ok=True)
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    srv.bind(os.path.join(db, 'control'))
+    srv.listen(1)
+    pid = os.fork()
+    if pid == 0:
+        srv.settimeout(15)
+        try:
+            c, _ = srv.accept()
+            c.settimeout(15)
+            c.send(answer(c.recv(65536)))
+            c.recv(1)	# until it closes
+        finally:
+            os._exit(0)
+    srv.close()
+    return pid
+
+
+# An older liteauthd: the request is not one it knows (la_store_serve's
+# -EOPNOTSUPP, with the header's op echoed).
+pid = fake_daemon('olddb', lambda r: bytes([1, r[1], 0, 0]) +
+                  (-95 & 0xffffffff).to_bytes(4, 'big'))
+refused(['status'], 'does not know the status request: it is older than '
+        'this liteauth ' + version, db='olddb',
+        what='status from a liteauthd too old for it')
+os.waitpid(pid, 0)
+pid = fake_daemon('baddb', lambda r: bytes([1, r[1], 0, 0, 0, 0, 0, 1]) +
+                  b'nBad\x001\x00')
+refused(['status'], 'cannot read the status of liteauthd', db='baddb',
+        what='status of an answer it cannot read')
+os.waitpid(pid, 0)
+
 # Re-keying never makes a HELLO captured before fresh again: a device keeps
 # its CTR, and takes the one a key it had before reached; one whose
 # firmware starts over at CTR 1 gets a key it never had with --reset-ctr.
@@ -1320,7 +1475,9 @@ check(complete('liteauth', '--json', 'g') == ['gateway', 'genkey'],
       'liteauth --json g<TAB>: gateway genkey')
 check(complete('liteauth', '') == sorted(
       'help show monitor revoke set device gateway genkey audit check '
-      'backup'.split()), 'liteauth <TAB>: every command')
+      'backup status'.split()), 'liteauth <TAB>: every command')
+check(complete('liteauth', 'sta') == ['status'],
+      'liteauth sta<TAB>: status')
 check(complete('liteauth', 'show', '') ==
       sorted('sessions interfaces counters gateway'.split()),
       'liteauth show <TAB>: what it shows')

@@ -141,6 +141,7 @@ int la_cmd_genkey(struct la_cli *cli, int argc, char **argv);
 int la_cmd_audit(struct la_cli *cli, int argc, char **argv);
 int la_cmd_check(struct la_cli *cli, int argc, char **argv);
 int la_cmd_backup(struct la_cli *cli, int argc, char **argv);
+int la_cmd_status(struct la_cli *cli, int argc, char **argv);
 int la_cmd_show(struct la_cli *cli, int argc, char **argv);
 int la_cmd_revoke(struct la_cli *cli, int argc, char **argv);
 int la_cmd_set(struct la_cli *cli, int argc, char **argv);

@@ -93,6 +93,9 @@ static const struct la_cmd la_cmds[] = {
 	{ "backup", la_cmd_backup, "TARGET",
 	  "copy the key store, while it serves, to a new directory", NULL,
 	  NULL },
+	{ "status", la_cmd_status, "[--json]",
+	  "the running liteauthd's state: sessions, handshakes, counters, budgets, store",
+	  NULL, NULL },
 };
 
 /* The global options, taken before or after the command. */
