@@ -7,7 +7,7 @@
 # (-Wall -Wextra -Werror) in the Makefile.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-kdir=$("$top/tests/uml/kernel.sh" 6.12) || {
+kdir=$("$top/tests/uml/kernel.sh" "${UML_KERNEL:-6.12}") || {
 	echo "not ok - style: the 6.12 tree (for checkpatch.pl) could not be built"
 	exit 0
 }

@@ -17,7 +17,7 @@ uml=$top/tests/uml
 . "$uml/lib.sh"
 trap uml_cleanup EXIT INT TERM
 runs=$1 ms=$2 sessions=$3 devices=$4
-ver=6.12
+ver=${UML_KERNEL:-6.12}
 "$top/tools/build/need-debs.sh" kmod wpan-tools iproute2 python3 >&2 || exit 1
 kdir=$("$uml/kernel.sh" $ver) || { echo "not ok - UML $ver: kernel build failed"; exit 1; }
 ko=$(uml_build_module $ver "$kdir") || { echo "not ok - UML $ver: liteauth.ko build failed"; exit 1; }

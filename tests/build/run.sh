@@ -45,7 +45,7 @@ result "Debian kernel $kver: liteauth.ko builds with W=1 without warnings" \
 # cross-compiled with W=1 against linux-source-6.12 configured from
 # DEFCONFIG and tests/build/arm64.config, once, cached beside the UML trees
 # as NAME-6.12-<hash of the fragment>; FILE_RE must match file(1) of it.
-src=$("$top/tests/uml/kernel.sh" 6.12)/../src
+src=$("$top/tests/uml/kernel.sh" "${UML_KERNEL:-6.12}")/../src
 cache=${LITEAUTH_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/liteauth}
 cross() {
 	local name=$1 flags=(ARCH="$2" CROSS_COMPILE="$3") defconfig=$4 st
@@ -78,7 +78,7 @@ cross arm arm arm-linux-gnueabihf- multi_v7_defconfig 'ELF 32-bit.*ARM' \
 	"32-bit ARM (linux-source-6.12, multi_v7)"
 
 # sparse, against both UML trees
-for v in 6.1 6.12; do
+for v in 6.1 "${UML_KERNEL:-6.12}"; do
 	"$top/tools/build/kmod.sh" "$out/kmod-sparse-$v" \
 		"$("$top/tests/uml/kernel.sh" "$v")" ARCH=um C=1 \
 		>"$out/sparse-$v.log" 2>&1
@@ -87,6 +87,11 @@ done
 
 # DKMS, as a Pi user would run it, against Debian's headers.
 name=liteauth ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+rel=$(sed -n 's/^#define LITEAUTH_RELEASE[[:space:]]*"\(.*\)"/\1/p' \
+	"$top/tools/lib/version.h")
+[ "$ver" = "$rel" ]
+result "dkms.conf's version $ver is the release, $rel (tools/lib/version.h)" \
+	/dev/null $?
 dkms remove "$name/$ver" --all >/dev/null 2>&1
 rm -rf "/usr/src/$name-$ver"
 mkdir -p "/usr/src/$name-$ver"

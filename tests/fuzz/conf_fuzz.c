@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "fail.h"
 
@@ -160,7 +161,7 @@ static void fuzz_set(const char *key, const char *val)
 	size_t len = strlen(val), size = 0;
 	unsigned int i;
 	bool ok, want;
-	char *field = NULL;
+	char *field = NULL, host[128], port[6], why[128];
 	u64 v;
 
 	la_conf_defaults(&c);
@@ -195,6 +196,12 @@ static void fuzz_set(const char *key, const char *val)
 		field = c.upstream[0], size = sizeof(c.upstream[0]);
 	if (field) {
 		want = len && len < size;
+		/* An address must be one (addr.c, fuzzed on its own terms). */
+		if (want && (!strcmp(key, "listen") || !strcmp(key, "upstream")))
+			want = !la_addr_parse(val, !strcmp(key, "listen") ?
+					      LA_ADDR_ANY_PORT | LA_ADDR_ANY_HOST :
+					      0, host, sizeof(host), port, why,
+					      sizeof(why));
 		if (ok != want || (ok && strcmp(field, val)))
 			fail("%s of %zu bytes %s", key, len,
 			     ok ? "taken, not whole" : "refused");

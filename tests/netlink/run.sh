@@ -6,7 +6,7 @@ set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 "$top/tools/build/need-debs.sh" python3 python3-yaml python3-jsonschema gcc ||
 	exit 1
-kdir=$("$top/tests/uml/kernel.sh" 6.12) || {
+kdir=$("$top/tests/uml/kernel.sh" "${UML_KERNEL:-6.12}") || {
 	echo "not ok - spec: the 6.12 tree (for YNL) could not be built"
 	exit 0
 }

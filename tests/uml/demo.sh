@@ -25,9 +25,9 @@ say "installing what the demo needs from Debian, if anything is missing"
 say "building liteauth's userspace (liteauthd, liteauth, liteauth-devsim)"
 make -C "$top" --no-print-directory userspace >/dev/null
 say "getting the UML 6.12 test kernel (the first time, it is built: about 7 minutes)"
-kdir=$("$here/kernel.sh" 6.12)
+kdir=$("$here/kernel.sh" "${UML_KERNEL:-6.12}")
 say "building liteauth.ko for it"
-ko=$(uml_build_module 6.12 "$kdir")
+ko=$(uml_build_module "${UML_KERNEL:-6.12}" "$kdir")
 
 out=$top/build/demo
 rm -rf "$out" && mkdir -p "$out"

@@ -310,11 +310,18 @@ class Costs:
             log = len(f.read().splitlines())
         return dict(gw['counters'], entries=len(sessions), log=log), rows
 
-    def delta(self):
+    def delta(self, auth=0):
         """The counters' changes, and the audit rows added, once the
-        summaries of the last interval are written."""
+        summaries of the last interval are written, and (for up to 30 s
+        more) once @auth authentications are: a server still working
+        through a flood's backlog on a loaded machine records them late."""
         time.sleep(2 * AUDIT_INTERVAL + 0.5)
         now, rows = self.read()
+        end = time.time() + 30
+        while (sum(r[4] == 'authenticated' for r in rows - self.rows0) <
+               auth and time.time() < end):
+            time.sleep(1)
+            now, rows = self.read()
         d = {k: now[k] - self.start[k] for k in now
              if now[k] != self.start[k]}
         new = rows - self.rows0
@@ -504,16 +511,19 @@ def attacks(admin, radio, tool, master, logpath):
     stop[0] = True
     th.join()
     last = (r.stdout.strip().splitlines() or [''])[-1]
-    d = cost.delta()
+    d = cost.delta(auth=20)
     rate = flood[0] / flood[1] if flood[1] else 0
     relayed = d.get('up-gw-hello', 0) - 20
+    # The budget of unknown devices is 200/s: a flood that a loaded
+    # machine slowed below 250/s need not empty it (the rate is shown).
     check(r.returncode == 0 and last.startswith('20 authenticated, 0 failed')
           and d.get('entries', 0) == 0 and
-          d.get('drop-rate-unknown', 0) > 0 and
+          (rate < 250 or d.get('drop-rate-unknown', 0) > 0) and
           relayed <= (flood[1] + 2) * 200 + 200,
           f'{flood[0]} forged HELLOs at {rate:.0f}/s, the gateway\'s '
           'budgets as shipped: the 20 devices authenticated, on the budget '
-          'of known devices, while the flood emptied that of unknown ones; '
+          'of known devices, while the flood emptied that of unknown ones '
+          '(if it ran above 250/s); '
           f'{relayed} forgeries relayed (200 a second at most); the gateway '
           'keeps no entry for the flood; cost: '
           + costs_text(d), f'{last} {r.stderr} {d}')
@@ -557,7 +567,7 @@ def attacks(admin, radio, tool, master, logpath):
     stop[0] = True
     th.join()
     last = (r.stdout.strip().splitlines() or [''])[-1]
-    d = cost.delta()
+    d = cost.delta(auth=20)
     rate = flood[0] / flood[1] if flood[1] else 0
     # KNOWN FAILURE (stop 18): one run had 19 of 20 authenticate; under
     # investigation, so reported as a skip with its figures, not hidden.
@@ -916,7 +926,7 @@ def main():
     check(rc3 == 0 and rcg == 0, 'a key store with a device and this gateway')
     log = open(tmp + '/liteauthd.log', 'w')
     srv = start_daemon(db, passf, log=log)
-    check(daemon_up(admin, 5), 'liteauthd registers with the module')
+    check(daemon_up(admin), 'liteauthd registers with the module')
     _, hello3, _ = laproto('hello', KD, idd3, CTR, RD)
     radio.send(frame(bytes.fromhex(hello3), 10))
     key = recv_payload(radio, idd=idd3)
@@ -1328,7 +1338,7 @@ def reloaded_under_daemon(db, passf, tmp, tool):
     logpath = tmp + '/reload.log'
     log = open(logpath, 'w')
     srv = start_daemon(db, passf, log=log)
-    check(daemon_up(family(), 5), 'liteauthd registers with the module')
+    check(daemon_up(family()), 'liteauthd registers with the module')
     ko = module_path()
     gone = subprocess.run(['rmmod', 'liteauth'], capture_output=True,
                           text=True)

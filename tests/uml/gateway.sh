@@ -23,7 +23,7 @@ trap uml_cleanup EXIT INT TERM
 	python3-yaml python3-jsonschema || exit 1
 
 # The YNL library and schema come from the 6.12 tree, for every kernel.
-ksrc=$("$here/kernel.sh" 6.12)/../src
+ksrc=$("$here/kernel.sh" "${UML_KERNEL:-6.12}")/../src
 total_p=0 total_f=0 total_s=0
 for ver in "$@"; do
 	kver=${ver%-debug} variant=

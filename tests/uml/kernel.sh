@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# kernel.sh VERSION: build (once) a User-Mode Linux kernel from Debian's
+# kernel.sh VERSION [debug] (or VERSION-debug): build (once) a User-Mode Linux kernel from Debian's
 # linux-source-VERSION, with the patches in tests/uml/patches applied and
 # tests/uml/kernel.config merged over the UML defconfig, and print the
 # directory of the build (the O= tree that out-of-tree modules build
@@ -16,6 +16,10 @@ set -euo pipefail
 
 ver=${1:?usage: kernel.sh VERSION (6.1 or 6.12) [debug]}
 variant=${2:-}
+# "6.12-debug" is "6.12 debug".
+case "$ver" in
+*-debug) ver=${ver%-debug} variant=debug ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 say() { echo "  [uml $ver] $*" >&2; }
