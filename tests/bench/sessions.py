@@ -44,6 +44,7 @@
 import argparse
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -175,10 +176,11 @@ class Daemon:
                 fh.seek(mark)
                 text = fh.read()
             for line in text.splitlines():
-                if 'held from the key store' in line:
-                    words = line.split(': ', 1)[1].split()
-                    held = int(words[0])
-                    walk = int(words[-2])
+                # "liteauthd[PID]: TIME N live SIDs ... in M ms"
+                m = re.search(r'(\d+) live SIDs .*held from the key '
+                              r'store, in (\d+) ms', line)
+                if m:
+                    held, walk = int(m.group(1)), int(m.group(2))
             if 'serving database' in text:
                 self.starts.append((time.monotonic() - t0, walk, held))
                 return
@@ -200,7 +202,9 @@ class Daemon:
         with open(self.st.log) as fh:
             text = fh.read()[mark:]
         for line in text.splitlines():
-            msg = line.split(': ', 1)[-1]
+            # "liteauthd[PID]: TIME name: value"
+            msg = re.sub(r'^\d{4}-\d\d-\d\dT\S+ ', '',
+                         line.split(': ', 1)[-1])
             name, _, value = msg.rpartition(': ')
             if value.isdigit() and ' ' not in name:
                 self.counters[name] = int(value)
@@ -481,9 +485,11 @@ def main():
             problems.append(f'restarts held too few SIDs: {daemon.starts}')
     except (Failed, OSError, subprocess.SubprocessError) as e:
         problems.append(str(e))
+    finally:
+        # Whatever went wrong (a bug here too), no liteauthd is left
+        # behind holding the port.
         if daemon.proc and daemon.proc.poll() is None:
             daemon.kill()
-    finally:
         st.close()
     fig['seconds'] = round(time.monotonic() - t_all, 1)
     fig['ok'] = not problems
