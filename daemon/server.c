@@ -2085,19 +2085,6 @@ void la_server_destroy(struct la_server *s)
 	s->summary_records = NULL;
 }
 
-/* The events bucket @b would let through now, as ratelimit.c counts. */
-static u64 la_tokens(const struct la_bucket *b, u64 now, u32 rate, u32 burst)
-{
-	u64 interval, size, credit;
-
-	if (!rate)
-		return burst;	/* no limit */
-	interval = 60 * LA_NS / rate;
-	size = interval * clamp(burst, 1U, LA_BURST_MAX);
-	credit = b->credit + (now > b->stamp ? now - b->stamp : 0);
-	return min(credit, size) / interval;
-}
-
 void la_server_status(struct la_server *s,
 		      void (*put)(void *arg, const char *name, u64 value),
 		      void *arg)
@@ -2119,8 +2106,9 @@ void la_server_status(struct la_server *s,
 		sids += s->direct->nused;
 	for (i = 0; s->gateways && i < LA_SRV_GW_BUCKETS; i++)
 		for (g = s->gateways[i]; g; g = g->next)
-			empty += !la_tokens(&g->unknown, now, l->rate_unknown,
-					    l->burst_unknown);
+			empty += !la_bucket_tokens(&g->unknown, now,
+						   l->rate_unknown,
+						   l->burst_unknown);
 	put(arg, "device-states", s->nsessions);
 	put(arg, "sessions", live);
 	put(arg, "pending", s->npending);
@@ -2131,16 +2119,19 @@ void la_server_status(struct la_server *s,
 	put(arg, "rate-global", l->rate_global);
 	put(arg, "burst-global", l->burst_global);
 	put(arg, "tokens-global",
-	    la_tokens(&s->global, now, l->rate_global, l->burst_global));
+	    la_bucket_tokens(&s->global, now, l->rate_global,
+			     l->burst_global));
 	put(arg, "rate-unknown", l->rate_unknown);
 	put(arg, "burst-unknown", l->burst_unknown);
 	put(arg, "tokens-unknown",
-	    la_tokens(&s->unknown, now, l->rate_unknown, l->burst_unknown));
+	    la_bucket_tokens(&s->unknown, now, l->rate_unknown,
+			     l->burst_unknown));
 	put(arg, "unknown-empty-gateways", empty);
 	put(arg, "rate-gateway", l->rate_gateway);
 	put(arg, "burst-gateway", l->burst_gateway);
 	put(arg, "tokens-gateway",
-	    la_tokens(&s->gateway, now, l->rate_gateway, l->burst_gateway));
+	    la_bucket_tokens(&s->gateway, now, l->rate_gateway,
+			     l->burst_gateway));
 	for (i = 0; i < LA_SRV_MAX; i++)
 		put(arg, la_counter_names[i], s->counters[i]);
 }

@@ -54,6 +54,14 @@ bool la_bucket_take(struct la_bucket *b, u64 now, u32 rate, u32 burst)
 	return true;
 }
 
+u32 la_bucket_tokens(const struct la_bucket *b, u64 now, u32 rate, u32 burst)
+{
+	if (!rate)
+		return burst;
+	/* At most LA_BURST_MAX: la_credit is at most la_size. */
+	return div64_u64(la_credit(b, now, rate, burst), la_interval(rate));
+}
+
 bool la_bucket_full(const struct la_bucket *b, u64 now, u32 rate, u32 burst)
 {
 	return !rate ||

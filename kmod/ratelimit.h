@@ -34,6 +34,12 @@ void la_bucket_init(struct la_bucket *b, u64 now, u32 rate, u32 burst);
  */
 bool la_bucket_take(struct la_bucket *b, u64 now, u32 rate, u32 burst);
 
+/*
+ * The events the bucket would let through at @now, taking nothing
+ * (@burst, with no limit): for a status, not for a decision.
+ */
+u32 la_bucket_tokens(const struct la_bucket *b, u64 now, u32 rate, u32 burst);
+
 /* Whether the bucket has refilled completely, so forgetting it is free. */
 bool la_bucket_full(const struct la_bucket *b, u64 now, u32 rate, u32 burst);
 

@@ -29,8 +29,13 @@ static void la_test_burst(struct kunit *test)
 
 	la_bucket_init(&b, T0, 60, 5);
 	KUNIT_EXPECT_TRUE(test, la_bucket_full(&b, T0, 60, 5));
+	KUNIT_EXPECT_EQ(test, la_bucket_tokens(&b, T0, 60, 5), 5);
 	KUNIT_EXPECT_EQ(test, la_take_all(&b, T0, 60, 5), 5);
 	KUNIT_EXPECT_FALSE(test, la_bucket_full(&b, T0, 60, 5));
+	KUNIT_EXPECT_EQ(test, la_bucket_tokens(&b, T0, 60, 5), 0);
+	KUNIT_EXPECT_EQ(test, la_bucket_tokens(&b, T0 + SEC, 60, 5), 1);
+	KUNIT_EXPECT_EQ(test, la_bucket_tokens(&b, T0 + 60 * SEC, 60, 5), 5);
+	KUNIT_EXPECT_EQ(test, la_bucket_tokens(&b, T0, 0, 7), 7);
 }
 
 static void la_test_refill(struct kunit *test)
