@@ -809,11 +809,23 @@ static void la_pending_drop(struct la_server *s, struct la_session *d,
 	free(p);
 }
 
-static void la_session_end(struct la_session *d)
+/* The one place a live session starts or ends: nlive follows it. */
+static void la_live(struct la_server *s, struct la_session *d, bool live)
+{
+	if (d->live == live)
+		return;
+	d->live = live;
+	if (live)
+		s->nlive++;
+	else
+		s->nlive--;
+}
+
+static void la_session_end(struct la_server *s, struct la_session *d)
 {
 	struct la_sidref r = d->ref;
 
-	d->live = false;
+	la_live(s, d, false);
 	d->ref.sp = NULL;
 	d->ref.own = false;
 	la_ref_put(d, &r);
@@ -999,15 +1011,15 @@ static int la_sid_alloc(struct la_server *s, struct la_session *d,
  * goes (its gateway replaces it), or, at another gateway, stays held as
  * the one it left there, instead of the one it had left before.
  */
-static void la_take_session(struct la_session *d, const struct la_sidref *nref,
-			    bool gateway, const u8 *idg, const u8 *rs,
-			    u64 expires)
+static void la_take_session(struct la_server *s, struct la_session *d,
+			    const struct la_sidref *nref, bool gateway,
+			    const u8 *idg, const u8 *rs, u64 expires)
 {
 	struct la_sidref old = d->ref, oleft = d->left;
 	bool had = d->live;
 	u64 old_expires = d->expires;
 
-	d->live = true;
+	la_live(s, d, true);
 	d->ref = *nref;
 	d->gateway = gateway;
 	if (gateway)
@@ -1293,7 +1305,7 @@ static void la_established(struct la_server *s, struct la_session *d,
 
 	la_pending_unlist(p);
 	p->ref.sp = NULL;	/* the session's now */
-	la_take_session(d, &nref, p->gateway, p->idg, p->rs,
+	la_take_session(s, d, &nref, p->gateway, p->idg, p->rs,
 			now + (u64)p->grant.life * 60 * LA_NS);
 	d->restored = false;	/* its record gives it up too */
 	s->counters[LA_SRV_CONFIRMED]++;
@@ -1586,7 +1598,7 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	if (c)
 		goto refused;
 	d->restored = false;
-	la_take_session(d, &nref, true, m->idg, m->rs,
+	la_take_session(s, d, &nref, true, m->idg, m->rs,
 			now + (u64)l->life * 60 * LA_NS);
 	d->ctr = max(d->ctr, d->hs.ctr);
 	if (!d->ref.own)	/* not even its own from before */
@@ -1692,7 +1704,7 @@ static void la_session_free(struct la_server *s, struct la_session **dp)
 	*dp = d->next;
 	if (d->pending)
 		la_pending_drop(s, d, d->pending);
-	la_session_end(d);
+	la_session_end(s, d);
 	la_left_end(d);
 	memzero_explicit(d, sizeof(*d));
 	free(d);
@@ -1716,7 +1728,7 @@ void la_server_expire(struct la_server *s)
 					  (u64)l->pending_ms * LA_MS)
 				la_pending_drop(s, d, d->pending);
 			if (d->live && now >= d->expires)
-				la_session_end(d);
+				la_session_end(s, d);
 			if (d->left.sp && now >= d->left_expires)
 				la_left_end(d);
 			if (d->restored && now >= d->hs_until)
@@ -1954,7 +1966,7 @@ static int la_restore_one(void *arg, const struct la_principal *p)
 		 * repeat, and one of another handshake is dropped as such.
 		 */
 		if (!i && !d->live) {
-			d->live = true;
+			la_live(s, d, true);
 			d->ref = ref;
 			d->gateway = h->gateway;
 			memcpy(d->idg, h->idg, LA_ID_LEN);
@@ -2090,15 +2102,11 @@ void la_server_status(struct la_server *s,
 		      void *arg)
 {
 	const struct la_server_limits *l = &s->limits;
-	u64 now = la_now(s), live = 0, sids = 0, empty = 0;
-	const struct la_session *d;
+	u64 now = la_now(s), sids = 0, empty = 0;
 	const struct la_space *sp;
 	const struct la_srv_gw *g;
 	u32 i;
 
-	for (i = 0; s->sessions && i < LA_SRV_BUCKETS; i++)
-		for (d = s->sessions[i]; d; d = d->next)
-			live += d->live && now < d->expires;
 	for (i = 0; s->spaces && i < LA_SRV_GW_BUCKETS; i++)
 		for (sp = s->spaces[i]; sp; sp = sp->next)
 			sids += sp->nused;
@@ -2110,7 +2118,7 @@ void la_server_status(struct la_server *s,
 						   l->rate_unknown,
 						   l->burst_unknown);
 	put(arg, "device-states", s->nsessions);
-	put(arg, "sessions", live);
+	put(arg, "sessions", s->nlive);
 	put(arg, "pending", s->npending);
 	put(arg, "pending-max", l->pending_max);
 	put(arg, "sids", sids);

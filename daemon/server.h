@@ -238,6 +238,7 @@ struct la_server {
 	struct la_bucket global, unknown, gateway;
 	u32 hash_seed;
 	u32 npending, nsessions, ngateways, nspaces;
+	u32 nlive;		/* states with live set: la_live() */
 	struct la_session **sessions;	/* LA_SRV_BUCKETS chains */
 	struct la_srv_gw **gateways;	/* LA_SRV_GW_BUCKETS chains */
 	struct la_space **spaces;	/* of gateways: LA_SRV_GW_BUCKETS */
@@ -345,8 +346,9 @@ const char *la_server_counter_name(enum la_srv_counter c);
  * burst and the tokens left in it (the burst when its rate is 0: no
  * limit), and how many gateways' budgets of unknown devices are empty;
  * then every counter, by la_server_counter_name(). Reads memory only:
- * one pass over the device states (as la_server_expire() makes every
- * second) and the gateways, nothing of the store.
+ * live sessions are counted as they start and end (nlive), so a call
+ * walks the SID spaces and the gateways, never the device states, and
+ * nothing of the store.
  */
 void la_server_status(struct la_server *s,
 		      void (*put)(void *arg, const char *name, u64 value),

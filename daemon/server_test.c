@@ -1975,6 +1975,31 @@ static void la_ts_fleet_get(void *arg, size_t i, struct la_principal *p)
  * written. Every SID is unique in its space among the live sessions, and
  * none handed out before the crash without a record is handed out after.
  */
+struct la_ts_find {
+	const char *name;
+	u64 value;
+	int found;
+};
+
+static void la_ts_find_put(void *arg, const char *name, u64 value)
+{
+	struct la_ts_find *f = arg;
+
+	if (!strcmp(name, f->name)) {
+		f->value = value;
+		f->found++;
+	}
+}
+
+/* One value of what liteauth status shows (la_server_status), or ~0. */
+static u64 la_ts_status(const char *name)
+{
+	struct la_ts_find f = { .name = name };
+
+	la_server_status(&la_ts.srv, la_ts_find_put, &f);
+	return f.found == 1 ? f.value : ~0ULL;
+}
+
 static void la_test_srv_sid_fleet(struct kunit *test)
 {
 	const u32 n = LA_TS_FLEET, half = n / 2;
@@ -2065,6 +2090,8 @@ static void la_test_srv_sid_fleet(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, t->srv.restored, restored);
 	KUNIT_EXPECT_EQ(test, t->srv.npending, 0);
+	/* Status counts the sessions held from the store as live. */
+	KUNIT_EXPECT_EQ(test, la_ts_status("sessions"), restored);
 
 	/* The rest, and those lost, again with their next CTR. */
 	for (i = half, j = 0; i < n; i++, j++) {
@@ -2104,6 +2131,8 @@ static void la_test_srv_sid_fleet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, live, n);
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_EQ(test, t->srv.nsessions, n);
+	/* Renewals (of those restored) count once. */
+	KUNIT_EXPECT_EQ(test, la_ts_status("sessions"), n);
 	KUNIT_EXPECT_EQ(test, la_ts_held(gw[0]) + la_ts_held(gw[1]) +
 			la_ts_held(NULL), n);
 	KUNIT_EXPECT_GE(test, la_ts_held(gw[0]), n / 3);
@@ -2113,6 +2142,11 @@ static void la_test_srv_sid_fleet(struct kunit *test)
 	for (i = 0, j = 0; i < 1000; i++)
 		j += seen[0][i] && seen[0][65535 - i];
 	KUNIT_EXPECT_GE(test, j, 100);
+	/* Every session over: none counted, none left. */
+	t->now += (u64)LA_LIFE * 60 * NS + NS;
+	la_server_expire(&t->srv);
+	KUNIT_EXPECT_EQ(test, la_ts_status("sessions"), 0);
+	KUNIT_EXPECT_EQ(test, t->srv.nlive, 0);
 	for (i = 0; i < 3; i++) {
 		free(seen[i]);
 		free(window[i]);
