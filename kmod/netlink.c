@@ -21,54 +21,6 @@
 static struct la_gw *la_nl_gw;
 static u32 la_daemon_portid;
 
-static struct netlink_range_validation la_devices_range = {
-	.min = 1,
-	.max = 1 << 20,
-};
-
-static struct netlink_range_validation la_timeout_range = {
-	.min = LA_PENDING_TIMEOUT_MS_MIN,
-	.max = LA_PENDING_TIMEOUT_MS_MAX,
-};
-
-static struct netlink_range_validation la_burst_range = {
-	.max = LA_BURST_MAX,
-};
-
-static const struct nla_policy la_limits_policy[LITEAUTH_LIMIT_A_MAX + 1] = {
-	[LITEAUTH_LIMIT_A_DEVICES_MAX] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &la_devices_range),
-	[LITEAUTH_LIMIT_A_RATE_DEVICE] = { .type = NLA_U32 },
-	[LITEAUTH_LIMIT_A_BURST_DEVICE] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &la_burst_range),
-	[LITEAUTH_LIMIT_A_RATE_IFACE] = { .type = NLA_U32 },
-	[LITEAUTH_LIMIT_A_BURST_IFACE] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &la_burst_range),
-	[LITEAUTH_LIMIT_A_PENDING_TIMEOUT_MS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &la_timeout_range),
-	[LITEAUTH_LIMIT_A_RATE_UNKNOWN] = { .type = NLA_U32 },
-	[LITEAUTH_LIMIT_A_BURST_UNKNOWN] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &la_burst_range),
-};
-
-static const struct nla_policy la_set_policy[LITEAUTH_A_MAX + 1] = {
-	[LITEAUTH_A_GATEWAY_ID] = NLA_POLICY_EXACT_LEN(LITEAUTH_ID_LEN),
-	[LITEAUTH_A_GATEWAY_KEY] = NLA_POLICY_EXACT_LEN(LITEAUTH_PSK_LEN),
-	[LITEAUTH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, LITEAUTH_F_SET_MASK),
-	[LITEAUTH_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[LITEAUTH_A_LIMITS] = NLA_POLICY_NESTED(la_limits_policy),
-};
-
-static const struct nla_policy la_del_policy[LITEAUTH_A_MAX + 1] = {
-	[LITEAUTH_A_DEVICE_ID] = NLA_POLICY_EXACT_LEN(LITEAUTH_ID_LEN),
-	[LITEAUTH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, LITEAUTH_F_DEL_MASK),
-};
-
-static const struct nla_policy la_relay_policy[LITEAUTH_A_MAX + 1] = {
-	[LITEAUTH_A_MSG] = { .type = NLA_BINARY,
-			     .len = LITEAUTH_MSG_MAX_LEN },
-};
-
 static struct genl_family la_family;
 
 enum { LA_MCGRP_EVENTS };
@@ -510,7 +462,3 @@ void la_nl_exit(void)
 	netlink_unregister_notifier(&la_nl_notifier);
 	WRITE_ONCE(la_daemon_portid, 0);
 }
-
-#if IS_ENABLED(CONFIG_KUNIT)
-#include "netlink_test.c"
-#endif

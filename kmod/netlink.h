@@ -8,6 +8,14 @@
 
 #include "gateway.h"
 
+#include <net/netlink.h>
+
+/* The commands' attribute policies (nl_policy.c). */
+extern const struct nla_policy la_limits_policy[LITEAUTH_LIMIT_A_MAX + 1];
+extern const struct nla_policy la_set_policy[LITEAUTH_A_MAX + 1];
+extern const struct nla_policy la_del_policy[LITEAUTH_A_MAX + 1];
+extern const struct nla_policy la_relay_policy[LITEAUTH_A_MAX + 1];
+
 int la_nl_init(struct la_gw *gw);
 void la_nl_exit(void);
 

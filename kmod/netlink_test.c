@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for the netlink policies of netlink.c, which includes this
- * file at its end when the kernel has KUnit: each case builds attributes
- * the way a (broken or hostile) client would and checks that the policy a
+ * KUnit suite for the policies the netlink commands are parsed with
+ * (nl_policy.c), in liteauth_test.ko: each case builds attributes the
+ * way a (broken or hostile) client would and checks that the policy a
  * command is parsed with refuses them, with an extack message, before any
  * handler runs. tests/uml/gateway.py checks the same through a real socket.
  */
 #include <kunit/test.h>
+#include <linux/skbuff.h>
+#include <net/netlink.h>
+
+#include "netlink.h"
 
 /* Parses the attributes in @skb with @policy, as genetlink does. */
 static int la_t_parse(struct kunit *test, struct sk_buff *skb,

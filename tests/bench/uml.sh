@@ -3,9 +3,9 @@
 #
 # uml.sh RUNS BENCH_MS SESSIONS DEVICES: the kernel's benchmarks, in a UML
 # 6.12 kernel on simulated radios (tests/uml/radios.sh capture). RUNS
-# times: insmod liteauth.ko bench_ms=BENCH_MS bench_sessions=SESSIONS,
-# which runs its KUnit suites, the benchmarks among them (kmod/
-# bench_test.c), and rmmod; then, with the module loaded once more, DEVICES
+# times: insmod liteauth_test.ko bench_ms=BENCH_MS bench_sessions=SESSIONS,
+# which runs the KUnit suites, the benchmarks among them (kmod/
+# bench_test.c), and rmmod; then, with liteauth.ko loaded, DEVICES
 # devices authenticate on the radio while a monitor captures the air
 # (tests/bench/radio.py). Prints the console: KTAP, the benchmarks'
 # diagnostic lines and a BENCH-RADIO line, for tests/bench/bench.py.
@@ -30,9 +30,11 @@ init=$out/uml-init.sh
 insmod $kdir/drivers/net/ieee802154/mac802154_hwsim.ko
 sh $uml/radios.sh capture >/dev/null
 for i in \$(seq $runs); do
-	insmod $ko bench_ms=$ms bench_sessions=$sessions || echo "not ok - insmod liteauth.ko"
-	[ \$i -eq $runs ] || rmmod liteauth
+	insmod ${ko%/*}/liteauth_test.ko bench_ms=$ms bench_sessions=$sessions ||
+		echo "not ok - insmod liteauth_test.ko"
+	rmmod liteauth_test
 done
+insmod $ko || echo "not ok - insmod liteauth.ko"
 python3 $here/radio.py --liteauth $top/build/tools/liteauth \\
 	--liteauthd $top/build/daemon/liteauthd \\
 	--devsim $top/build/tools/liteauth-devsim --count $devices 2>&1

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kunit.sh VERSION...: for each kernel version, build (or reuse) the UML
-# kernel, build liteauth.ko against it with W=1, boot it, load the module
-# (which runs its KUnit suites), unload it, and count the results: every
-# KUnit case, insmod, rmmod, and a console free of warnings. Prints the
+# kernel, build liteauth.ko and liteauth_test.ko against it with W=1,
+# check that liteauth.ko holds no test, boot the kernel, load and unload
+# liteauth.ko, then load liteauth_test.ko (which runs the KUnit suites)
+# beside it, and count the results: every KUnit case, each insmod and
+# rmmod, and a console free of warnings. Prints the
 # KTAP and a closing line per kernel and in total; writes each kernel's
 # closing line to $RESULTS/kunit-VERSION when RESULTS is set.
 set -uo pipefail
@@ -39,6 +41,17 @@ for ver in "$@"; do
 				else
 					echo "ok - UML $ver: liteauth.ko builds with W=1 without warnings"
 				fi
+				# The shipped module: no suite, no benchmark parameter.
+				tko=${ko%/*}/liteauth_test.ko
+				secs=$(readelf -SW "$ko" | grep -c kunit)
+				parms=$(modinfo -F parm "$ko" | wc -l)
+				if [ -f "$tko" ] && [ "$secs" -eq 0 ] && [ "$parms" -eq 0 ] &&
+				   readelf -SW "$tko" | grep -q kunit_test_suites; then
+					echo "ok - UML $ver: the KUnit suites are in liteauth_test.ko, none in liteauth.ko"
+				else
+					echo "not ok - UML $ver: the KUnit suites are in liteauth_test.ko, none in liteauth.ko"
+					echo "#   liteauth.ko: $secs kunit sections, $parms parameters; liteauth_test.ko: $(ls "$tko" 2>&1)"
+				fi
 			else
 				echo "not ok - UML $ver: liteauth.ko build failed"
 				tail -n 20 "$out/kmod-build.log" | sed 's/^/#   /'
@@ -60,6 +73,16 @@ if insmod $ko; then
 else
 	echo "not ok - UML $ver: insmod liteauth.ko"
 fi
+# The suites, with liteauth.ko loaded beside them: they share no symbol.
+insmod $ko
+if insmod $tko; then
+	echo "ok - UML $ver: insmod liteauth_test.ko beside liteauth.ko"
+	rmmod liteauth_test && echo "ok - UML $ver: rmmod liteauth_test" ||
+		echo "not ok - UML $ver: rmmod liteauth_test"
+else
+	echo "not ok - UML $ver: insmod liteauth_test.ko beside liteauth.ko"
+fi
+rmmod liteauth
 EOS
 				uml_init_poweroff
 			} >"$init"

@@ -74,7 +74,7 @@ EOS
 
 # uml_console_check LOG WHAT: one KTAP result line saying whether the
 # kernel's console is free of warnings, oopses and sanitizer reports, and
-# of a failed KUnit suite of the module (its suites run when it loads).
+# of a failed KUnit suite (they run when liteauth_test.ko loads).
 uml_console_check() {
 	local bad
 	bad=$(grep -nE 'WARNING:|BUG:|Oops|Kernel panic|kmemleak: [0-9]+ new suspected|UBSAN:|Call Trace|^not ok [0-9]+ liteauth_' "$1" | head -n 5)
