@@ -265,6 +265,16 @@ static void la_session_end(struct la_gw *gw, struct la_device *d, u8 reason)
 	la_changed(gw);
 }
 
+/*
+ * The time from @then to @now, 0 if @then is later: a reading of the
+ * clock is never older than the state it is compared with, but a time
+ * that went backwards must not make a new handshake look ancient.
+ */
+static u64 la_since(u64 now, u64 then)
+{
+	return now > then ? now - then : 0;
+}
+
 static u64 la_timeout_ns(const struct la_gw *gw)
 {
 	return (u64)gw->limits.pending_timeout_ms * NSEC_PER_MSEC;
@@ -273,7 +283,7 @@ static u64 la_timeout_ns(const struct la_gw *gw)
 /* Expires what has outlived its time; true if the device has no state. */
 static bool la_dev_expire(struct la_gw *gw, struct la_device *d, u64 now)
 {
-	if (d->state && now - d->started >= la_timeout_ns(gw)) {
+	if (d->state && la_since(now, d->started) >= la_timeout_ns(gw)) {
 		la_hs_clear(d);
 		la_count(gw, LITEAUTH_CNT_PENDING_EXPIRED);
 		la_changed(gw);
@@ -367,7 +377,7 @@ static void la_out_radio(struct la_out *out, const struct la_addr *to,
  */
 static u32 la_now_s(const struct la_gw *gw, u64 now)
 {
-	return (u32)div_u64(now - gw->epoch, NSEC_PER_SEC);
+	return (u32)div_u64(la_since(now, gw->epoch), NSEC_PER_SEC);
 }
 
 static void la_ctx_put(u8 *ctx, const struct la_addr *a, u32 t)
@@ -470,7 +480,7 @@ static int la_rx_hello(struct la_gw *gw, const struct la_addr *from,
 	 */
 	if (d && d->state && ctr == d->ctr &&
 	    !memcmp(d->rd, h->rd, LA_NONCE_LEN)) {
-		if (now - d->key_sent < LA_RESEND_NS)
+		if (la_since(now, d->key_sent) < LA_RESEND_NS)
 			return LITEAUTH_CNT_DROP_DUPLICATE;
 		d->key_sent = now;
 		la_out_radio(out, &d->addr, &d->key, sizeof(d->key),
@@ -516,7 +526,7 @@ static int la_rx_confirm(struct la_gw *gw, const struct la_addr *from,
 
 	/* The CONFIRM of the live session again: its ACK was lost. */
 	if (d->established && !memcmp(c, &d->confirm, sizeof(*c))) {
-		if (now - d->ack_sent < LA_RESEND_NS)
+		if (la_since(now, d->ack_sent) < LA_RESEND_NS)
 			return LITEAUTH_CNT_DROP_DUPLICATE;
 		d->ack_sent = now;
 		la_out_radio(out, &d->session_addr, &d->ack, sizeof(d->ack),
@@ -598,15 +608,16 @@ static void la_report_requeue(struct la_gw *gw,
 unsigned int la_gw_send_reports(struct la_gw *gw)
 {
 	struct la_gw_confirm *batch;
-	u64 now = gw->ops->now(gw);
 	struct la_device *d, *tmp;
 	unsigned int n = 0, sent, left;
 	int err = 0;
+	u64 now;
 
 	if (!READ_ONCE(gw->reports_due))
 		return 0;
 	batch = kmalloc_array(LA_REPORTS_BATCH, sizeof(*batch), GFP_KERNEL);
 	spin_lock_bh(&gw->lock);
+	now = gw->ops->now(gw);	/* under the lock: never older than state */
 	list_for_each_entry_safe(d, tmp, &gw->reports, report_node) {
 		/* The server forgets a handshake after its timeout too. */
 		if (now >= d->report_until) {
@@ -649,8 +660,8 @@ int la_gw_rx_radio(struct la_gw *gw, const struct la_addr *from,
 	if (err)
 		return la_drop(gw, la_err_counters[err]);
 
-	now = gw->ops->now(gw);
 	spin_lock_bh(&gw->lock);
+	now = gw->ops->now(gw);
 	switch (*(const u8 *)msg) {
 	case LITEAUTH_MSG_HELLO:
 		drop = la_rx_hello(gw, from, msg, now, &out);
@@ -843,8 +854,8 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 		return -EINVAL;
 	}
 
-	now = gw->ops->now(gw);
 	spin_lock_bh(&gw->lock);
+	now = gw->ops->now(gw);
 	if (!gw->has_identity) {
 		NL_SET_ERR_MSG(extack, "the gateway's ID and key are not set");
 		drop = -LITEAUTH_CNT_DROP_NO_IDENTITY;
@@ -940,15 +951,16 @@ void la_gw_iface_gone(struct la_gw *gw, int ifindex)
 void la_gw_gc(struct la_gw *gw)
 {
 	const struct la_limits *l = &gw->limits;
-	u64 now = gw->ops->now(gw);
 	struct la_device *d;
 	struct hlist_node *tmp;
 	int bkt;
+	u64 now;
 
 	spin_lock_bh(&gw->lock);
+	now = gw->ops->now(gw);
 	hash_for_each_safe(gw->devices, bkt, tmp, d, node)
 		if (la_dev_expire(gw, d, now) &&
-		    now - d->seen >= (u64)LA_KNOWN_KEEP_MS * NSEC_PER_MSEC &&
+		    la_since(now, d->seen) >= (u64)LA_KNOWN_KEEP_MS * NSEC_PER_MSEC &&
 		    la_bucket_full(&d->bucket, now, l->rate_device,
 				   l->burst_device))
 			la_dev_free(gw, d);
@@ -981,7 +993,7 @@ static void la_info(const struct la_gw *gw, const struct la_device *d,
 		si->state = LITEAUTH_STATE_ESTABLISHED;
 		si->sid = d->sid;
 		si->addr = d->session_addr;
-		si->age_ms = div_u64(now - d->since, NSEC_PER_MSEC);
+		si->age_ms = div_u64(la_since(now, d->since), NSEC_PER_MSEC);
 		si->expires_ms = d->expires > now ?
 				 div_u64(d->expires - now, NSEC_PER_MSEC) : 0;
 	} else {
@@ -991,7 +1003,7 @@ static void la_info(const struct la_gw *gw, const struct la_device *d,
 		si->state = d->state;
 		si->sid = d->grant.sid;
 		si->addr = d->addr;
-		si->age_ms = div_u64(now - d->started, NSEC_PER_MSEC);
+		si->age_ms = div_u64(la_since(now, d->started), NSEC_PER_MSEC);
 		si->expires_ms = end > now ? div_u64(end - now, NSEC_PER_MSEC) : 0;
 	}
 	si->rx_ok = d->rx_ok;
@@ -1004,10 +1016,11 @@ int la_gw_walk(struct la_gw *gw, u64 *cursor,
 {
 	u32 bkt = *cursor >> 32, skip = (u32)*cursor, i;
 	struct la_session_info si;
-	u64 now = gw->ops->now(gw);
 	struct la_device *d;
+	u64 now;
 
 	spin_lock_bh(&gw->lock);
+	now = gw->ops->now(gw);
 	for (; bkt < HASH_SIZE(gw->devices); bkt++, skip = 0) {
 		i = 0;
 		hlist_for_each_entry(d, &gw->devices[bkt], node) {

@@ -954,6 +954,37 @@ static void la_test_gw_report_retry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->nup, n);
 }
 
+/*
+ * A clock reading older than the state it meets (read before another
+ * CPU's handshake took the lock, say): a handshake just begun neither
+ * expires nor shows an age of centuries, and completes.
+ */
+static void la_test_gw_clock_behind(struct kunit *test)
+{
+	struct la_tgw *t = test->priv;
+	struct la_session_info si;
+	u64 cursor = 0;
+
+	KUNIT_ASSERT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_HELLO), 0);
+	t->now += NSEC_PER_SEC;
+	KUNIT_ASSERT_EQ(test, la_t_answer(t), 0);	/* started: T0 + 1 s */
+	t->now -= NSEC_PER_MSEC;
+	la_gw_gc(&t->gw);
+	KUNIT_EXPECT_EQ(test, la_t_count(t, LITEAUTH_CNT_PENDING_EXPIRED), 0);
+	KUNIT_EXPECT_EQ(test, la_gw_walk(&t->gw, &cursor, la_t_fill, &si), 0);
+	KUNIT_EXPECT_EQ(test, si.state, LITEAUTH_STATE_WAIT_CONFIRM);
+	KUNIT_EXPECT_EQ(test, si.age_ms, 0);
+	/* The KEY's resend is still held back, not sent at once. */
+	KUNIT_EXPECT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_HELLO),
+			LITEAUTH_CNT_DROP_DUPLICATE);
+	KUNIT_EXPECT_EQ(test, la_t_radio_rx(t, LITEAUTH_MSG_CONFIRM), 0);
+	cursor = 0;
+	t->now -= NSEC_PER_MSEC;
+	KUNIT_EXPECT_EQ(test, la_gw_walk(&t->gw, &cursor, la_t_fill, &si), 0);
+	KUNIT_EXPECT_EQ(test, si.state, LITEAUTH_STATE_ESTABLISHED);
+	KUNIT_EXPECT_EQ(test, si.age_ms, 0);
+}
+
 static void la_test_gw_revoke(struct kunit *test)
 {
 	struct la_tgw *t = test->priv;
@@ -1011,6 +1042,7 @@ static struct kunit_case la_gateway_cases[] = {
 	KUNIT_CASE(la_test_gw_limits),
 	KUNIT_CASE(la_test_gw_bad_input),
 	KUNIT_CASE(la_test_gw_no_daemon_no_identity),
+	KUNIT_CASE(la_test_gw_clock_behind),
 	KUNIT_CASE(la_test_gw_revoke),
 	KUNIT_CASE(la_test_gw_report_retry),
 	{}
