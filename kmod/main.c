@@ -73,10 +73,13 @@ err_crypto:
 
 static void __exit liteauth_exit(void)
 {
-	/* No more timers, then no more frames, then no more commands. */
+	/*
+	 * No more commands first (one in flight could bind an interface
+	 * again), then no more timers, then no more frames.
+	 */
+	la_nl_exit();
 	la_gw_stop_gc(la_gateway);
 	la_radio_exit();
-	la_nl_exit();
 	la_gw_destroy(la_gateway);
 	kvfree(la_gateway);
 	la_crypto_exit();

@@ -12,6 +12,7 @@
 #include <linux/module.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
+#include <linux/rcupdate.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
 
@@ -20,6 +21,12 @@
 
 static struct la_gw *la_nl_gw;
 static u32 la_daemon_portid;
+/*
+ * Whether the family may send: cleared by la_nl_exit() before it
+ * unregisters the family, and read in an RCU read-side section by each
+ * sender, so that none is still sending on the family once it is gone.
+ */
+static bool la_nl_up;
 
 static struct genl_family la_family;
 
@@ -370,17 +377,29 @@ int la_nl_relay_up(struct la_gw *gw, const void *msg, size_t len)
 
 	if (!portid)
 		return -ENOTCONN;
+	rcu_read_lock();
+	if (!READ_ONCE(la_nl_up)) {
+		err = -ENOTCONN;
+		goto out;
+	}
 	skb = genlmsg_new(nla_total_size(len), GFP_ATOMIC);
-	if (!skb)
-		return -ENOMEM;
+	if (!skb) {
+		err = -ENOMEM;
+		goto out;
+	}
 	hdr = genlmsg_put(skb, 0, 0, &la_family, 0, LITEAUTH_CMD_RELAY_NTF);
 	if (!hdr || nla_put(skb, LITEAUTH_A_MSG, len, msg)) {
 		nlmsg_free(skb);
-		return -EMSGSIZE;
+		err = -EMSGSIZE;
+		goto out;
 	}
 	genlmsg_end(skb, hdr);
 	err = genlmsg_unicast(&init_net, skb, portid);
-	return err == -ECONNREFUSED ? -ENOTCONN : err;
+	if (err == -ECONNREFUSED)
+		err = -ENOTCONN;
+out:
+	rcu_read_unlock();
+	return err;
 }
 
 void la_nl_event(struct la_gw *gw, const struct la_event *ev)
@@ -390,11 +409,13 @@ void la_nl_event(struct la_gw *gw, const struct la_event *ev)
 	struct nlattr *nest;
 	void *hdr;
 
-	if (!genl_has_listeners(&la_family, &init_net, LA_MCGRP_EVENTS))
-		return;
+	rcu_read_lock();
+	if (!READ_ONCE(la_nl_up) ||
+	    !genl_has_listeners(&la_family, &init_net, LA_MCGRP_EVENTS))
+		goto out;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
 	if (!skb)
-		return;
+		goto out;
 	hdr = genlmsg_put(skb, 0, 0, &la_family, 0, LITEAUTH_CMD_EVENT);
 	if (!hdr)
 		goto err_free;
@@ -412,10 +433,12 @@ void la_nl_event(struct la_gw *gw, const struct la_event *ev)
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	genlmsg_multicast(&la_family, skb, 0, LA_MCGRP_EVENTS, GFP_ATOMIC);
-	return;
+	goto out;
 
 err_free:
 	nlmsg_free(skb);
+out:
+	rcu_read_unlock();
 }
 
 /* The daemon's socket closed: relaying stops until another registers. */
@@ -449,6 +472,7 @@ int la_nl_init(struct la_gw *gw)
 	err = genl_register_family(&la_family);
 	if (err)
 		goto err_unregister_notifier;
+	WRITE_ONCE(la_nl_up, true);
 	return 0;
 
 err_unregister_notifier:
@@ -456,8 +480,15 @@ err_unregister_notifier:
 	return err;
 }
 
+/*
+ * First at unload: no sender is left on the family, then no command:
+ * unregistering waits for the handlers in flight (a SET blocked on RTNL
+ * included), so none can bind an interface after la_radio_exit().
+ */
 void la_nl_exit(void)
 {
+	WRITE_ONCE(la_nl_up, false);
+	synchronize_rcu();
 	genl_unregister_family(&la_family);
 	netlink_unregister_notifier(&la_nl_notifier);
 	WRITE_ONCE(la_daemon_portid, 0);
