@@ -132,7 +132,7 @@ static int la_put_session(void *arg, const struct la_session_info *si)
 	return 0;
 }
 
-/* Dump state in cb->args: the stage and the session cursor. */
+/* Dump state in cb->args: the stage, and the cursor (la_dump_cursor). */
 enum { LA_DUMP_GATEWAY, LA_DUMP_SESSIONS, LA_DUMP_DONE };
 
 static int la_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -140,7 +140,7 @@ static int la_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	bool gateway = cb->args[0] == LA_DUMP_GATEWAY;
 	struct la_gw_info info;
 	struct nlattr *nest;
-	u64 cursor = cb->args[1];
+	u64 cursor = la_dump_cursor(cb);
 	void *hdr;
 	int more;
 
@@ -164,7 +164,7 @@ static int la_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	if (!nest)
 		goto err_cancel;
 	more = la_gw_walk(la_nl_gw, &cursor, la_put_session, skb);
-	if (more && cursor == cb->args[1]) {
+	if (more && cursor == la_dump_cursor(cb)) {
 		/* No session fitted: fine after the gateway's part, but an
 		 * otherwise empty message would never make progress.
 		 */
@@ -175,7 +175,7 @@ static int la_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		nla_nest_end(skb, nest);
 	}
 	cb->args[0] = LA_DUMP_SESSIONS;
-	cb->args[1] = cursor;
+	la_dump_cursor_set(cb, cursor);
 	if (!more)
 		cb->args[0] = LA_DUMP_DONE;
 	genlmsg_end(skb, hdr);

@@ -16,6 +16,10 @@ extern const struct nla_policy la_set_policy[LITEAUTH_A_MAX + 1];
 extern const struct nla_policy la_del_policy[LITEAUTH_A_MAX + 1];
 extern const struct nla_policy la_relay_policy[LITEAUTH_A_MAX + 1];
 
+/* A dump's session cursor in its callback's args (nl_policy.c). */
+u64 la_dump_cursor(const struct netlink_callback *cb);
+void la_dump_cursor_set(struct netlink_callback *cb, u64 cursor);
+
 int la_nl_init(struct la_gw *gw);
 void la_nl_exit(void);
 

@@ -158,7 +158,22 @@ static void la_test_nl_unknown_and_oversized(struct kunit *test)
 	la_t_accepted(test, skb, la_relay_policy, "a 101-byte MSG");
 }
 
+/* A cursor past bucket 2^31 and skip 2^32 - 1 comes back whole. */
+static void la_test_nl_dump_cursor(struct kunit *test)
+{
+	static const u64 cursors[] = { 0, 7, (u64)5 << 32 | 7,
+				       (u64)0x80000001 << 32 | 0xffffffff };
+	struct netlink_callback cb = {};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cursors); i++) {
+		la_dump_cursor_set(&cb, cursors[i]);
+		KUNIT_EXPECT_EQ(test, la_dump_cursor(&cb), cursors[i]);
+	}
+}
+
 static struct kunit_case la_netlink_cases[] = {
+	KUNIT_CASE(la_test_nl_dump_cursor),
 	KUNIT_CASE(la_test_nl_ids_and_keys),
 	KUNIT_CASE(la_test_nl_values),
 	KUNIT_CASE(la_test_nl_unknown_and_oversized),

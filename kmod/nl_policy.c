@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The attribute policies of the generic netlink family's commands
- * (netlink.c), apart so that liteauth_test.ko's netlink_test.c checks
- * these very tables without liteauth.ko holding the test.
+ * What netlink.c's tests check, apart from the family so that
+ * liteauth_test.ko's netlink_test.c checks this very code without
+ * liteauth.ko holding the test: the attribute policies of the commands,
+ * and how a dump keeps its cursor.
  */
 #include <net/netlink.h>
 
@@ -56,3 +57,19 @@ const struct nla_policy la_relay_policy[LITEAUTH_A_MAX + 1] = {
 	[LITEAUTH_A_MSG] = { .type = NLA_BINARY,
 			     .len = LITEAUTH_MSG_MAX_LEN },
 };
+
+/*
+ * The 64-bit session cursor of a dump (la_gw_walk) in cb->args, in two
+ * halves: args[1] low, args[2] high, since a long is 32 bits on 32-bit
+ * ARM and one would lose the bucket.
+ */
+u64 la_dump_cursor(const struct netlink_callback *cb)
+{
+	return (u64)(u32)cb->args[2] << 32 | (u32)cb->args[1];
+}
+
+void la_dump_cursor_set(struct netlink_callback *cb, u64 cursor)
+{
+	cb->args[1] = (u32)cursor;
+	cb->args[2] = (u32)(cursor >> 32);
+}
