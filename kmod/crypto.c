@@ -132,6 +132,21 @@ void la_crypto_exit(void)
 	mutex_unlock(&la_crypto_lock);
 }
 
+/*
+ * A transform keeps the schedule of the last key it was given: each is
+ * given the all-zero key after use, so that no key of a device or the
+ * gateway stays in it (scratch->key is zero by then).
+ */
+static void la_scrub_cmac(struct la_cpu_crypto *c)
+{
+	crypto_shash_setkey(c->cmac, c->scratch->key, LA_KEY_LEN);
+}
+
+static void la_scrub_ccm(struct la_cpu_crypto *c)
+{
+	crypto_aead_setkey(c->ccm, c->scratch->key, LA_KEY_LEN);
+}
+
 enum la_err la_crypto_cmac(u8 suite, const u8 *key, const u8 *msg, size_t len,
 			   u8 *mac)
 {
@@ -147,8 +162,26 @@ enum la_err la_crypto_cmac(u8 suite, const u8 *key, const u8 *msg, size_t len,
 	if (!err)
 		err = crypto_shash_tfm_digest(c->cmac, msg, len, mac);
 	memzero_explicit(c->scratch->key, LA_KEY_LEN);
+	la_scrub_cmac(c);
 	local_bh_enable();
 	return err ? LA_ERR_CRYPTO : LA_OK;
+}
+
+/* la_ccm_run's operation, under the key the transform holds. */
+static int la_ccm_crypt(struct la_cpu_crypto *c, bool enc, const u8 *nonce,
+			size_t alen, size_t textlen, size_t total)
+{
+	struct la_scratch *s = c->scratch;
+	struct scatterlist sg;
+
+	memset(s->iv, 0, sizeof(s->iv));
+	s->iv[0] = 15 - LA_CCM_NONCE_LEN - 1;	/* L' = L - 1, L = 2 */
+	memcpy(s->iv + 1, nonce, LA_CCM_NONCE_LEN);
+
+	sg_init_one(&sg, s->data, total);
+	aead_request_set_ad(c->req, alen);
+	aead_request_set_crypt(c->req, &sg, &sg, textlen, s->iv);
+	return enc ? crypto_aead_encrypt(c->req) : crypto_aead_decrypt(c->req);
 }
 
 /*
@@ -160,7 +193,6 @@ static int la_ccm_run(struct la_cpu_crypto *c, bool enc, const u8 *key,
 		      size_t total)
 {
 	struct la_scratch *s = c->scratch;
-	struct scatterlist sg;
 	int err;
 
 	memcpy(s->key, key, LA_KEY_LEN);
@@ -168,15 +200,7 @@ static int la_ccm_run(struct la_cpu_crypto *c, bool enc, const u8 *key,
 	memzero_explicit(s->key, LA_KEY_LEN);
 	if (err)
 		return err;
-
-	memset(s->iv, 0, sizeof(s->iv));
-	s->iv[0] = 15 - LA_CCM_NONCE_LEN - 1;	/* L' = L - 1, L = 2 */
-	memcpy(s->iv + 1, nonce, LA_CCM_NONCE_LEN);
-
-	sg_init_one(&sg, s->data, total);
-	aead_request_set_ad(c->req, alen);
-	aead_request_set_crypt(c->req, &sg, &sg, textlen, s->iv);
-	return enc ? crypto_aead_encrypt(c->req) : crypto_aead_decrypt(c->req);
+	return la_ccm_crypt(c, enc, nonce, alen, textlen, total);
 }
 
 /* CCM in either direction: @in is @plen bytes to seal, or @plen + tag. */
@@ -203,6 +227,7 @@ static enum la_err la_ccm(u8 suite, bool enc, const u8 *key, const u8 *nonce,
 	if (!err)
 		memcpy(out, c->scratch->data + alen, outlen);
 	memzero_explicit(c->scratch->data, total);
+	la_scrub_ccm(c);
 	local_bh_enable();
 	if (err == -EBADMSG)
 		return LA_ERR_AUTH;
