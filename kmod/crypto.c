@@ -4,11 +4,18 @@
  * a synchronous hash and ccm(aes) as a synchronous AEAD.
  *
  * Allocating a transform may sleep and the receive path runs in softirq,
- * so every possible CPU gets its own transforms, request and scratch buffer
- * at module load. An operation disables bottom halves, which pins it to
- * its CPU and keeps the softirq path of that CPU from reentering the same
- * transforms; each operation sets its key, so nothing is shared between
- * calls but the transform memory, which is wiped when freed.
+ * so every possible CPU gets its own CMAC transform and scratch buffer at
+ * module load. A CMAC disables bottom halves, which pins it to its CPU and
+ * keeps the softirq path of that CPU from reentering the same transform.
+ *
+ * CCM opens GW_KEY, which comes from netlink: process context. It has one
+ * transform, under a mutex, and never runs with bottom halves disabled:
+ * setting a key of ARM's NEON bit-sliced AES (ccm(aes) on 32-bit ARM)
+ * calls kernel_neon_begin(), which is a BUG in softirq context.
+ *
+ * Each operation sets its key and gives the transform the all-zero key
+ * when it is over, so nothing is shared between calls but the transform
+ * memory, which is wiped when freed.
  *
  * The AEAD reads and writes through a scatterlist, which must not point at
  * the stack (it may be vmalloc'ed), so CCM works in the kmalloc'ed scratch
@@ -39,6 +46,9 @@ struct la_cpu_crypto {
 };
 
 static DEFINE_PER_CPU(struct la_cpu_crypto, la_cpu_crypto);
+/* The CCM transform (its cmac unused), under la_ccm_lock. */
+static struct la_cpu_crypto la_ccm_state;
+static DEFINE_MUTEX(la_ccm_lock);
 
 bool la_crypto_has_suite(u8 suite)
 {
@@ -56,16 +66,21 @@ static void la_cpu_free(struct la_cpu_crypto *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static int la_cpu_alloc(struct la_cpu_crypto *c)
+/* A CPU's CMAC (@ccm false) or the CCM transform (@ccm true). */
+static int la_cpu_alloc(struct la_cpu_crypto *c, bool is_ccm)
 {
 	struct crypto_shash *cmac;
 	struct crypto_aead *ccm;
 	int err;
 
-	cmac = crypto_alloc_shash("cmac(aes)", 0, 0);
-	if (IS_ERR(cmac))
-		return PTR_ERR(cmac);
-	c->cmac = cmac;
+	if (!is_ccm) {
+		cmac = crypto_alloc_shash("cmac(aes)", 0, 0);
+		if (IS_ERR(cmac))
+			return PTR_ERR(cmac);
+		c->cmac = cmac;
+		c->scratch = kzalloc(sizeof(*c->scratch), GFP_KERNEL);
+		return c->scratch ? 0 : -ENOMEM;
+	}
 
 	/* Masking CRYPTO_ALG_ASYNC asks for an implementation that never
 	 * defers to a callback: the result is ready when the call returns.
@@ -100,6 +115,7 @@ static void la_crypto_free_all(void)
 
 	for_each_possible_cpu(cpu)
 		la_cpu_free(per_cpu_ptr(&la_cpu_crypto, cpu));
+	la_cpu_free(&la_ccm_state);
 }
 
 int la_crypto_init(void)
@@ -110,14 +126,16 @@ int la_crypto_init(void)
 	if (la_crypto_users++)
 		goto out_unlock;
 	for_each_possible_cpu(cpu) {
-		err = la_cpu_alloc(per_cpu_ptr(&la_cpu_crypto, cpu));
-		if (err) {
-			pr_err("liteauth: cannot set up cmac(aes)/ccm(aes): %d\n",
-			       err);
-			la_crypto_free_all();
-			la_crypto_users = 0;
+		err = la_cpu_alloc(per_cpu_ptr(&la_cpu_crypto, cpu), false);
+		if (err)
 			break;
-		}
+	}
+	if (!err)
+		err = la_cpu_alloc(&la_ccm_state, true);
+	if (err) {
+		pr_err("liteauth: cannot set up cmac(aes)/ccm(aes): %d\n", err);
+		la_crypto_free_all();
+		la_crypto_users = 0;
 	}
 out_unlock:
 	mutex_unlock(&la_crypto_lock);
@@ -186,7 +204,7 @@ static int la_ccm_crypt(struct la_cpu_crypto *c, bool enc, const u8 *nonce,
 
 /*
  * Runs one CCM operation over scratch->data = AAD || text [|| tag], in
- * place. Called with bottom halves disabled.
+ * place. Called with la_ccm_lock held.
  */
 static int la_ccm_run(struct la_cpu_crypto *c, bool enc, const u8 *key,
 		      const u8 *nonce, size_t alen, size_t textlen,
@@ -219,8 +237,9 @@ static enum la_err la_ccm(u8 suite, bool enc, const u8 *key, const u8 *nonce,
 	if (alen > LA_CRYPTO_MAX_AAD || plen > LA_CRYPTO_MAX_PT)
 		return LA_ERR_CRYPTO;
 
-	local_bh_disable();
-	c = this_cpu_ptr(&la_cpu_crypto);
+	might_sleep();
+	mutex_lock(&la_ccm_lock);
+	c = &la_ccm_state;
 	memcpy(c->scratch->data, aad, alen);
 	memcpy(c->scratch->data + alen, in, inlen);
 	err = la_ccm_run(c, enc, key, nonce, alen, inlen, total);
@@ -228,7 +247,7 @@ static enum la_err la_ccm(u8 suite, bool enc, const u8 *key, const u8 *nonce,
 		memcpy(out, c->scratch->data + alen, outlen);
 	memzero_explicit(c->scratch->data, total);
 	la_scrub_ccm(c);
-	local_bh_enable();
+	mutex_unlock(&la_ccm_lock);
 	if (err == -EBADMSG)
 		return LA_ERR_AUTH;
 	return err ? LA_ERR_CRYPTO : LA_OK;

@@ -7,11 +7,13 @@
  *   kmod/crypto.c              the kernel crypto API: cmac(aes), ccm(aes)
  *   tools/lib/crypto_openssl.c OpenSSL's libcrypto, for userspace
  *
- * Exactly one is linked into each program. The backend may be called from
- * any context the caller is in (softirq included, in the kernel) and never
- * sleeps there. It reuses one cipher context per CPU (kernel) or per thread
- * (userspace), which holds the last key schedule until the next call and is
- * wiped when freed; it keeps no other copy of a key.
+ * Exactly one is linked into each program. CMAC may be called from any
+ * context the caller is in (softirq included, in the kernel) and never
+ * sleeps there; CCM, which only KEY and GW_KEY use, in the kernel only
+ * from process context (it may sleep: kmod/crypto.c says why). The
+ * kernel's cipher contexts hold no key between calls and are wiped when
+ * freed; userspace reuses one per thread, which holds the last key
+ * schedule until the next call. Neither keeps another copy of a key.
  */
 #ifndef _LITEAUTH_CRYPTO_H
 #define _LITEAUTH_CRYPTO_H

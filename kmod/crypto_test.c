@@ -3,7 +3,7 @@
  * KUnit suite of what crypto.c keeps in its per-CPU transforms, included
  * by t_crypto.c after crypto.c (it reads the transforms): once an
  * operation is over, the transform holds the all-zero key, not the one it
- * was given.
+ * was given; and CCM may sleep, so it runs in process context only.
  */
 #include <kunit/test.h>
 
@@ -51,20 +51,18 @@ static void la_test_crypto_ccm_scrubbed(struct kunit *test)
 						 la_t_zero, la_t_nonce, NULL,
 						 0, la_t_msg, sizeof(la_t_msg),
 						 under_zero), LA_OK);
-	preempt_disable();
 	KUNIT_EXPECT_EQ(test, la_crypto_ccm_seal(LITEAUTH_SUITE_AES128,
 						 la_t_key, la_t_nonce, NULL,
 						 0, la_t_msg, sizeof(la_t_msg),
 						 under_key), LA_OK);
-	local_bh_disable();
-	c = this_cpu_ptr(&la_cpu_crypto);
+	mutex_lock(&la_ccm_lock);
+	c = &la_ccm_state;
 	memcpy(c->scratch->data, la_t_msg, sizeof(la_t_msg));
 	err = la_ccm_crypt(c, true, la_t_nonce, 0, sizeof(la_t_msg),
 			   sizeof(left));
 	memcpy(left, c->scratch->data, sizeof(left));
 	memzero_explicit(c->scratch->data, sizeof(left));
-	local_bh_enable();
-	preempt_enable();
+	mutex_unlock(&la_ccm_lock);
 	KUNIT_EXPECT_EQ(test, err, 0);
 	KUNIT_EXPECT_NE(test, memcmp(under_key, under_zero, sizeof(left)), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(left, under_zero, sizeof(left)), 0);

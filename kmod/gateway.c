@@ -683,77 +683,89 @@ int la_gw_rx_radio(struct la_gw *gw, const struct la_addr *from,
 	return drop ? la_drop(gw, drop) : 0;
 }
 
-static int la_rx_gw_key(struct la_gw *gw, const struct la_gw_key *m, u64 now,
-			struct la_out *out, struct netlink_ext_ack *extack)
+/*
+ * What a GW_KEY must pass before and again after its crypto, which runs
+ * without the lock: it answers a HELLO this gateway relayed, in time, and
+ * neither repeats its device's handshake nor brings a CTR it used up.
+ */
+static int la_gw_key_check(struct la_gw *gw, const struct la_gw_key *m,
+			   u64 now, struct la_addr *to,
+			   struct netlink_ext_ack *extack)
 {
-	const struct la_limits *l = &gw->limits;
 	u32 ctr = la_get_be32(m->echo.ctr);
-	u8 kg_key[LA_KEY_LEN], k_conf[LA_KEY_LEN];
-	struct la_grant grant;
 	struct la_device *d;
-	struct la_addr to;
-	enum la_err err;
 	int drop;
 
-	drop = la_echo_check(gw, m->key.idd, &m->echo, now, &to);
+	drop = la_echo_check(gw, m->key.idd, &m->echo, now, to);
 	if (drop) {
 		if (drop == LITEAUTH_CNT_DROP_LATE)
 			NL_SET_ERR_MSG(extack, "GW_KEY answers a HELLO older than the handshake timeout");
 		else
 			NL_SET_ERR_MSG(extack, "GW_KEY does not answer a HELLO this gateway relayed");
-		return -drop;
+		return drop;
 	}
 	d = la_dev_find(gw, m->key.idd);
 	if (d && d->state && ctr == d->ctr &&
 	    !memcmp(d->rd, m->echo.rd, LA_NONCE_LEN)) {
 		NL_SET_ERR_MSG(extack, "this handshake already has its GW_KEY");
-		return -LITEAUTH_CNT_DROP_DUPLICATE;
+		return LITEAUTH_CNT_DROP_DUPLICATE;
 	}
 	if (d && ctr <= d->ctr) {
 		NL_SET_ERR_MSG(extack, "GW_KEY for a CTR this device has used up");
-		return -LITEAUTH_CNT_DROP_STALE;
+		return LITEAUTH_CNT_DROP_STALE;
 	}
+	return 0;
+}
 
-	err = la_derive(la_suite(m), LA_KG_KEY, gw->kg, gw->idg, m->echo.rg,
-			m->rs, kg_key);
+/* GW_KEY's crypto, in process context (CCM may sleep: crypto.c). */
+static enum la_err la_gw_key_crypto(const struct la_gw_key *m, const u8 *kg,
+				    const u8 *idg, struct la_grant *grant,
+				    u8 *k_conf)
+{
+	u8 kg_key[LA_KEY_LEN];
+	enum la_err err;
+
+	err = la_derive(la_suite(m), LA_KG_KEY, kg, idg, m->echo.rg, m->rs,
+			kg_key);
 	if (!err)
-		err = la_gw_key_open(m, sizeof(*m), kg_key, &grant);
+		err = la_gw_key_open(m, sizeof(*m), kg_key, grant);
 	memzero_explicit(kg_key, sizeof(kg_key));
 	if (!err)
-		err = la_derive(la_suite(m), LA_K_CONF, grant.sk, m->key.idd,
+		err = la_derive(la_suite(m), LA_K_CONF, grant->sk, m->key.idd,
 				m->echo.rd, m->rs, k_conf);
-	if (err) {
-		memzero_explicit(&grant, sizeof(grant));
-		memzero_explicit(k_conf, sizeof(k_conf));
-		NL_SET_ERR_MSG(extack, "GW_KEY does not verify for this handshake");
-		return -la_err_counters[err];
-	}
+	return err;
+}
+
+/* A GW_KEY that verified: its device's handshake, under the lock. */
+static int la_gw_key_install(struct la_gw *gw, const struct la_gw_key *m,
+			     u64 now, const struct la_addr *to,
+			     const struct la_grant *grant, const u8 *k_conf,
+			     struct la_out *out, struct netlink_ext_ack *extack)
+{
+	const struct la_limits *l = &gw->limits;
+	struct la_device *d;
 
 	/* The server vouched for the HELLO: now the device has state. */
 	d = la_dev_get(gw, m->key.idd, now);
 	if (!d) {
-		drop = LITEAUTH_CNT_DROP_TABLE_FULL;
 		NL_SET_ERR_MSG(extack, "no room for another device");
-	} else if (!la_bucket_take(&d->bucket, now, l->rate_device,
-				   l->burst_device)) {
-		drop = LITEAUTH_CNT_DROP_RATE_DEVICE;
+		return LITEAUTH_CNT_DROP_TABLE_FULL;
+	}
+	if (!la_bucket_take(&d->bucket, now, l->rate_device,
+			    l->burst_device)) {
 		NL_SET_ERR_MSG(extack, "this device is over its handshake rate");
 		d->rx_drop++;
 		if (!d->limited)
 			la_event(gw, LITEAUTH_EVENT_RATE_LIMITED, 0, d,
-				 to.ifindex);
+				 to->ifindex);
 		d->limited = true;
-	}
-	if (drop) {
-		memzero_explicit(&grant, sizeof(grant));
-		memzero_explicit(k_conf, sizeof(k_conf));
-		return -drop;
+		return LITEAUTH_CNT_DROP_RATE_DEVICE;
 	}
 
 	/* A fresher handshake replaces the one waiting for CONFIRM. */
 	la_hs_clear(d);
 	d->limited = false;
-	d->ctr = ctr;
+	d->ctr = la_get_be32(m->echo.ctr);
 	d->state = LITEAUTH_STATE_WAIT_CONFIRM;
 	d->suite = la_suite(m);
 	d->started = now;
@@ -762,17 +774,67 @@ static int la_rx_gw_key(struct la_gw *gw, const struct la_gw_key *m, u64 now,
 	memcpy(d->rd, m->echo.rd, LA_NONCE_LEN);
 	memcpy(d->rg, m->echo.rg, LA_NONCE_LEN);
 	memcpy(d->rs, m->rs, LA_NONCE_LEN);
-	d->addr = to;
+	d->addr = *to;
 	d->key = m->key;
-	d->grant = grant;
+	d->grant = *grant;
 	memcpy(d->k_conf, k_conf, LA_KEY_LEN);
-	memzero_explicit(&grant, sizeof(grant));
-	memzero_explicit(k_conf, sizeof(k_conf));
 	la_changed(gw);
 	la_count(gw, LITEAUTH_CNT_DOWN_GW_KEY);
 	la_out_radio(out, &d->addr, &d->key, sizeof(d->key),
 		     LITEAUTH_CNT_TX_KEY);
 	return 0;
+}
+
+/*
+ * GW_KEY: checked under the lock, opened without it (the gateway's key
+ * copied out, its identity's sequence noted), then checked again and
+ * installed under the lock, unless the identity changed meanwhile.
+ * Called without the lock; a drop counter, or 0.
+ */
+static int la_rx_gw_key(struct la_gw *gw, const struct la_gw_key *m,
+			struct la_out *out, struct netlink_ext_ack *extack)
+{
+	u8 kg[LA_KEY_LEN], idg[LA_ID_LEN], k_conf[LA_KEY_LEN];
+	struct la_grant grant;
+	struct la_addr to;
+	enum la_err err;
+	u32 seq;
+	int drop;
+
+	spin_lock_bh(&gw->lock);
+	drop = la_gw_key_check(gw, m, gw->ops->now(gw), &to, extack);
+	memcpy(kg, gw->kg, LA_KEY_LEN);
+	memcpy(idg, gw->idg, LA_ID_LEN);
+	seq = gw->identity_seq;
+	spin_unlock_bh(&gw->lock);
+	if (drop)
+		goto out;
+
+	err = la_gw_key_crypto(m, kg, idg, &grant, k_conf);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "GW_KEY does not verify for this handshake");
+		drop = la_err_counters[err];
+		goto out;
+	}
+
+	spin_lock_bh(&gw->lock);
+	if (gw->identity_seq != seq) {
+		NL_SET_ERR_MSG(extack, "the gateway's identity changed meanwhile");
+		drop = LITEAUTH_CNT_DROP_NOT_OURS;
+	} else {
+		u64 now = gw->ops->now(gw);
+
+		drop = la_gw_key_check(gw, m, now, &to, extack);
+		if (!drop)
+			drop = la_gw_key_install(gw, m, now, &to, &grant,
+						 k_conf, out, extack);
+	}
+	spin_unlock_bh(&gw->lock);
+out:
+	memzero_explicit(kg, sizeof(kg));
+	memzero_explicit(&grant, sizeof(grant));
+	memzero_explicit(k_conf, sizeof(k_conf));
+	return drop;
 }
 
 static int la_rx_gw_reject(struct la_gw *gw, const struct la_gw_reject *m,
@@ -838,9 +900,10 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 {
 	const u8 *m = msg;
 	struct la_out out = {};
+	bool gw_key = false;
 	enum la_err err;
+	int drop = 0;
 	u64 now;
-	int drop;
 
 	err = la_check(msg, len);
 	if (err) {
@@ -863,11 +926,13 @@ int la_gw_rx_daemon(struct la_gw *gw, const void *msg, size_t len,
 		NL_SET_ERR_MSG(extack, "message for another gateway ID");
 		drop = -LITEAUTH_CNT_DROP_NOT_OURS;
 	} else if (m[0] == LITEAUTH_MSG_GW_KEY) {
-		drop = la_rx_gw_key(gw, msg, now, &out, extack);
+		gw_key = true;	/* below, without the lock */
 	} else {
 		drop = la_rx_gw_reject(gw, msg, now, extack);
 	}
 	spin_unlock_bh(&gw->lock);
+	if (gw_key)
+		drop = -la_rx_gw_key(gw, msg, &out, extack);
 
 	la_flush(gw, &out);
 	if (!drop)
@@ -889,6 +954,7 @@ int la_gw_set_identity(struct la_gw *gw, const u8 *idg, const u8 *kg)
 	memcpy(gw->kg, kg, LA_KEY_LEN);
 	memcpy(gw->kg_hello, kg_hello, LA_KEY_LEN);
 	gw->has_identity = true;
+	gw->identity_seq++;
 	la_changed(gw);
 	spin_unlock_bh(&gw->lock);
 	memzero_explicit(kg_hello, sizeof(kg_hello));

@@ -96,6 +96,7 @@ struct la_gw {
 	bool has_identity;
 	u8 idg[LA_ID_LEN];
 	u8 kg[LA_KEY_LEN];		/* never leaves the module */
+	u32 identity_seq;		/* bumped by every la_gw_set_identity */
 	u8 kg_hello[LA_KEY_LEN];	/* KDF(Kg, "LA1 gw hello", IDg) */
 	u8 cookie_key[LA_KEY_LEN];	/* Rg's key, random at init */
 	u64 epoch;			/* ops->now at init: CTX's time 0 */
