@@ -20,6 +20,9 @@
 #   make gateway    liteauth.ko on simulated radios in UML, driven over
 #                   generic netlink with YNL, on each of KERNELS and on the
 #                   6.12 debug kernel (GATEWAY_KERNELS)
+#   make qemu       liteauth.ko built against Debian's arm64 and armhf
+#                   kernel headers, on those kernels under QEMU, with the
+#                   cross-built daemon and tools authenticating devices
 #   make spec       the YNL spec against the schema, YNL and the uapi header
 #   make style      checkpatch.pl on the kernel code (kmod/, uapi/)
 #   make builds     liteauth.ko for Debian's kernel, arm64, sparse, DKMS
@@ -75,24 +78,27 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 KDIR ?= $(wildcard /lib/modules/$(shell uname -r)/build)
 
 # The kernel module's portable parts, built unchanged for userspace.
-# And the address parser of liteauthd and liteauth-devsim (addr.c).
+# And the address parser of liteauthd and liteauth-devsim (addr.c), and the
+# option parser of all three programs (opt.c).
 LIB_SRCS := kmod/proto.c kmod/ratelimit.c tools/lib/crypto_openssl.c \
-	tools/lib/addr.c
+	tools/lib/addr.c tools/lib/opt.c tools/lib/utf8.c
 LIB_OBJS := $(B)/lib/proto.o $(B)/lib/ratelimit.o $(B)/lib/crypto_openssl.o \
-	$(B)/lib/addr.o
+	$(B)/lib/addr.o $(B)/lib/opt.o $(B)/lib/utf8.o
 # The daemon's parts: the key store on Berkeley DB, the server.
-STORE_SRCS := daemon/store.c daemon/store_ctl.c daemon/server.c daemon/relay.c
+STORE_SRCS := daemon/store.c daemon/store_ctl.c daemon/server.c daemon/relay.c \
+	daemon/quiet.c
 STORE_OBJS := $(B)/lib/store.o $(B)/lib/store_ctl.o $(B)/lib/server.o \
-	$(B)/lib/relay.o
+	$(B)/lib/relay.o $(B)/lib/quiet.o
 LDLIBS_DB := -ldb
 NL_CFLAGS = $(shell pkg-config --cflags libnl-genl-3.0)
 NL_LIBS = $(shell pkg-config --libs libnl-genl-3.0)
 UNIT_SRCS := kmod/proto_test.c kmod/ratelimit_test.c kmod/test_vectors.c \
 	daemon/store_test.c daemon/server_test.c daemon/relay_test.c \
-	tests/unit/kunit.c
+	daemon/quiet_test.c tests/unit/kunit.c
 UNIT_OBJS := $(B)/tests/proto_test.o $(B)/tests/ratelimit_test.o \
 	$(B)/tests/test_vectors.o $(B)/tests/store_test.o \
-	$(B)/tests/server_test.o $(B)/tests/relay_test.o $(B)/tests/kunit.o
+	$(B)/tests/server_test.o $(B)/tests/relay_test.o \
+	$(B)/tests/quiet_test.o $(B)/tests/kunit.o
 FUZZ_TARGETS := $(B)/fuzz/proto_fuzz $(B)/fuzz/server_fuzz \
 	$(B)/fuzz/gateway_fuzz $(B)/fuzz/conf_fuzz $(B)/fuzz/import_fuzz \
 	$(B)/fuzz/keyfile_fuzz $(B)/fuzz/record_fuzz
@@ -174,15 +180,27 @@ $(B)/daemon/%.o: daemon/%.c | $(B)/.debs
 	$(CC) $(CFLAGS) $(LA_CFLAGS) $(NL_CFLAGS) -c -o $@ $<
 
 $(B)/daemon/liteauthd: $(B)/daemon/liteauthd.o $(B)/daemon/conf.o \
-		$(B)/daemon/nl.o $(STORE_OBJS) $(B)/lib/libliteauth.a
+		$(B)/daemon/metrics.o $(B)/daemon/nl.o $(STORE_OBJS) \
+		$(B)/lib/libliteauth.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_DB) $(NL_LIBS) $(LDLIBS_CRYPTO)
 
 $(B)/tools/%.o: tools/liteauth/%.c | $(B)/.debs
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LA_CFLAGS) $(NL_CFLAGS) -Itools/liteauth -c -o $@ $<
 
-# bash completion for liteauth, made from its command table (main.c).
+# bash completion for liteauth, liteauthd and liteauth-devsim, each made by
+# the program from its own table (tools/lib/opt.c).
+COMPLETIONS := $(B)/completion/liteauth $(B)/completion/liteauthd \
+	$(B)/completion/liteauth-devsim
 $(B)/completion/liteauth: $(B)/tools/liteauth
+	@mkdir -p $(@D)
+	$< --completion bash > $@.tmp && mv $@.tmp $@
+
+$(B)/completion/liteauthd: $(B)/daemon/liteauthd
+	@mkdir -p $(@D)
+	$< --completion bash > $@.tmp && mv $@.tmp $@
+
+$(B)/completion/liteauth-devsim: $(B)/tools/liteauth-devsim
 	@mkdir -p $(@D)
 	$< --completion bash > $@.tmp && mv $@.tmp $@
 
@@ -258,7 +276,7 @@ $(B)/fuzz/conf_fuzz: tests/fuzz/conf_fuzz.c daemon/conf.c daemon/conf.h \
 	$(FUZZ_CC) -o $@ $(filter %.c,$^)
 
 $(B)/fuzz/import_fuzz: tests/fuzz/import_fuzz.c tools/liteauth/import_file.c \
-		$(CLI_PARSE_SRCS) tools/liteauth/import.h \
+		$(CLI_PARSE_SRCS) tools/lib/utf8.c tools/liteauth/import.h \
 		tools/liteauth/liteauth.h tests/fuzz/fail.h | $(B)/.debs-fuzz
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -Itools/liteauth -o $@ $(filter %.c,$^)
@@ -323,7 +341,7 @@ daemon: $(B)/daemon/liteauthd $(B)/tests/direct $(B)/tools/liteauth \
 	@tests/run-ktap.sh daemon "" tests/daemon/run.sh
 
 cli: $(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
-		$(B)/tools/liteauth-devsim $(B)/completion/liteauth
+		$(B)/tools/liteauth-devsim $(COMPLETIONS)
 	@tests/run-ktap.sh cli "" /usr/bin/python3 tests/cli/cli_test.py \
 		$(B)/tools/liteauth $(B)/daemon/liteauthd $(B)/tests/laproto \
 		$(B)/tools/liteauth-devsim
@@ -337,6 +355,14 @@ kunit:
 gateway: $(B)/tests/laproto $(B)/daemon/liteauthd $(B)/tools/liteauth \
 		$(B)/tools/liteauth-devsim
 	@tests/uml/gateway.sh $(GATEWAY_KERNELS)
+
+# liteauth.ko on Debian's own arm64 and 32-bit ARM (armmp) kernels under
+# QEMU (TCG): images from Debian's packages, cached like the UML kernels;
+# QEMU_ARCHES=arm64 picks one. make check runs both.
+QEMU_ARCHES ?= arm64 armhf
+.PHONY: qemu
+qemu:
+	@tests/qemu/run.sh $(QEMU_ARCHES)
 
 spec:
 	@tests/run-ktap.sh spec "" tests/netlink/run.sh
@@ -379,6 +405,7 @@ check:
 	-@tests/timed.sh device $(MAKE) --no-print-directory $(CHECK_VARS) device
 	-@tests/timed.sh kunit $(MAKE) --no-print-directory $(CHECK_VARS) kunit
 	-@tests/timed.sh gateway $(MAKE) --no-print-directory $(CHECK_VARS) gateway
+	-@tests/timed.sh qemu $(MAKE) --no-print-directory $(CHECK_VARS) qemu
 	-@tests/timed.sh spec $(MAKE) --no-print-directory $(CHECK_VARS) spec
 	-@tests/timed.sh fuzz $(MAKE) --no-print-directory $(CHECK_VARS) fuzz
 	-@tests/timed.sh style $(MAKE) --no-print-directory $(CHECK_VARS) style
@@ -389,7 +416,8 @@ check:
 		>$(B)/demo.log 2>&1 && echo "ok - make demo authenticates 8 devices on a simulated gateway" || echo "not ok - make demo (see $(B)/demo.log)"'
 	@tests/total.sh $(RESULTS) unit daemon cli device \
 		$(addprefix kunit-,$(CHECK_KERNELS)) \
-		$(addprefix gateway-,$(CHECK_KERNELS)) spec fuzz style builds \
+		$(addprefix gateway-,$(CHECK_KERNELS)) \
+		$(addprefix qemu-,$(QEMU_ARCHES)) spec fuzz style builds \
 		bench demo
 
 # The files make install puts under $(DESTDIR)$(PREFIX), which make
@@ -399,12 +427,14 @@ INSTALLED := sbin/liteauthd sbin/liteauth bin/liteauth-devsim \
 	share/man/man8/liteauth.8 share/man/man5/liteauthd.conf.5 \
 	lib/systemd/system/liteauthd.service \
 	lib/systemd/system/liteauthd-direct.service \
-	share/bash-completion/completions/liteauth
+	share/bash-completion/completions/liteauth \
+	share/bash-completion/completions/liteauthd \
+	share/bash-completion/completions/liteauth-devsim
 UNITDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system
 CONFDIR := $(DESTDIR)$(SYSCONFDIR)/liteauth
 
 install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim \
-		$(B)/completion/liteauth
+		$(COMPLETIONS)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
 		$(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(UNITDIR)
@@ -422,7 +452,7 @@ install: $(B)/daemon/liteauthd $(B)/tools/liteauth $(B)/tools/liteauth-devsim \
 			>$(UNITDIR)/$$u || exit 1; \
 	done
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 0644 $(B)/completion/liteauth \
+	install -m 0644 $(COMPLETIONS) \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/
 	# The sample settings, all commented out: never over an operator's.
 	install -d $(CONFDIR)

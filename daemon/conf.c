@@ -37,6 +37,7 @@ void la_conf_defaults(struct la_conf *c)
 	snprintf(c->passfile, sizeof(c->passfile), "%s", LA_PASS_DEFAULT);
 	snprintf(c->role, sizeof(c->role), "server");
 	c->log_level = LOG_INFO;	/* as before there were levels */
+	c->metrics_interval = 15;
 	c->limits = limits;
 }
 
@@ -106,6 +107,7 @@ int la_conf_set(struct la_conf *c, const char *key, const char *val,
 		{ "rate-gateway", &c->limits.rate_gateway, 0, 1 << 30 },
 		{ "burst-gateway", &c->limits.burst_gateway, 0, 1 << 24 },
 		{ "audit-interval", &c->limits.audit_interval, 1, 3600 },
+		{ "metrics-interval", &c->metrics_interval, 1, 3600 },
 	};
 	u32 v;
 	size_t i;
@@ -133,7 +135,15 @@ int la_conf_set(struct la_conf *c, const char *key, const char *val,
 			return -1;
 		}
 	}
-	if (!strcmp(key, "db")) {
+	if (!strcmp(key, "metrics-file")) {
+		/* "" (none) too: a file's setting undone. */
+		if (strlen(val) >= sizeof(c->metrics_file)) {
+			snprintf(err, errlen, "%s must be at most %zu characters",
+				 key, sizeof(c->metrics_file) - 1);
+			return -1;
+		}
+		memcpy(c->metrics_file, val, strlen(val) + 1);
+	} else if (!strcmp(key, "db")) {
 		snprintf(c->db, sizeof(c->db), "%s", val);
 	} else if (!strcmp(key, "user")) {
 		memcpy(c->user, val, strlen(val) + 1);	/* fits: above */

@@ -28,6 +28,8 @@ struct la_conf {
 	char user[64];		/* to run as, once set up; "" stays */
 	char role[16];
 	int log_level;		/* LOG_ERR to LOG_DEBUG: the least told */
+	char metrics_file[256];	/* "": none */
+	u32 metrics_interval;	/* seconds */
 	struct la_server_limits limits;
 };
 

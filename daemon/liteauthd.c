@@ -18,7 +18,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <netdb.h>
@@ -45,7 +44,10 @@
 #include "addr.h"
 #include "conf.h"
 #include "crypto.h"
+#include "metrics.h"
 #include "nl.h"
+#include "opt.h"
+#include "quiet.h"
 #include "relay.h"
 #include "server.h"
 #include "version.h"
@@ -79,6 +81,7 @@ struct la_daemon {
 	int nsocks;
 	u64 ckp_failed;		/* checkpoints failed, as last logged */
 	u64 started;		/* mono ns, for liteauth status */
+	struct la_metrics metrics;	/* the metrics file, if one */
 	bool stop;
 };
 
@@ -158,6 +161,79 @@ static void la_msg(int prio, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The lines a peer can make at the rate it sends (quiet.h): of each kind,
+ * the first of a minute is told, the others counted into one line at the
+ * minute's end (la_quiet_ticks) and at a stop (la_quiet_stop).
+ */
+enum {
+	LA_Q_SEND,
+	LA_Q_CTL_UID,
+	LA_Q_CTL_LONG,
+	LA_Q_CTL_FULL,
+	LA_Q_CTL_WATCH,
+	LA_Q_CTL_IDLE,
+	LA_Q_NL_RECV,
+	LA_Q_MAX
+};
+
+static struct la_quiet la_quiet_kinds[LA_Q_MAX] = {
+	[LA_Q_SEND] = LA_QUIET_INIT("sending an answer", LA_QUIET_WINDOW_S, 1),
+	[LA_Q_CTL_UID] = LA_QUIET_INIT("control socket: refused a process",
+				       LA_QUIET_WINDOW_S, 1),
+	[LA_Q_CTL_LONG] = LA_QUIET_INIT("control socket: a request too long",
+					LA_QUIET_WINDOW_S, 1),
+	[LA_Q_CTL_FULL] = LA_QUIET_INIT("control socket: too many liteauth processes",
+					LA_QUIET_WINDOW_S, 1),
+	[LA_Q_CTL_WATCH] = LA_QUIET_INIT("control socket: cannot watch a liteauth",
+					 LA_QUIET_WINDOW_S, 1),
+	[LA_Q_CTL_IDLE] = LA_QUIET_INIT("control socket: a silent liteauth",
+					LA_QUIET_WINDOW_S, 1),
+	[LA_Q_NL_RECV] = LA_QUIET_INIT("netlink: receive failed",
+				       LA_QUIET_WINDOW_S, 1),
+};
+
+static void la_quiet_said(void *arg, const char *line)
+{
+	(void)arg;
+	la_msg(LOG_WARNING, "%s", line);
+}
+
+/* A line of kind @kind, unless it is one counted instead. */
+static void __attribute__((format(printf, 3, 4)))
+la_quiet_msg(int kind, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!la_quiet_take(&la_quiet_kinds[kind], la_quiet_clock(),
+			   la_quiet_said, NULL))
+		return;
+	va_start(ap, fmt);
+	la_vmsg(prio, fmt, ap);
+	va_end(ap);
+}
+
+/* Every second: the summaries of the windows over. */
+static void la_quiet_ticks(u64 now)
+{
+	int i;
+
+	for (i = 0; i < LA_Q_MAX; i++)
+		la_quiet_tick(&la_quiet_kinds[i], now, la_quiet_said, NULL);
+}
+
+/* At a stop: every count not yet told, so that none is lost (a second
+ * call, at la_teardown, has none left).
+ */
+static void la_quiet_stop(void)
+{
+	int i;
+
+	for (i = 0; i < LA_Q_MAX; i++)
+		la_quiet_end(&la_quiet_kinds[i], la_quiet_clock(),
+			     la_quiet_said, NULL);
+}
+
 /* The relay's lines for the operator. */
 static void la_relay_log(void *arg, int prio, const char *fmt, ...)
 {
@@ -171,11 +247,8 @@ static void la_relay_log(void *arg, int prio, const char *fmt, ...)
 
 static u64 la_mono(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return la_quiet_clock();
 }
 
 static u64 la_wall(void *arg)
@@ -340,8 +413,8 @@ static void la_on_datagram(struct la_daemon *d, int fd)
 				     reply);
 		if (r && sendto(fd, reply, r, 0, (struct sockaddr *)&from,
 				fromlen) < 0)
-			la_msg(LOG_WARNING, "sending an answer: %s",
-			       strerror(errno));
+			la_quiet_msg(LA_Q_SEND, LOG_WARNING,
+				     "sending an answer: %s", strerror(errno));
 	}
 }
 
@@ -444,6 +517,7 @@ static void la_on_signal(struct la_daemon *d)
 			continue;
 		}
 		d->conf.limits = c.limits;
+		la_metrics_set_interval(&d->metrics, c.metrics_interval);
 		if (d->relaying) {
 			la_msg(LOG_NOTICE, "reloaded %s", d->conf_path);
 			continue;
@@ -455,17 +529,36 @@ static void la_on_signal(struct la_daemon *d)
 	}
 }
 
-static void la_usage(FILE *f)
-{
-	fprintf(f,
-		"usage: liteauthd [--db DIR] [--listen ADDR]... [--config F]\n"
-		"                 [--role server|relay] [--upstream ADDR]...\n"
-		"                 [--no-netlink] [--passphrase-file F]\n"
-		"                 [--user NAME] [--foreground] [--verbose]...\n"
-		"       liteauthd --help | --version\n"
-		"ADDR: HOST:PORT, [IPV6]:PORT, IPV4:PORT or :PORT (every address);\n"
-		"port 0 to listen on any free one. See liteauthd(8) and liteauthd.conf(5).\n");
-}
+/*
+ * The options (tools/lib/opt.h), from which the usage line, --help and
+ * the bash completion are made. Those of a value set the config key of
+ * their name (la_conf_set), over the file's.
+ */
+static const struct la_opt la_opts[] = {
+	LA_OPT("db", 'd', "DIR", "the key store"),
+	{ .name = "listen", .val = 'l', .metavar = "ADDR", .repeat = true,
+	  .help = "listen on this UDP address; may be repeated" },
+	LA_OPT("config", 'c', "F", "read settings from F (default " LA_CONF_DEFAULT ")"),
+	LA_OPT("role", 'r', "server|relay", "the role (default server)"),
+	{ .name = "upstream", .val = 'u', .metavar = "ADDR", .repeat = true,
+	  .help = "a server for the relay role; may be repeated" },
+	LA_OPT("no-netlink", 'n', NULL, "serve no local gateway module"),
+	LA_OPT("passphrase-file", 'p', "F", "the key store's passphrase"),
+	LA_OPT("metrics-file", 'm', "F", "the metrics file (metrics-file in liteauthd.conf)"),
+	LA_OPT("user", 'U', "NAME", "run as NAME once set up"),
+	LA_OPT("foreground", 'f', NULL, "log to standard error instead of syslog"),
+	{ .name = "verbose", .val = 'v', .letter = 'v', .repeat = true,
+	  .help = "log one level more; may be repeated" },
+	{}
+};
+
+static struct la_optp la_optp = {
+	.prog = "liteauthd",
+	.opts = la_opts,
+	.dash_h = true,
+	.epilog = "ADDR: HOST:PORT, [IPV6]:PORT, IPV4:PORT or :PORT (every address);\n"
+		  "port 0 to listen on any free one. See liteauthd(8) and liteauthd.conf(5).\n",
+};
 
 /*
  * The control socket (store.h, "One process"): DIR/control, where a
@@ -519,8 +612,9 @@ static void la_ctl_idle(struct la_daemon *d, u64 now)
 
 	for (i = d->nclients - 1; i >= 0; i--)
 		if (now - d->client_seen[i] > LA_CTL_IDLE_S * 1000000000ULL) {
-			la_msg(LOG_NOTICE, "control socket: a liteauth silent for %d s: dropped",
-			       LA_CTL_IDLE_S);
+			la_quiet_msg(LA_Q_CTL_IDLE, LOG_NOTICE,
+				     "control socket: a silent liteauth (for %d s): dropped",
+				     LA_CTL_IDLE_S);
 			la_ctl_drop(d, i);
 		}
 }
@@ -536,8 +630,9 @@ static void la_ctl_accept(struct la_daemon *d)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) ||
 	    (cred.uid != 0 && cred.uid != geteuid())) {
-		la_msg(LOG_WARNING, "control socket: refused a process of uid %u",
-		       (unsigned int)cred.uid);
+		la_quiet_msg(LA_Q_CTL_UID, LOG_WARNING,
+			     "control socket: refused a process of uid %u",
+			     (unsigned int)cred.uid);
 		close(fd);
 		return;
 	}
@@ -547,12 +642,15 @@ static void la_ctl_accept(struct la_daemon *d)
 		for (i = 1; i < d->nclients; i++)
 			if (d->client_seen[i] < d->client_seen[old])
 				old = i;
-		la_msg(LOG_WARNING, "control socket: %d liteauth processes served already: the one silent longest dropped for pid %d",
-		       d->nclients, (int)cred.pid);
+		la_quiet_msg(LA_Q_CTL_FULL, LOG_WARNING,
+			     "control socket: too many liteauth processes (%d served already): the one silent longest dropped for pid %d",
+			     d->nclients, (int)cred.pid);
 		la_ctl_drop(d, old);
 	}
 	if (la_epoll_add(d, fd)) {
-		la_msg(LOG_WARNING, "control socket: %s", strerror(errno));
+		la_quiet_msg(LA_Q_CTL_WATCH, LOG_WARNING,
+			     "control socket: cannot watch a liteauth: %s",
+			     strerror(errno));
 		close(fd);
 		return;
 	}
@@ -565,6 +663,11 @@ static void la_status_put(void *arg, const char *name, u64 value)
 	la_status_num(arg, name, value);
 }
 
+static void la_status_put_str(void *arg, const char *name, const char *value)
+{
+	la_status_str(arg, name, value);
+}
+
 static const char *la_status_err(int err)
 {
 	return err ? strerror(-err) : "ok";
@@ -574,32 +677,37 @@ static const char *la_status_err(int err)
  * liteauth status (liteauth(8) lists the pairs, in this order): this
  * daemon, then its server's state and counters (la_server_status), then
  * the store's health, as la_store_health keeps it. All of it in memory:
- * no store read, nothing that waits.
+ * no store read, nothing that waits. The same pairs, to @num and @str,
+ * make the control socket's answer and the metrics file; in the relay
+ * role (no server, no store: the metrics file alone) the daemon's only.
  */
-static size_t la_status_answer(struct la_daemon *d, size_t len)
+static void la_status_pairs(struct la_daemon *d,
+			    void (*num)(void *arg, const char *name, u64 v),
+			    void (*str)(void *arg, const char *name,
+					const char *v),
+			    void *w)
 {
 	struct la_store_health h;
-	struct la_status w;
 	char check[64];
 
-	la_status_begin(&w, d->ctl_req, len, d->ctl_ans);
-	la_status_num(&w, "pid", getpid());
-	la_status_str(&w, "version", LITEAUTH_RELEASE);
-	la_status_str(&w, "role", d->conf.role);
-	la_status_num(&w, "uptime-s",
-		      (la_mono(NULL) - d->started) / 1000000000ULL);
-	la_status_str(&w, "store", d->conf.db);
-	la_status_num(&w, "listen-sockets", d->nsocks);
-	la_status_num(&w, "netlink", d->nl != NULL);
-	la_status_num(&w, "control-clients", d->nclients);
-	la_server_status(&d->srv, la_status_put, &w);
+	num(w, "pid", getpid());
+	str(w, "version", LITEAUTH_RELEASE);
+	str(w, "role", d->conf.role);
+	num(w, "uptime-s", (la_mono(NULL) - d->started) / 1000000000ULL);
+	str(w, "store", d->conf.db);
+	num(w, "listen-sockets", d->nsocks);
+	num(w, "netlink", d->nl != NULL);
+	num(w, "control-clients", d->nclients);
+	if (d->relaying || !d->store)
+		return;
+	la_server_status(&d->srv, num, w);
 	la_store_health(d->store, &h);
-	la_status_num(&w, "store-failed", h.failed);
-	la_status_num(&w, "checkpoint-thread", h.ckp_thread);
-	la_status_num(&w, "checkpoints", h.ckp_done);
-	la_status_num(&w, "checkpoints-failed", h.ckp_failed);
-	la_status_str(&w, "checkpoint-error",
-		      h.ckp_failed ? la_status_err(h.ckp_err) : "-");
+	num(w, "store-failed", h.failed);
+	num(w, "checkpoint-thread", h.ckp_thread);
+	num(w, "checkpoints", h.ckp_done);
+	num(w, "checkpoints-failed", h.ckp_failed);
+	str(w, "checkpoint-error",
+	    h.ckp_failed ? la_status_err(h.ckp_err) : "-");
 	if (!h.check_time)
 		snprintf(check, sizeof(check), "-");
 	else if (h.check_result > 0)
@@ -608,12 +716,41 @@ static size_t la_status_answer(struct la_daemon *d, size_t len)
 		snprintf(check, sizeof(check), "whole");
 	else
 		snprintf(check, sizeof(check), "%s", strerror(-h.check_result));
-	la_status_num(&w, "last-check", h.check_time);
-	la_status_str(&w, "last-check-result", check);
-	la_status_num(&w, "last-backup", h.backup_time);
-	la_status_str(&w, "last-backup-result", h.backup_time ?
-		      la_status_err(h.backup_result) : "-");
+	num(w, "last-check", h.check_time);
+	str(w, "last-check-result", check);
+	num(w, "last-backup", h.backup_time);
+	str(w, "last-backup-result", h.backup_time ?
+	    la_status_err(h.backup_result) : "-");
+}
+
+static size_t la_status_answer(struct la_daemon *d, size_t len)
+{
+	struct la_status w;
+
+	la_status_begin(&w, d->ctl_req, len, d->ctl_ans);
+	la_status_pairs(d, la_status_put, la_status_put_str, &w);
 	return la_status_end(&w);
+}
+
+/*
+ * The metrics file (metrics.c), made of liteauth status's pairs, in the
+ * relay role the relay's counters, and with netlink the module's.
+ */
+static void la_metrics_now(struct la_daemon *d)
+{
+	struct la_metrics *m = &d->metrics;
+	int i;
+
+	if (!m->path[0])
+		return;
+	la_metrics_begin(m);
+	la_status_pairs(d, la_metrics_num, la_metrics_str, m);
+	for (i = 0; d->relaying && i < LA_RELAY_MAX; i++)
+		la_metrics_counter(m, "relay", la_relay_counter_name(i),
+				   d->relay.counters[i]);
+	if (d->nl)
+		la_metrics_gateway(m, d->nl);
+	la_metrics_commit(m);
 }
 
 /*
@@ -633,8 +770,9 @@ static void la_on_client(struct la_daemon *d, int i)
 		return;
 	if (n <= 0 || n > LA_CTL_MSG_MAX) {
 		if (n > LA_CTL_MSG_MAX)
-			la_msg(LOG_WARNING, "control socket: a request of %zd bytes: dropped",
-			       n);
+			la_quiet_msg(LA_Q_CTL_LONG, LOG_WARNING,
+				     "control socket: a request too long (%zd bytes): dropped",
+				     n);
 		la_ctl_drop(d, i);
 		return;
 	}
@@ -722,24 +860,6 @@ static int la_check_store(struct la_daemon *d)
 		       d->conf.db,
 		       (unsigned long long)((la_mono(NULL) - t0) / 1000000));
 	return ret ? -1 : 0;
-}
-
-/* A failed netlink receive: one line a minute at most, with a count. */
-static void la_nl_failed(int err, u64 now)
-{
-	static u64 next;
-	static unsigned long quiet;
-
-	if (now < next) {
-		quiet++;
-		return;
-	}
-	if (quiet)
-		la_msg(LOG_WARNING, "netlink: %lu more receive failures in the last minute",
-		       quiet);
-	la_msg(LOG_WARNING, "netlink: receive failed: %s", la_nl_strerror(err));
-	quiet = 0;
-	next = now + 60ULL * 1000000000ULL;
 }
 
 /* The link to liteauth.ko, in the epoll set. */
@@ -945,6 +1065,7 @@ static void la_teardown(struct la_daemon *d)
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	int i;
 
+	la_quiet_stop();
 	/* No liteauth may connect to a daemon going away: the next one's. */
 	if (d->ctlfd > 0) {
 		close(d->ctlfd);
@@ -966,27 +1087,12 @@ static void la_teardown(struct la_daemon *d)
 	la_store_close(d->store);	/* and the lock with it */
 	free(d->ctl_req);
 	free(d->ctl_ans);
+	la_metrics_free(&d->metrics);
 	la_crypto_exit();
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "user", required_argument, NULL, 'U' },
-		{ "upstream", required_argument, NULL, 'u' },
-		{ "no-netlink", no_argument, NULL, 'n' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
-	static const char sopts[] = "d:l:r:u:U:np:c:fvh";
 	struct la_daemon d = { .conf_path = LA_CONF_DEFAULT, .ctlfd = -1 };
 	struct epoll_event ev[16];
 	int o, i, n, nlisten = 0, nupstream = 0, verbose = 0;
@@ -999,7 +1105,7 @@ int main(int argc, char **argv)
 	/* Options override the config file: find the file first, then read
 	 * it, then apply the options over it.
 	 */
-	while ((o = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
+	while ((o = la_opt_next(&la_optp, argc, argv)) != -1) {
 		switch (o) {
 		case 'f':
 			foreground = true;
@@ -1007,20 +1113,9 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose++;
 			break;
-		case 'V':
-			printf("liteauthd %s\n", LITEAUTH_RELEASE);
-			return 0;
 		case 'c':
-			d.conf_path = optarg;
+			d.conf_path = la_optp.arg;
 			d.conf_explicit = true;
-			break;
-		case 'h':
-			la_usage(stdout);
-			return 0;
-		case '?':
-			la_usage(stderr);
-			return 2;
-		default:
 			break;
 		}
 	}
@@ -1031,8 +1126,8 @@ int main(int argc, char **argv)
 	la_log_level = d.conf.log_level + verbose;
 	if (la_log_level > LOG_DEBUG)
 		la_log_level = LOG_DEBUG;
-	optind = 1;
-	while ((o = getopt_long(argc, argv, sopts, opts, NULL)) != -1) {
+	la_optp.ind = 0;	/* again, over the file's settings */
+	while ((o = la_opt_next(&la_optp, argc, argv)) != -1) {
 		const char *key = NULL;
 
 		switch (o) {
@@ -1064,19 +1159,20 @@ int main(int argc, char **argv)
 		case 'U':
 			key = "user";
 			break;
+		case 'm':
+			key = "metrics-file";
+			break;
 		}
-		if (key && la_conf_set(&d.conf, key, optarg, err, sizeof(err))) {
+		if (key && la_conf_set(&d.conf, key, la_optp.arg, err,
+				       sizeof(err))) {
 			la_msg(LOG_ERR, "--%s: %s", key, err);
 			return 2;
 		}
 	}
 	/* After the file: a stray argument leaves its errors told. */
-	if (optind < argc) {
-		fprintf(stderr, "liteauthd: unexpected argument '%s'\n",
-			argv[optind]);
-		la_usage(stderr);
-		return 2;
-	}
+	if (la_optp.ind < argc)
+		la_opt_fail(&la_optp, "unexpected argument '%s'",
+			    argv[la_optp.ind]);
 	if (la_setup(&d) || la_drop_privileges(&d) || la_ckp_start(&d)) {
 		la_teardown(&d);
 		return 1;
@@ -1087,6 +1183,9 @@ int main(int argc, char **argv)
 	else
 		la_msg(LOG_NOTICE, "serving database %s on %d address(es)%s",
 		       d.conf.db, d.nsocks, d.nl ? " and liteauth.ko" : "");
+	la_metrics_init(&d.metrics, d.conf.metrics_file,
+			d.conf.metrics_interval, la_msg);
+	la_metrics_now(&d);	/* at once, then every metrics-interval */
 
 	while (!d.stop) {
 		n = epoll_wait(d.epfd, ev, ARRAY_SIZE(ev), -1);
@@ -1107,6 +1206,11 @@ int main(int argc, char **argv)
 			} else if (fd == d.timerfd) {
 				if (read(fd, &ticks, sizeof(ticks)) <= 0)
 					continue;
+				if (la_metrics_due(&d.metrics, ticks))
+					la_metrics_now(&d);
+				la_quiet_ticks(la_mono(NULL));
+				if (d.nl)
+					la_nl_tick(d.nl, la_mono(NULL));
 				if (d.relaying) {
 					la_relay_tick(&d.relay);
 					continue;
@@ -1122,7 +1226,9 @@ int main(int argc, char **argv)
 				int ret = la_nl_receive(d.nl);
 
 				if (ret < 0)
-					la_nl_failed(ret, la_mono(NULL));
+					la_quiet_msg(LA_Q_NL_RECV, LOG_WARNING,
+						     "netlink: receive failed: %s",
+						     la_nl_strerror(ret));
 			} else if (d.relaying) {
 				int u;
 
@@ -1147,10 +1253,12 @@ int main(int argc, char **argv)
 		}
 	}
 	/* The last summaries of refusals are written before the counters
-	 * are told, so that they count what writing them cost.
+	 * are told, so that they count what writing them cost; the counts
+	 * of lines left out are told first too.
 	 */
+	la_quiet_stop();
 	if (!d.relaying && d.srv.sessions)
-		la_server_destroy(&d.srv);
+		la_server_flush(&d.srv);
 	for (i = 0; !d.relaying && i < LA_SRV_MAX; i++)
 		if (d.srv.counters[i])
 			la_msg(LOG_INFO, "%s: %llu", la_server_counter_name(i),
@@ -1159,6 +1267,10 @@ int main(int argc, char **argv)
 		if (d.relay.counters[i])
 			la_msg(LOG_INFO, "%s: %llu", la_relay_counter_name(i),
 			       (unsigned long long)d.relay.counters[i]);
+	/* The final counters, and the state it stops with: teardown frees
+	 * the server (its sessions are in the store, for the next start).
+	 */
+	la_metrics_now(&d);
 	la_teardown(&d);
 	la_msg(LOG_NOTICE, "stopped");
 	return 0;

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
 
@@ -32,6 +33,7 @@
 #include <netlink/netlink.h>
 
 #include "nl.h"
+#include "quiet.h"
 
 struct la_nl {
 	struct nl_sock *sock;
@@ -43,40 +45,36 @@ struct la_nl {
 	void *arg;
 	la_nl_log log;
 	void *log_arg;
-	time_t log_minute;	/* when la_nl_say() began counting lines */
-	unsigned int log_lines;
-	unsigned long log_quiet;
+	struct la_quiet quiet;	/* its lines: LA_NL_LOG_BURST a minute */
 };
+
+static void la_nl_quiet_said(void *arg, const char *line)
+{
+	struct la_nl *nl = arg;
+
+	nl->log(nl->log_arg, LOG_WARNING, "%s", line);
+}
 
 /* A line about the module: LA_NL_LOG_BURST a minute, then a count. */
 static void __attribute__((format(printf, 3, 4)))
 la_nl_say(struct la_nl *nl, int prio, const char *fmt, ...)
 {
-	struct timespec now;
 	char line[256];
 	va_list ap;
 
-	if (!nl->log)
+	if (!nl->log ||
+	    !la_quiet_take(&nl->quiet, la_quiet_clock(), la_nl_quiet_said, nl))
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec >= nl->log_minute + 60) {
-		if (nl->log_quiet)
-			nl->log(nl->log_arg, LOG_WARNING,
-				"netlink: %lu more lines about liteauth.ko in the last minute",
-				nl->log_quiet);
-		nl->log_minute = now.tv_sec;
-		nl->log_lines = 0;
-		nl->log_quiet = 0;
-	}
-	if (nl->log_lines >= LA_NL_LOG_BURST) {
-		nl->log_quiet++;
-		return;
-	}
-	nl->log_lines++;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	nl->log(nl->log_arg, prio, "netlink: %s", line);
+}
+
+void la_nl_tick(struct la_nl *nl, u64 now)
+{
+	if (nl->log)
+		la_quiet_tick(&nl->quiet, now, la_nl_quiet_said, nl);
 }
 
 int la_nl_send(struct la_nl *nl, const void *msg, size_t len)
@@ -284,6 +282,8 @@ int la_nl_open(struct la_nl **nlp, la_nl_handler handler, void *arg,
 		return -ENOMEM;
 	nl->handler = handler;
 	nl->arg = arg;
+	nl->quiet = (struct la_quiet)LA_QUIET_INIT("netlink", LA_QUIET_WINDOW_S,
+						   LA_NL_LOG_BURST);
 	nl->sock = nl_socket_alloc();
 	if (!nl->sock || genl_connect(nl->sock)) {
 		snprintf(err, errlen, "cannot open a generic netlink socket");
@@ -388,10 +388,95 @@ int la_nl_receive(struct la_nl *nl)
 	return ret == -NLE_AGAIN ? 0 : ret;
 }
 
+struct la_nl_get {
+	u64 *counters;
+	size_t n;
+	bool seen;
+	int err;
+};
+
+static int la_nl_get_valid(struct nl_msg *msg, void *data)
+{
+	struct nlattr *tb[LITEAUTH_A_MAX + 1], *a;
+	struct la_nl_get *g = data;
+	int rem;
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, LITEAUTH_A_MAX, NULL) ||
+	    !tb[LITEAUTH_A_COUNTERS])
+		return NL_SKIP;
+	nla_for_each_nested(a, tb[LITEAUTH_A_COUNTERS], rem)
+		if (nla_type(a) >= 1 && (size_t)nla_type(a) <= g->n &&
+		    nla_len(a) == sizeof(u64))
+			memcpy(&g->counters[nla_type(a) - 1], nla_data(a),
+			       sizeof(u64));	/* unpadded: memcpy */
+	g->seen = true;
+	return NL_STOP;		/* the rest of the dump: sessions */
+}
+
+static int la_nl_get_err(struct sockaddr_nl *from, struct nlmsgerr *e,
+			 void *data)
+{
+	struct la_nl_get *g = data;
+
+	(void)from;
+	g->err = e->error;
+	return NL_STOP;
+}
+
+int la_nl_counters(struct la_nl *nl, u64 *counters, size_t n)
+{
+	struct timeval tv = { LA_NL_GET_TIMEOUT_MS / 1000,
+			      LA_NL_GET_TIMEOUT_MS % 1000 * 1000 };
+	struct la_nl_get g = { .counters = counters, .n = n };
+	struct nl_msg *msg = NULL;
+	struct nl_sock *sk;
+	int ret;
+
+	memset(counters, 0, n * sizeof(*counters));
+	if (!nl->family)
+		return -ENOTCONN;
+	sk = nl_socket_alloc();
+	if (!sk)
+		return -ENOMEM;
+	ret = genl_connect(sk) ? -EIO : 0;
+	if (!ret && setsockopt(nl_socket_get_fd(sk), SOL_SOCKET, SO_RCVTIMEO,
+			       &tv, sizeof(tv)))
+		ret = -errno;
+	if (!ret) {
+		msg = nlmsg_alloc();
+		if (!msg || !genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ,
+					 nl->family, 0, NLM_F_DUMP,
+					 LITEAUTH_CMD_GET,
+					 LITEAUTH_GENL_VERSION))
+			ret = -ENOMEM;
+	}
+	if (!ret) {
+		nl_socket_modify_cb(sk, NL_CB_VALID, NL_CB_CUSTOM,
+				    la_nl_get_valid, &g);
+		nl_socket_modify_err_cb(sk, NL_CB_CUSTOM, la_nl_get_err, &g);
+		ret = nl_send_auto(sk, msg) < 0 ? -EIO : 0;
+	}
+	nlmsg_free(msg);
+	if (!ret) {
+		ret = nl_recvmsgs_default(sk);
+		if (g.err)
+			ret = g.err;
+		else if (ret < 0)
+			ret = -EIO;
+		else if (!g.seen)
+			ret = -ENODATA;	/* nothing in time */
+	}
+	nl_socket_free(sk);
+	return ret;
+}
+
 void la_nl_close(struct la_nl *nl)
 {
 	if (!nl)
 		return;
+	if (nl->log)	/* what is left out, told before it goes */
+		la_quiet_end(&nl->quiet, la_quiet_clock(), la_nl_quiet_said,
+			     nl);
 	if (nl->sock)
 		nl_socket_free(nl->sock);
 	free(nl);

@@ -25,7 +25,8 @@ struct la_nl;
 #define LA_RCVBUF (4 << 20)
 
 /* The module's lines (it went away, it is back) at most this many a
- * minute; the rest are counted.
+ * minute (quiet.h); the rest are counted, and told in one line at the
+ * minute's end (la_nl_tick) or at la_nl_close().
  */
 #define LA_NL_LOG_BURST 10
 
@@ -62,6 +63,18 @@ int la_nl_send(struct la_nl *nl, const void *msg, size_t len);
  * is still registered: it goes on).
  */
 int la_nl_receive(struct la_nl *nl);
+/*
+ * The module's counters (LITEAUTH_A_COUNTERS of LITEAUTH_CMD_GET's dump,
+ * by index), @n of them, the others left 0: from the dump's first message
+ * alone (its sessions are never read), on a socket of its own that waits
+ * LA_NL_GET_TIMEOUT_MS at most. 0, -ENOTCONN while the module is gone,
+ * -ENODATA without an answer in time, the module's error (-EPERM without
+ * CAP_NET_ADMIN), or -EIO, -ENOMEM.
+ */
+#define LA_NL_GET_TIMEOUT_MS 1000
+int la_nl_counters(struct la_nl *nl, u64 *counters, size_t n);
+/* Every second or so, @now monotonic ns: ends the log's minute if over. */
+void la_nl_tick(struct la_nl *nl, u64 now);
 void la_nl_close(struct la_nl *nl);
 
 #endif /* _LITEAUTH_DAEMON_NL_H */

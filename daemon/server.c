@@ -174,11 +174,56 @@ static const char *const la_counter_names[LA_SRV_MAX] = {
 	[LA_SRV_SID_MARKS] = "sid-marks",
 	[LA_SRV_SID_CLASH] = "sid-clash",
 	[LA_SRV_STORE_RETRY] = "store-retry",
+	[LA_SRV_DROP_CONFIRM] = "drop-confirm",
 };
 
 const char *la_server_counter_name(enum la_srv_counter c)
 {
 	return (unsigned int)c < LA_SRV_MAX ? la_counter_names[c] : "?";
+}
+
+/*
+ * The reason an audit summary records for a refusal counted under each
+ * counter (0: not summed up), one each: the audit prints the counter's
+ * name (la_audit_reason_name).
+ */
+static const u8 la_reason_of[LA_SRV_MAX] = {
+	[LA_SRV_DROP_UNKNOWN] = LA_AUDIT_UNKNOWN,
+	[LA_SRV_DROP_AUTH] = LA_AUDIT_BAD_MAC,
+	[LA_SRV_DROP_DISABLED] = LA_AUDIT_DISABLED,
+	[LA_SRV_DROP_RATE] = LA_AUDIT_RATE,
+	[LA_SRV_DROP_BUSY] = LA_AUDIT_BUSY,
+	[LA_SRV_DROP_STALE] = LA_AUDIT_STALE,
+	[LA_SRV_DROP_CONFIRM] = LA_AUDIT_BAD_CONFIRM,
+	[LA_SRV_DROP_GATEWAY] = LA_AUDIT_BAD_GATEWAY,
+	[LA_SRV_DROP_RATE_UNKNOWN] = LA_AUDIT_RATE_UNKNOWN,
+	[LA_SRV_DROP_RATE_GATEWAY] = LA_AUDIT_RATE_GATEWAY,
+	[LA_SRV_DROP_STORE] = LA_AUDIT_STORE,
+};
+
+const char *la_audit_reason_name(u8 reason)
+{
+	unsigned int c;
+
+	if (!reason)
+		return "-";
+	for (c = 0; c < LA_SRV_MAX; c++)
+		if (la_reason_of[c] == reason)
+			return la_counter_names[c];
+	return "?";
+}
+
+/* The GW_REJECT REASON (1 to 6) of a refused HELLO's audit reason. */
+static u8 la_reject_reason(u8 reason)
+{
+	switch (reason) {
+	case LA_AUDIT_RATE_UNKNOWN:
+		return LITEAUTH_REJECT_RATE_LIMITED;
+	case LA_AUDIT_STORE:
+		return LITEAUTH_REJECT_SERVER_BUSY;
+	default:
+		return reason;
+	}
 }
 
 static void la_vlog(struct la_server *s, const char *fmt, va_list ap)
@@ -201,20 +246,29 @@ static void la_log(struct la_server *s, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A summary line of la_quiet (quiet.h): always logged. */
+static void la_quiet_said(void *arg, const char *line)
+{
+	la_log(arg, "%s", line);
+}
+
+static u64 la_now(struct la_server *s)
+{
+	return s->ops->now(s->arg);
+}
+
 /*
  * An event counted under @c: logged if it is the first of its kind in the
- * audit interval, else summed into one line at the interval's end.
+ * audit interval, else counted into one line at the interval's end
+ * (la_interval_end ends the windows of s->quiet).
  */
 static void la_note(struct la_server *s, enum la_srv_counter c,
 		    const char *fmt, ...)
 {
 	va_list ap;
 
-	if (s->logged[c]) {
-		s->suppressed[c]++;
+	if (!la_quiet_take(&s->quiet[c], la_now(s), la_quiet_said, s))
 		return;
-	}
-	s->logged[c] = true;
 	va_start(ap, fmt);
 	la_vlog(s, fmt, ap);
 	va_end(ap);
@@ -246,11 +300,6 @@ static u32 la_hash(const struct la_server *s, const u8 *id, u32 buckets)
 	u32 h = la_fnv(2166136261u ^ s->hash_seed, id, LA_ID_LEN);
 
 	return (h ^ h >> 15) & (buckets - 1);
-}
-
-static u64 la_now(struct la_server *s)
-{
-	return s->ops->now(s->arg);
 }
 
 static struct la_session *la_session_find(struct la_server *s, const u8 *idd)
@@ -494,16 +543,9 @@ static void la_interval_end(struct la_server *s, u64 now)
 		}
 	}
 	for (c = 0; c < LA_SRV_MAX; c++)
-		if (s->suppressed[c])
-			la_log(s, "%s: and %llu more in the last %llu s, suppressed",
-			       la_server_counter_name(c),
-			       (unsigned long long)s->suppressed[c],
-			       (unsigned long long)((now - s->interval_start +
-						     LA_NS - 1) / LA_NS));
+		la_quiet_end(&s->quiet[c], now, la_quiet_said, s);
 	memset(s->summaries, 0, LA_SUMMARY_SLOTS * sizeof(*s->summaries));
 	memset(s->overflow, 0, sizeof(s->overflow));
-	memset(s->logged, 0, sizeof(s->logged));
-	memset(s->suppressed, 0, sizeof(s->suppressed));
 	s->nsummaries = 0;
 	s->nclaimed = 0;
 	s->interval_start = now;
@@ -516,13 +558,13 @@ static void la_interval_check(struct la_server *s, u64 now)
 		la_interval_end(s, now);
 }
 
-/* A refusal: counted, summed up (if @reason), its log line maybe. */
+/* A refusal: counted, and summed up if its counter has a reason. */
 static void la_refused(struct la_server *s, enum la_srv_counter c,
-		       const u8 *idg, const u8 *idd, u8 reason, u8 flags)
+		       const u8 *idg, const u8 *idd, u8 flags)
 {
 	s->counters[c]++;
-	if (reason)
-		la_summarize(s, idg, idd, reason, flags);
+	if (la_reason_of[c])
+		la_summarize(s, idg, idd, la_reason_of[c], flags);
 }
 
 /* Only for a device that proved itself (or its gateway vouched for). */
@@ -1044,12 +1086,13 @@ static void la_take_session(struct la_server *s, struct la_session *d,
 }
 
 /*
- * A device's HELLO refused: silence for a direct one (returns 0),
- * GW_REJECT with @reason for one behind a gateway (returns its length).
+ * A device's HELLO refused, counted under @c: silence for a direct one
+ * (returns 0), GW_REJECT with the REASON of @c's for one behind a gateway
+ * (returns its length).
  */
 static size_t la_refuse(struct la_server *s, const struct la_gwctx *gw,
-			const u8 *idd, u8 reason, u8 flags,
-			enum la_srv_counter c, u8 *reply)
+			const u8 *idd, u8 flags, enum la_srv_counter c,
+			u8 *reply)
 {
 	struct la_gw_reject *r = (struct la_gw_reject *)reply;
 	struct la_echo echo;
@@ -1057,7 +1100,7 @@ static size_t la_refuse(struct la_server *s, const struct la_gwctx *gw,
 	char id[17];
 	size_t n = 0;
 
-	la_refused(s, c, gw ? gw->idg : NULL, idd, reason, flags);
+	la_refused(s, c, gw ? gw->idg : NULL, idd, flags);
 	la_note(s, c, "device %s refused: %s%s", la_id(idd, id),
 		la_server_counter_name(c), gw ? " (GW_REJECT)" : "");
 	if (!gw)
@@ -1066,7 +1109,7 @@ static size_t la_refuse(struct la_server *s, const struct la_gwctx *gw,
 	if (!la_derive(gw->suite, LA_KG_REJECT, gw->kg, gw->idg, gw->m->rg,
 		       NULL, k) &&
 	    !la_gw_reject_build(r, gw->suite, k, gw->idg, &echo, idd,
-				reason)) {
+				la_reject_reason(la_reason_of[c]))) {
 		s->counters[LA_SRV_GW_REJECT]++;
 		n = sizeof(*r);
 	}
@@ -1120,15 +1163,14 @@ static size_t la_handshake(struct la_server *s, struct la_session *d,
 	if (old || s->npending < s->limits.pending_max)
 		p = calloc(1, sizeof(*p));
 	if (!p)
-		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0,
-				 LA_SRV_DROP_BUSY, reply);
+		return la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_BUSY, reply);
 	sp = la_space_get(s, gw, gw ? gw->idg : NULL, true);
 	err = sp ? la_sid_alloc(s, d, sp, p, now) : -ENOMEM;
 	if (err) {
 		la_pending_drop(s, d, p);
 		if (err != -EBUSY && err != -ENOMEM)
 			c = LA_SRV_DROP_STORE;
-		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0, c, reply);
+		return la_refuse(s, gw, h->idd, 0, c, reply);
 	}
 	s->ops->random(s->arg, p->rs, LA_NONCE_LEN);
 	s->ops->random(s->arg, p->grant.sk, LA_KEY_LEN);
@@ -1153,8 +1195,7 @@ static size_t la_handshake(struct la_server *s, struct la_session *d,
 		n = la_reply(p, gw, reply);
 	if (!n) {
 		la_pending_drop(s, d, p);
-		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0,
-				 LA_SRV_DROP_BUSY, reply);
+		return la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_BUSY, reply);
 	}
 	d->pending = p;
 	p->counted = true;
@@ -1191,26 +1232,25 @@ static size_t la_hello_unknown(struct la_server *s, struct la_session *d,
 	/* Direct devices share one budget, each gateway's have their own. */
 	if (!la_bucket_take(gw ? &gw->g->unknown : &s->unknown, now,
 			    l->rate_unknown, l->burst_unknown))
-		return la_refuse(s, gw, h->idd, LA_AUDIT_RATE, claimed,
+		return la_refuse(s, gw, h->idd, claimed,
 				 LA_SRV_DROP_RATE_UNKNOWN, reply);
 	if (!la_bucket_take(&s->global, now, l->rate_global, l->burst_global))
-		return la_refuse(s, gw, h->idd, LA_AUDIT_RATE, claimed,
+		return la_refuse(s, gw, h->idd, claimed,
 				 LA_SRV_DROP_RATE, reply);
 	ret = la_store_get(s->store, LA_DEVICE, h->idd, &dev);
 	if (ret == -ENOENT)
-		return la_refuse(s, gw, h->idd, LA_AUDIT_UNKNOWN, claimed,
+		return la_refuse(s, gw, h->idd, claimed,
 				 LA_SRV_DROP_UNKNOWN, reply);
 	if (ret)
-		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, claimed,
+		return la_refuse(s, gw, h->idd, claimed,
 				 LA_SRV_DROP_STORE, reply);
 	if (!dev.enabled) {
-		n = la_refuse(s, gw, h->idd, LA_AUDIT_DISABLED, claimed,
+		n = la_refuse(s, gw, h->idd, claimed,
 			      LA_SRV_DROP_DISABLED, reply);
 		goto out;
 	}
 	if (la_get_be32(h->ctr) <= dev.ctr) {
-		n = la_refuse(s, gw, h->idd, LA_AUDIT_STALE, claimed,
-			      LA_SRV_DROP_STALE, reply);
+		n = la_refuse(s, gw, h->idd, claimed, LA_SRV_DROP_STALE, reply);
 		goto out;
 	}
 	ret = la_derive(la_suite(h), LA_K_HELLO, dev.key, h->idd, NULL, NULL,
@@ -1219,22 +1259,19 @@ static size_t la_hello_unknown(struct la_server *s, struct la_session *d,
 		ret = la_hello_verify(h, sizeof(*h), k);
 	memzero_explicit(k, sizeof(k));
 	if (ret) {
-		n = la_refuse(s, gw, h->idd, LA_AUDIT_BAD_MAC, claimed,
-			      LA_SRV_DROP_AUTH, reply);
+		n = la_refuse(s, gw, h->idd, claimed, LA_SRV_DROP_AUTH, reply);
 		goto out;
 	}
 	/* Proven: from here on the device has a state of its own. */
 	if (!d)
 		d = la_session_new(s, h->idd, now);
 	if (!d || la_session_learn(d, &dev, la_suite(h))) {
-		n = la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0,
-			      LA_SRV_DROP_BUSY, reply);
+		n = la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_BUSY, reply);
 		goto out;
 	}
 	if (!la_bucket_take(&d->bucket, now, l->rate_device,
 			    l->burst_device)) {
-		n = la_refuse(s, gw, h->idd, LA_AUDIT_RATE, 0,
-			      LA_SRV_DROP_RATE, reply);
+		n = la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_RATE, reply);
 		goto out;
 	}
 	n = la_handshake(s, d, h, &dev, gw, now, reply);
@@ -1262,33 +1299,28 @@ static size_t la_hello(struct la_server *s, const struct la_hello *h,
 	}
 	/* Stale: refused before anything else, with no other effect. */
 	if (d && la_get_be32(h->ctr) <= d->ctr)
-		return la_refuse(s, gw, h->idd, LA_AUDIT_STALE,
-				 LA_AUDIT_F_CLAIMED, LA_SRV_DROP_STALE, reply);
+		return la_refuse(s, gw, h->idd, LA_AUDIT_F_CLAIMED,
+				 LA_SRV_DROP_STALE, reply);
 	if (!d || !d->k_valid)
 		return la_hello_unknown(s, d, h, gw, now, reply);
 
 	/* A device that proved itself: a forgery costs one MAC. */
 	if (d->suite != la_suite(h) ||
 	    la_hello_verify(h, sizeof(*h), d->k_hello))
-		return la_refuse(s, gw, h->idd, LA_AUDIT_BAD_MAC,
-				 LA_AUDIT_F_CLAIMED, LA_SRV_DROP_AUTH, reply);
+		return la_refuse(s, gw, h->idd, LA_AUDIT_F_CLAIMED,
+				 LA_SRV_DROP_AUTH, reply);
 	if (!la_bucket_take(&d->bucket, now, l->rate_device, l->burst_device))
-		return la_refuse(s, gw, h->idd, LA_AUDIT_RATE, 0,
-				 LA_SRV_DROP_RATE, reply);
+		return la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_RATE, reply);
 	if (!la_bucket_take(&s->global, now, l->rate_global, l->burst_global))
-		return la_refuse(s, gw, h->idd, LA_AUDIT_RATE, 0,
-				 LA_SRV_DROP_RATE, reply);
+		return la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_RATE, reply);
 	/* Kd, and whether it is still enabled (or there at all). */
 	ret = la_store_get(s->store, LA_DEVICE, h->idd, &dev);
 	if (ret == -ENOENT)
-		return la_refuse(s, gw, h->idd, LA_AUDIT_UNKNOWN, 0,
-				 LA_SRV_DROP_UNKNOWN, reply);
+		return la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_UNKNOWN, reply);
 	if (ret)
-		return la_refuse(s, gw, h->idd, LA_AUDIT_BUSY, 0,
-				 LA_SRV_DROP_STORE, reply);
+		return la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_STORE, reply);
 	if (!dev.enabled)
-		n = la_refuse(s, gw, h->idd, LA_AUDIT_DISABLED, 0,
-			      LA_SRV_DROP_DISABLED, reply);
+		n = la_refuse(s, gw, h->idd, 0, LA_SRV_DROP_DISABLED, reply);
 	else
 		n = la_handshake(s, d, h, &dev, gw, now, reply);
 	la_principal_wipe(&dev);
@@ -1355,15 +1387,15 @@ static size_t la_confirm(struct la_server *s, const struct la_confirm *c,
 	if (!p || p->gateway) {
 		s->counters[LA_SRV_DROP_NO_HANDSHAKE]++;
 		la_note(s, LA_SRV_DROP_NO_HANDSHAKE,
-			"device %s: CONFIRM without a handshake",
+			"device %s refused: drop-no-handshake (a CONFIRM without a handshake)",
 			la_id(c->idd, id));
 		return 0;
 	}
 	if (!la_confirm_ok(p, c)) {
-		la_refused(s, LA_SRV_DROP_AUTH, NULL, c->idd,
-			   LA_AUDIT_BAD_CONFIRM, LA_AUDIT_F_CLAIMED);
-		la_note(s, LA_SRV_DROP_AUTH,
-			"device %s: CONFIRM does not verify",
+		la_refused(s, LA_SRV_DROP_CONFIRM, NULL, c->idd,
+			   LA_AUDIT_F_CLAIMED);
+		la_note(s, LA_SRV_DROP_CONFIRM,
+			"device %s refused: drop-confirm (its CONFIRM does not verify)",
 			la_id(c->idd, id));
 		return 0;
 	}
@@ -1475,9 +1507,9 @@ static bool la_gateway(struct la_server *s, const void *msg, size_t len,
 	if (!ok && !la_bucket_take(&s->gateway, now, l->rate_gateway,
 				   l->burst_gateway)) {
 		la_refused(s, LA_SRV_DROP_RATE_GATEWAY, idg, NULL,
-			   LA_AUDIT_RATE, LA_AUDIT_F_CLAIMED);
+			   LA_AUDIT_F_CLAIMED);
 		la_note(s, LA_SRV_DROP_RATE_GATEWAY,
-			"gateway %s: refused, gateway lookups rate limited",
+			"gateway %s refused: drop-rate-gateway (gateway lookups over their budget)",
 			la_id(idg, id));
 		return false;
 	}
@@ -1506,9 +1538,10 @@ done:
 		gw->g = g;
 		return true;
 	}
-	la_refused(s, c, idg, NULL, LA_AUDIT_BAD_GATEWAY, LA_AUDIT_F_CLAIMED);
-	la_note(s, c, "gateway %s: unknown, disabled or not authentic",
-		la_id(idg, id));
+	la_refused(s, c, idg, NULL, LA_AUDIT_F_CLAIMED);
+	la_note(s, c, "gateway %s refused: %s (%s)", la_id(idg, id),
+		la_server_counter_name(c), c == LA_SRV_DROP_STORE ?
+		"the key store failed" : "unknown, disabled or not authentic");
 	return false;
 }
 
@@ -1564,25 +1597,21 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 	struct la_sidref nref = { NULL, 0, false };
 	char id[17], gid[17];
 	enum la_srv_counter c = 0;
-	u8 reason = 0, key_fp[LA_KEY_FP_LEN];
+	u8 key_fp[LA_KEY_FP_LEN];
 	int ret;
 
 	ret = la_store_get(s->store, LA_DEVICE, idd, &dev);
 	if (ret) {
 		c = ret == -ENOENT ? LA_SRV_DROP_UNKNOWN : LA_SRV_DROP_STORE;
-		reason = ret == -ENOENT ? LA_AUDIT_UNKNOWN : LA_AUDIT_BUSY;
 		goto refused;
 	}
 	la_key_fp(dev.key, key_fp);
-	if (!dev.enabled) {
+	if (!dev.enabled)
 		c = LA_SRV_DROP_DISABLED;
-		reason = LA_AUDIT_DISABLED;
-	} else if (!la_hs_is(&dev.hs, m->idg, m->rs, sid)) {
+	else if (!la_hs_is(&dev.hs, m->idg, m->rs, sid))
 		c = LA_SRV_DROP_NO_HANDSHAKE;
-	} else if (!d->k_valid && la_session_learn(d, &dev, la_suite(m))) {
+	else if (!d->k_valid && la_session_learn(d, &dev, la_suite(m)))
 		c = LA_SRV_DROP_BUSY;
-		reason = LA_AUDIT_BUSY;
-	}
 	la_principal_wipe(&dev);
 	/* Its SID, taken (from the restart's quarantine too, if it is in). */
 	if (!c) {
@@ -1590,10 +1619,8 @@ static void la_on_word(struct la_server *s, struct la_session *d,
 		ret = nref.sp ? la_sid_take(nref.sp, sid) : -ENOMEM;
 		nref.sid = sid;
 		nref.own = ret > 0;
-		if (ret < 0) {
+		if (ret < 0)
 			c = LA_SRV_DROP_BUSY;
-			reason = LA_AUDIT_BUSY;
-		}
 	}
 	if (c)
 		goto refused;
@@ -1615,8 +1642,8 @@ refused:
 	/* Only what may pass later (the store, memory) leaves it there. */
 	if (c != LA_SRV_DROP_STORE && c != LA_SRV_DROP_BUSY)
 		d->restored = false;
-	la_refused(s, c, m->idg, idd, reason, LA_AUDIT_F_CLAIMED);
-	la_note(s, c, "device %s: GW_CONFIRM of a lost handshake refused: %s",
+	la_refused(s, c, m->idg, idd, LA_AUDIT_F_CLAIMED);
+	la_note(s, c, "device %s refused: %s (a GW_CONFIRM of a lost handshake)",
 		la_id(idd, id), la_server_counter_name(c));
 }
 
@@ -1638,10 +1665,10 @@ static void la_gw_confirm(struct la_server *s, const struct la_gw_confirm *m)
 		if (la_confirm_ok(p, &m->confirm)) {
 			la_established(s, d, la_now(s));
 		} else {
-			la_refused(s, LA_SRV_DROP_AUTH, m->idg, idd,
-				   LA_AUDIT_BAD_CONFIRM, LA_AUDIT_F_CLAIMED);
-			la_note(s, LA_SRV_DROP_AUTH,
-				"device %s: CONFIRM does not verify",
+			la_refused(s, LA_SRV_DROP_CONFIRM, m->idg, idd,
+				   LA_AUDIT_F_CLAIMED);
+			la_note(s, LA_SRV_DROP_CONFIRM,
+				"device %s refused: drop-confirm (its CONFIRM does not verify)",
 				la_id(idd, id));
 		}
 	} else if (d && d->live && d->gateway &&
@@ -1658,7 +1685,8 @@ static void la_gw_confirm(struct la_server *s, const struct la_gw_confirm *m)
 		 */
 		s->counters[LA_SRV_DROP_NO_HANDSHAKE]++;
 		la_note(s, LA_SRV_DROP_NO_HANDSHAKE,
-			"device %s: GW_CONFIRM of %s", la_id(idd, id),
+			"device %s refused: drop-no-handshake (a GW_CONFIRM of %s)",
+			la_id(idd, id),
 			p || (d && d->live) ? "another handshake" :
 			"no handshake this server has (a replay, or one it let go)");
 	}
@@ -1674,7 +1702,8 @@ size_t la_server_handle(struct la_server *s, const void *msg, size_t len,
 	la_interval_check(s, la_now(s));
 	if (err) {
 		s->counters[LA_SRV_DROP_MALFORMED]++;
-		la_note(s, LA_SRV_DROP_MALFORMED, "message dropped: %s",
+		la_note(s, LA_SRV_DROP_MALFORMED,
+			"message refused: drop-malformed (%s)",
 			la_strerror(err));
 		return 0;
 	}
@@ -1691,7 +1720,7 @@ size_t la_server_handle(struct la_server *s, const void *msg, size_t len,
 	default:
 		s->counters[LA_SRV_DROP_MALFORMED]++;
 		la_note(s, LA_SRV_DROP_MALFORMED,
-			"message dropped: type %#x is not for the server",
+			"message refused: drop-malformed (type %#x is not for the server)",
 			*(const u8 *)msg);
 		return 0;
 	}
@@ -1985,27 +2014,17 @@ static int la_restore_one(void *arg, const struct la_principal *p)
 
 /*
  * The SIDs the store says are held: the spaces' marks, then every
- * device's record, walked again from scratch if another process's lock
- * broke the walk off.
+ * device's record. The server holds the store's lock (la_store_open):
+ * no other process writes it meanwhile.
  */
 static int la_restore(struct la_server *s)
 {
 	struct la_restore r = { s, la_now(s), s->ops->wall(s->arg), 0, 0 };
-	int ret, tries;
-	u32 i;
+	int ret;
 
 	ret = la_store_sid_list(s->store, la_mark_load_one, s);
-	for (tries = 0; !ret && tries < 10; tries++) {
+	if (!ret)
 		ret = la_store_list(s->store, LA_DEVICE, la_restore_one, &r);
-		if (ret != -EAGAIN)
-			break;
-		for (i = 0; i < LA_SRV_BUCKETS; i++)
-			while (s->sessions[i])
-				la_session_free(s, &s->sessions[i]);
-		s->restored = 0;
-		r.devices = 0;
-		r.handshakes = 0;
-	}
 	if (ret)
 		return ret;
 	la_log(s, "%u live SIDs of %u devices in %u spaces, and %u handshakes answered with a GW_KEY, held from the key store, in %llu ms",
@@ -2019,6 +2038,7 @@ int la_server_init(struct la_server *s, struct la_store *store,
 		   const struct la_server_ops *ops, void *arg)
 {
 	u64 now = ops->now(arg);
+	unsigned int c;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -2046,6 +2066,10 @@ int la_server_init(struct la_server *s, struct la_store *store,
 		       limits->burst_gateway);
 	s->interval_start = now;
 	s->interval_wall = ops->wall(arg);
+	/* One line of each in an interval (la_note). */
+	for (c = 0; c < LA_SRV_MAX; c++)
+		la_quiet_init(&s->quiet[c], la_server_counter_name(c), 0, 1,
+			      now);
 	la_gw_load(s);
 	ret = la_restore(s);
 	if (ret)
@@ -2060,16 +2084,20 @@ static void la_space_free(struct la_server *s, struct la_space *sp)
 	s->nspaces--;
 }
 
+void la_server_flush(struct la_server *s)
+{
+	if (s->sessions)
+		la_flush(s);
+	if (s->summaries && s->summary_records)
+		la_interval_end(s, la_now(s));
+}
+
 void la_server_destroy(struct la_server *s)
 {
 	struct la_space *sp;
 	u32 i;
 
-	/* Nothing recorded is lost. */
-	if (s->sessions)
-		la_flush(s);
-	if (s->summaries && s->summary_records)
-		la_interval_end(s, la_now(s));
+	la_server_flush(s);	/* nothing recorded is lost */
 	for (i = 0; s->sessions && i < LA_SRV_BUCKETS; i++)
 		while (s->sessions[i])
 			la_session_free(s, &s->sessions[i]);

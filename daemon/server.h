@@ -37,14 +37,14 @@
  *   A refusal that finds no room is summed into one summary per reason
  *   and claimed-or-not without IDs (counted audit-overflow). Reasons are
  *   1 to LA_AUDIT_REASON_MAX - 1, so an interval writes at most
- *   LA_SRV_SUMMARY_MAX + 2 * 8 = 4112 refusal records, and logs at most
- *   two lines per counter.
+ *   LA_SRV_SUMMARY_MAX + 2 * 11 = 4118 refusal records, and logs at most
+ *   two lines per counter (la_quiet).
  *
  *   What forged traffic can write: every refusal of a message that proved
  *   nothing is a claim (made-up IDs, real ones with a bad MAC, stale CTRs,
  *   refusals on the budget of unknown devices, bad CONFIRMs, gateways
  *   that did not verify), so whatever its rate it adds at most
- *   LA_SRV_SUMMARY_CLAIMED_RECORDS = 256 + 8 = 264 records an interval.
+ *   LA_SRV_SUMMARY_CLAIMED_RECORDS = 256 + 11 = 267 records an interval.
  *   A refusal without the flag is of a HELLO whose T1 verified, with a
  *   CTR above the highest accepted (a device over its budget, busy,
  *   disabled or deleted since): its summary is one per device, way in
@@ -52,7 +52,7 @@
  *   sends, and these keep the rest of the table (at least
  *   4096 - 256 = 3840 an interval). At the defaults (audit-interval 60 s,
  *   audit-refusals-keep 100000), a flood at any rate thus takes
- *   ceil(100000 / 264) = 379 intervals, 22,740 s (6 h 19 min), to push
+ *   ceil(100000 / 267) = 375 intervals, 22,500 s (6 h 15 min), to push
  *   the last refusal summary from before it out of the log. The price:
  *   during a flood, a real device's own claimed refusals (a stale
  *   retransmit, a CONFIRM that does not verify) may be counted only in
@@ -147,6 +147,7 @@
 #define _LITEAUTH_SERVER_H
 
 #include "proto.h"
+#include "quiet.h"
 #include "ratelimit.h"
 #include "store.h"
 
@@ -161,7 +162,7 @@ enum la_srv_counter {
 	LA_SRV_GW_HELLO,	/* GW_HELLO answered with a new GW_KEY */
 	LA_SRV_GW_REJECT,	/* GW_HELLO answered with GW_REJECT */
 	LA_SRV_DROP_MALFORMED,	/* size, type, version, suite or a field */
-	LA_SRV_DROP_AUTH,	/* a device's tag did not verify */
+	LA_SRV_DROP_AUTH,	/* a HELLO's T1 did not verify */
 	LA_SRV_DROP_STALE,	/* HELLO whose CTR is not above the highest */
 	LA_SRV_DROP_UNKNOWN,	/* no such device */
 	LA_SRV_DROP_DISABLED,	/* the device is disabled */
@@ -179,6 +180,8 @@ enum la_srv_counter {
 	LA_SRV_SID_MARKS,	/* blocks of SIDs reserved in the store */
 	LA_SRV_SID_CLASH,	/* a session on a SID another one holds */
 	LA_SRV_STORE_RETRY,	/* records kept for the next commit: it failed */
+	/* Added last: liteauth status keeps the order of those before. */
+	LA_SRV_DROP_CONFIRM,	/* a CONFIRM's T3 did not verify */
 	LA_SRV_MAX,
 };
 
@@ -257,8 +260,7 @@ struct la_server {
 	struct la_summary *summaries;	/* 2 * LA_SRV_SUMMARY_MAX slots */
 	u32 overflow[LA_AUDIT_REASON_MAX][2];	/* by reason, claimed */
 	struct la_audit *summary_records;	/* room to write them */
-	bool logged[LA_SRV_MAX];
-	u64 suppressed[LA_SRV_MAX];
+	struct la_quiet quiet[LA_SRV_MAX];	/* log lines, by counter */
 };
 
 /*
@@ -270,6 +272,12 @@ int la_server_init(struct la_server *s, struct la_store *store,
 		   const struct la_server_limits *limits,
 		   const struct la_server_ops *ops, void *arg);
 /* Writes what is left to write, then frees everything, wiping keys. */
+/*
+ * Writes what is recorded and not yet written (CTRs, refusal summaries of
+ * the interval in progress), as la_server_destroy() does first; the
+ * server's state stays as it is.
+ */
+void la_server_flush(struct la_server *s);
 void la_server_destroy(struct la_server *s);
 
 /*
@@ -336,6 +344,12 @@ enum la_sid_state la_server_sid(struct la_server *s, bool gateway,
 				const u8 *idg, u16 sid, u32 *held);
 
 const char *la_server_counter_name(enum la_srv_counter c);
+/*
+ * The name of an audit record's reason (store.h): that of the counter
+ * that counts its refusals, "-" for none (an authentication), "?" for a
+ * code this release does not know.
+ */
+const char *la_audit_reason_name(u8 reason);
 
 /*
  * The server's state now, for liteauth status (liteauth(8) lists them),

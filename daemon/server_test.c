@@ -738,16 +738,85 @@ static void la_test_srv_refusals(struct kunit *test)
 					       LITEAUTH_CONFIRM_LEN, reply),
 			0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 0);
-	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_AUTH], 2);
+	/* Counted apart from a bad T1, as the audit tells them apart. */
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_AUTH], 1);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_CONFIRM], 1);
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_CONFIRM, reply),
 			LITEAUTH_ACK_LEN);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_CONFIRMED], 1);
+	/* Each logged line names its refusal as the counter and audit do. */
+	KUNIT_EXPECT_TRUE_MSG(test,
+			      strstr(t->log, "refused: drop-auth") &&
+			      strstr(t->log, "refused: drop-gateway") &&
+			      strstr(t->log, "refused: drop-disabled") &&
+			      strstr(t->log, "refused: drop-confirm"),
+			      "%s", t->log);
 
 	/* What a server never takes. */
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_KEY, reply), 0);
 	KUNIT_EXPECT_EQ(test, la_ts_send(LITEAUTH_MSG_ACK, reply), 0);
 	KUNIT_EXPECT_EQ(test, la_server_handle(&t->srv, m, 3, reply), 0);
 	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_MALFORMED], 3);
+	KUNIT_EXPECT_TRUE(test, strstr(t->log, "refused: drop-malformed"));
+}
+
+/* The reasons of the refusal records, as bits. */
+static int la_ts_reason_one(void *arg, const struct la_audit *a)
+{
+	if (a->result)
+		*(unsigned int *)arg |= 1U << a->reason;
+	return 0;
+}
+
+/*
+ * One vocabulary: an audit reason is printed as the name of the one
+ * counter that counts its refusals, every code its own counter's; a
+ * refusal counted under drop-rate-unknown or drop-store is audited so
+ * (its own code), and a gateway gets REASON 4 or 5 for it.
+ */
+static void la_test_srv_reasons(struct kunit *test)
+{
+	static const char *const want[LA_AUDIT_REASON_MAX] = {
+		"-", "drop-unknown", "drop-auth", "drop-disabled",
+		"drop-rate", "drop-busy", "drop-stale", "drop-confirm",
+		"drop-gateway", "drop-rate-unknown", "drop-rate-gateway",
+		"drop-store",
+	};
+	struct la_tsrv *t = &la_ts;
+	u8 reply[LITEAUTH_MSG_MAX_LEN];
+	const struct la_gw_reject *r = (const void *)reply;
+	struct la_server_limits l = la_ts_limits;
+	struct la_ts_audit audit;
+	unsigned int i, seen = 0;
+
+	for (i = 0; i < LA_AUDIT_REASON_MAX; i++)
+		KUNIT_EXPECT_TRUE_MSG(test,
+				      !strcmp(la_audit_reason_name(i), want[i]),
+				      "reason %u: %s", i,
+				      la_audit_reason_name(i));
+	KUNIT_EXPECT_TRUE(test,
+			  !strcmp(la_audit_reason_name(LA_AUDIT_REASON_MAX),
+				  "?"));
+	/* Over the unknown devices' budget of a gateway: REASON 4. */
+	l.rate_unknown = 1;
+	l.burst_unknown = 1;
+	KUNIT_ASSERT_EQ(test, la_ts_restart(&l), 0);
+	KUNIT_ASSERT_EQ(test, la_store_del(t->store, LA_DEVICE, t->v.idd), 0);
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_REJECT_LEN);
+	KUNIT_EXPECT_EQ(test, r->reason, LITEAUTH_REJECT_UNKNOWN_DEVICE);
+	KUNIT_ASSERT_EQ(test, la_ts_send(LITEAUTH_MSG_GW_HELLO, reply),
+			LITEAUTH_GW_REJECT_LEN);
+	KUNIT_EXPECT_EQ(test, r->reason, LITEAUTH_REJECT_RATE_LIMITED);
+	KUNIT_EXPECT_EQ(test, t->srv.counters[LA_SRV_DROP_RATE_UNKNOWN], 1);
+	KUNIT_EXPECT_TRUE(test, strstr(t->log, "refused: drop-rate-unknown"));
+	la_ts_interval();
+	la_ts_audit(&audit);
+	KUNIT_EXPECT_EQ(test, audit.refused, 2);
+	KUNIT_EXPECT_EQ(test, la_store_audit_list(t->store, la_ts_reason_one,
+						  &seen), 0);
+	KUNIT_EXPECT_EQ(test, seen, 1U << LA_AUDIT_UNKNOWN |
+			1U << LA_AUDIT_RATE_UNKNOWN);
 }
 
 /*
@@ -2225,7 +2294,8 @@ static int la_ts_rows_one(void *arg, const struct la_audit *a)
 static u64 la_ts_refusals(void)
 {
 	static const enum la_srv_counter c[] = {
-		LA_SRV_DROP_AUTH, LA_SRV_DROP_STALE, LA_SRV_DROP_UNKNOWN,
+		LA_SRV_DROP_AUTH, LA_SRV_DROP_CONFIRM, LA_SRV_DROP_STALE,
+		LA_SRV_DROP_UNKNOWN,
 		LA_SRV_DROP_DISABLED, LA_SRV_DROP_GATEWAY, LA_SRV_DROP_RATE,
 		LA_SRV_DROP_RATE_UNKNOWN, LA_SRV_DROP_RATE_GATEWAY,
 		LA_SRV_DROP_BUSY, LA_SRV_DROP_STORE,
@@ -2355,6 +2425,7 @@ static struct kunit_case la_server_cases[] = {
 	KUNIT_CASE(la_test_srv_gw_confirm_renewal),
 	KUNIT_CASE(la_test_srv_unknown),
 	KUNIT_CASE(la_test_srv_refusals),
+	KUNIT_CASE(la_test_srv_reasons),
 	KUNIT_CASE(la_test_srv_stale),
 	KUNIT_CASE(la_test_srv_forged),
 	KUNIT_CASE(la_test_srv_flood),

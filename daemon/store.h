@@ -105,7 +105,15 @@ struct la_principal {
 	struct la_handshake hs;
 };
 
-/* Why something was refused: GW_REJECT's REASONs, and the server's own. */
+/*
+ * Why something was refused, as the audit records store it (codes 1 to 6
+ * are GW_REJECT's REASONs, the others the server's own): each is the
+ * refusal one server counter counts, and is printed by its name
+ * (la_audit_reason_name(), liteauth(8) REFUSALS). Codes are never
+ * renumbered: records keep them. Records written before 9 to 11 existed
+ * counted those refusals as 4 (RATE) or 5 (BUSY), and 8 (BAD_GATEWAY)
+ * for a store that failed reading a gateway.
+ */
 enum la_audit_reason {
 	LA_AUDIT_UNKNOWN = LITEAUTH_REJECT_UNKNOWN_DEVICE,	/* 1 */
 	LA_AUDIT_BAD_MAC = LITEAUTH_REJECT_BAD_DEVICE_MAC,	/* 2 */
@@ -115,6 +123,9 @@ enum la_audit_reason {
 	LA_AUDIT_STALE = LITEAUTH_REJECT_STALE,			/* 6 */
 	LA_AUDIT_BAD_CONFIRM,	/* 7: T3 did not verify */
 	LA_AUDIT_BAD_GATEWAY,	/* 8: unknown, disabled gateway, bad T4/T6 */
+	LA_AUDIT_RATE_UNKNOWN,	/* 9: the budget of devices not in memory */
+	LA_AUDIT_RATE_GATEWAY,	/* 10: the budget of gateway lookups */
+	LA_AUDIT_STORE,		/* 11: the key store failed */
 	LA_AUDIT_REASON_MAX,
 };
 

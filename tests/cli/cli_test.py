@@ -27,9 +27,59 @@ with open('pass', 'w') as f:
 os.chmod('pass', 0o600)
 
 
+# Typed JSON (liteauth(8), OUTPUT): each column's JSON type. A number
+# column is a number or null, a time (and a status string) a string or
+# null, the rest strings; status' number pairs are numbers or null.
+JSON_NUM, JSON_OPT, JSON_STR = 'number or null', 'string or null', 'string'
+JSON_COLS = {
+    'suite': JSON_NUM, 'auths': JSON_NUM, 'count': JSON_NUM,
+    'created': JSON_OPT, 'last-auth': JSON_OPT, 'time': JSON_OPT,
+    'imported': JSON_NUM, 'skipped': JSON_NUM,
+}
+STATUS_STRINGS = ('version', 'role', 'store', 'checkpoint-error',
+                  'last-check-result', 'last-backup-result')
+json_seen, json_wrong = [], []
+
+
+def json_type_ok(kind, v):
+    if kind == JSON_NUM:
+        return v is None or (type(v) is int and v >= 0)
+    if kind == JSON_OPT:
+        return v is None or type(v) is str
+    return type(v) is str
+
+
+def json_typed(args, out):
+    """Every --json output the tests produce: parsed, each column typed."""
+    json_seen.append(' '.join(args))
+    try:
+        objs = [json.loads(out)] if 'monitor' not in args else \
+            [json.loads(l) for l in out.splitlines()]
+    except ValueError as e:
+        json_wrong.append(f'{" ".join(args)}: {e}: {out[:80]!r}')
+        return
+    rows = []
+    for o in objs:
+        rows += o if type(o) is list else [o]
+    for r in rows:
+        for k, v in r.items():
+            if 'status' in args:
+                kind = JSON_OPT if k in STATUS_STRINGS else JSON_NUM
+            elif k == 'seconds':    # device import's, a float
+                kind = None
+            else:
+                kind = JSON_COLS.get(k, JSON_STR)
+            if kind and not json_type_ok(kind, v):
+                json_wrong.append(f'{" ".join(args)}: {k} {v!r} is not a '
+                                  f'{kind}')
+
+
 def la(*args, stdin=None, db='db'):
     r = subprocess.run([LITEAUTH, '--db', db, '--passphrase-file', 'pass',
                         *args], input=stdin, capture_output=True, text=True)
+    if '--json' in args and r.returncode == 0 and r.stdout and \
+            '--help' not in args:
+        json_typed(args, r.stdout)
     return r.returncode, r.stdout, r.stderr.strip()
 
 
@@ -58,6 +108,18 @@ for cmd in (['show'], ['revoke', '--all'], ['monitor'], []):
 rc, key, _ = la('genkey')
 check(rc == 0 and len(key.strip()) == 32 and
       int(key.strip(), 16) >= 0, 'genkey prints 32 hex digits')
+for args in (['genkey', '--json'], ['--json', 'genkey']):
+    rc, out, err = la(*args)
+    try:
+        obj = json.loads(out)
+    except ValueError:
+        obj = None
+    check(rc == 0 and type(obj) is dict and list(obj) == ['key'] and
+          len(obj['key']) == 32 and
+          obj['key'].strip('0123456789abcdef') == '' and
+          out == json.dumps(obj) + '\n',
+          'liteauth ' + ' '.join(args) + ': {"key": "<32 hex digits>"}',
+          out + err)
 with open('k1', 'w') as f:
     f.write(KD + '\n')
 os.chmod('k1', 0o600)
@@ -534,6 +596,15 @@ for args, msg in (
         (['--frob'], "unknown option '--frob'"),
         (['--passphrase-file', 'p' * 4096, 'device', 'list'],
          '--passphrase-file: a path is at most 4095 bytes'),
+        (['--db=', 'device', 'list'], '--db: the path is empty (a path is '
+         '1 to 4095 bytes)'),
+        (['--db', '', 'device', 'add', PID, '--key-stdin'],
+         '--db: the path is empty'),
+        (['device', 'list', '--db='], '--db: the path is empty'),
+        (['--passphrase-file=', 'device', 'list'],
+         '--passphrase-file: the path is empty (a path is 1 to 4095 bytes)'),
+        (['device', 'add', PID, '--key-stdin', '--passphrase-file', ''],
+         '--passphrase-file: the path is empty'),
         (['frobnicate'], "unknown command 'frobnicate'")):
     rc, out, err = la(*args, stdin=KD, db='pdb')
     first = err.splitlines()[0] if err else ''
@@ -602,9 +673,12 @@ check(rc == 0 and len(j) == 2 and
                       'last-auth', 'auths', 'key'] and
           type(d['suite']) is int and type(d['auths']) is int and
           all(type(d[k]) is str for k in ('id', 'name', 'state', 'created',
-                                           'last-auth', 'key'))
-          for d in j) and j[0]['auths'] == 0 and j[0]['suite'] == 1,
-      '--json device list: suite and auths are numbers, the rest strings',
+                                           'key'))
+          for d in j) and j[0]['auths'] == 0 and j[0]['suite'] == 1 and
+      all(d['last-auth'] is None for d in j) and
+      la('device', 'list', db='pdb')[1].split('\t')[5] == 'never',
+      '--json device list: suite and auths are numbers, a device never '
+      'authenticated has last-auth null (never in TSV), the rest strings',
       out)
 rc, out, _ = la('--json', 'gateway', 'list', db='pdb')
 check(rc == 0 and json.loads(out) == [], '--json gateway list of none: []',
@@ -705,9 +779,9 @@ rc, out, _ = la('audit')
 res = [l.split('\t')[4:8] for l in out.splitlines()]
 check(res.count(['authenticated', '-', '1', 'proven']) == 19 and
       sum(int(r[2]) for r in res
-          if r[:2] == ['refused', 'bad-device-mac']) >= 2 and
+          if r[:2] == ['refused', 'drop-auth']) >= 2 and
       all(r[3] == 'claimed' for r in res if r[:2] == ['refused',
-                                                      'bad-device-mac']),
+                                                      'drop-auth']),
       'the audit log has them all, refusals summarised with their reason, '
       'count and proof (claimed)', out[-400:])
 rc, last = devsim('--loss', '10', '--timeout', '40', '--concurrency', '5')
@@ -861,7 +935,9 @@ COUNTERS = ['hello', 'key-resent', 'confirmed', 'confirmed-gateway-word',
             'drop-disabled', 'drop-gateway', 'drop-rate', 'drop-rate-unknown',
             'drop-rate-gateway', 'drop-ack-rate', 'drop-busy',
             'drop-no-handshake', 'drop-store', 'audit-overflow', 'sid-reused',
-            'sid-full', 'sid-marks', 'sid-clash', 'store-retry']
+            'sid-full', 'sid-marks', 'sid-clash', 'store-retry',
+            # Added last, so that the order of those before holds.
+            'drop-confirm']
 check(rc == 0 and [n for n in names if n in COUNTERS] == COUNTERS and
       all(st0[n] == '0' for n in COUNTERS) and st0['sessions'] == '0' and
       st0['device-states'] == '0' and st0['pending-max'] == '65536' and
@@ -900,10 +976,11 @@ except ValueError:
 check(rc == 0 and out.count('\n') == 1 and list(j) == names and
       j['pid'] == sd.pid and j['hello'] == SN and j['confirmed'] == SN and
       j['sessions'] == SN and type(j['version']) is str and
-      type(j['store']) is str and type(j['last-check-result']) is str and
+      type(j['store']) is str and st1['last-check-result'] == '-' and
+      j['last-check-result'] is None and j['last-backup-result'] is None and
       all(type(j[n]) is int for n in COUNTERS),
       '--json status: one object, the same names in the same order, '
-      'numbers as JSON numbers', out + err)
+      'numbers as JSON numbers, a value of none (- in TSV) null', out + err)
 rc_c = la('check', db='sdb')[0]
 rc_b = la('backup', 'sbk', db='sdb')[0]
 rc, st2, _, out, err = status()
@@ -1257,6 +1334,9 @@ check(rc == 0 and rc2 == 1 and 'holds a control character' in err2 and
 def run(*args, stdin=None):
     r = subprocess.run([LITEAUTH, *args], input=stdin, capture_output=True,
                        text=True)
+    if '--json' in args and r.returncode == 0 and r.stdout and \
+            '--help' not in args:
+        json_typed(args, r.stdout)
     return r.returncode, r.stdout, r.stderr
 
 
@@ -1281,6 +1361,32 @@ rc, out, err = run('--db', 'db', '--passphrase-file', 'pass', '--', 'device',
                    'list', '--json')
 check(rc == 2 and "unexpected argument '--json'" in err and not out,
       '-- ends the options: what follows is an argument', err)
+# A "--" that is an option's value ends nothing: the store in "--", the
+# passphrase in "--", and --json after them still an option.
+rc, want, _ = la('--json', 'device', 'list')
+os.symlink('db', '--')
+rc, out, err = run('--passphrase-file', 'pass', '--db', '--', 'device',
+                   'list', '--json')
+check(rc == 0 and out == want,
+      'liteauth --passphrase-file pass --db -- device list --json: -- is '
+      'the store, --json an option', err)
+rc, out, err = run('--passphrase-file', 'pass', 'device', '--db', '--',
+                   'list', '--json')
+check(rc == 0 and out == want,
+      'liteauth device --db -- list --json: the same', err)
+os.unlink('--')
+secret_file('--', 'a passphrase\n')
+rc, out, err = run('--db', 'db', '--passphrase-file', '--', 'device', 'list',
+                   '--json')
+check(rc == 0 and out == want,
+      'liteauth --passphrase-file -- device list --json: -- is the file, '
+      '--json an option', err)
+rc, out, err = run('--db=db', '--passphrase-file', '--', '--', 'device',
+                   'list', '--json')
+check(rc == 2 and "unexpected argument '--json'" in err and not out,
+      'liteauth --passphrase-file -- -- device list --json: the second -- '
+      'ends the options', err)
+os.unlink('--')
 rc, out, err = run('audit', '--db', 'db', '--passphrase-file', 'pass',
                    '--json')
 rc2, out2, _ = la('--json', 'audit')
@@ -1491,16 +1597,221 @@ check(complete('liteauth', '--db', 'comp') == ['completion.bash'],
       'liteauth --db <TAB>: files')
 check('--completion' not in script.split("global='")[1].split("'")[0],
       'the completion offers not its own hidden option')
+# A file name with a blank is one word, quoted by bash (compopt -o
+# filenames), and the script works where compopt is not (bash before 4).
+secret_file('a file.key', KD + '\n')
+check(complete('liteauth', '--db', 'a f') == ['a file.key'] and
+      complete('liteauth', 'device', 'add', ID1, '--key-file', 'a f') ==
+      ['a file.key'], 'liteauth --db a f<TAB>: "a file.key", one word',
+      complete('liteauth', '--db', 'a f'))
+
+
+def complete_sh(setup, *words):
+    """The completion, after @setup, in bash; its words and stderr."""
+    line = ' '.join(f"'{w}'" for w in words)
+    r = subprocess.run(['bash', '-c', f'source completion.bash; {setup}; '
+                        f'COMP_WORDS=({line}); '
+                        f'COMP_CWORD={len(words) - 1}; _liteauth; '
+                        'printf "%s\\n" "${COMPREPLY[@]}"'],
+                       capture_output=True, text=True)
+    return sorted(w for w in r.stdout.split('\n') if w), r.stderr
+
+
+got = complete_sh('compopt() { echo "compopt $*" >compopt.log; }',
+                  'liteauth', '--passphrase-file', 'a f')
+got += (open('compopt.log').read() if os.path.exists('compopt.log') else '',)
+subprocess.run(['rm', '-f', 'compopt.log'])
+check(got == (['a file.key'], '', 'compopt -o filenames\n'),
+      'liteauth --passphrase-file <TAB>: compopt -o filenames', got)
+got = complete_sh('enable -n compopt', 'liteauth', '--db', 'a f')
+check(got == (['a file.key'], ''),
+      'liteauth --db <TAB> without compopt: the files, no error', got)
+# --OPT=VALUE: bash splits it at the = (COMP_WORDBREAKS) into --OPT, =
+# and VALUE; completing after the = (the word is =) and in VALUE (the one
+# before is =) is completing the option's value, and the words before
+# skip the three as one.
+files = complete('liteauth', '--db', '')
+for words, want, what in (
+        (['--db', '=', '/x', 'device', ''],
+         sorted('add del enable disable show list rekey import'.split()),
+         "device's subcommands"),
+        (['--db', '=', '/x', '--passphrase-file', '=', 'p', 'show', ''],
+         sorted('sessions interfaces counters gateway'.split()),
+         'what show shows'),
+        (['--db', '=', '/x', ''], sorted(
+            'help show monitor revoke set device gateway genkey audit check '
+            'backup status'.split()), 'every command'),
+        (['--db', '='], files, 'every file'),
+        (['--db', '=', 'comp'], ['completion.bash'], 'completion.bash'),
+        (['--db', '=', 'a f'], ['a file.key'], '"a file.key"'),
+        (['device', 'add', ID1, '--key-file', '=', 'a f'], ['a file.key'],
+         '"a file.key"'),
+        (['device', 'add', ID1, '--name', '=', ''], [], 'nothing'),
+        (['set', '--limit', 'rate-device', '=', '5', '--gateway-k'],
+         ['--gateway-key-file', '--gateway-key-stdin'], 'its --gateway-k*'),
+        (['set', '--limit', 'rate-device', '='], [], 'nothing'),
+        (['--json', '='], [], 'nothing')):
+    got = complete('liteauth', *words)
+    check(got == want and files,
+          f'liteauth {" ".join(words)}<TAB>: {what}', got)
+
+
+# One parser for all three programs (tools/lib/opt.c): options before and
+# after the arguments; the same words for every usage error, the usage
+# line after them, status 2; --help and --version; a bash completion
+# script from each program's table.
+def prog(path, *args):
+    r = subprocess.run([path, *args], capture_output=True, text=True)
+    return r.returncode, r.stdout, r.stderr
+
+
+secret_file('mkey', KD + '\n')
+PROGS = {'liteauth': LITEAUTH, 'liteauthd': LITEAUTHD,
+         'liteauth-devsim': DEVSIM}
+DS_KEYS = ['--master', 'mkey', '--count', '2']
+for name, args, why in (
+        ('liteauth', ['device', 'list', '--frob'], "unknown option '--frob'"),
+        ('liteauth', ['--frob', 'device', 'list'], "unknown option '--frob'"),
+        ('liteauth', ['device', 'list', '--db'], "option '--db' needs a value"),
+        ('liteauth', ['--db', 'db', 'check', 'stray'],
+         "unexpected argument 'stray'"),
+        ('liteauthd', ['--config', '/dev/null', '--frob'],
+         "unknown option '--frob'"),
+        ('liteauthd', ['stray', '--frob'], "unknown option '--frob'"),
+        ('liteauthd', ['--config', '/dev/null', '--db'],
+         "option '--db' needs a value"),
+        ('liteauthd', ['--metrics-file'],
+         "option '--metrics-file' needs a value"),
+        ('liteauthd', ['--config', '/dev/null', '--foreground', 'stray'],
+         "unexpected argument 'stray'"),
+        ('liteauthd', ['--foreground=yes'],
+         "option '--foreground' takes no value"),
+        ('liteauthd', ['-x'], "unknown option '-x'"),
+        ('liteauth-devsim', ['keys', *DS_KEYS, '--frob'],
+         "unknown option '--frob'"),
+        ('liteauth-devsim', ['--frob', 'keys', *DS_KEYS],
+         "unknown option '--frob'"),
+        ('liteauth-devsim', ['keys', '--count', '2', '--master'],
+         "option '--master' needs a value"),
+        ('liteauth-devsim', ['keys', *DS_KEYS, 'stray'],
+         "unexpected argument 'stray'"),
+        ('liteauth-devsim', [*DS_KEYS, 'stray', 'keys'],
+         "the first argument is keys, udp or radio, not 'stray'")):
+    rc, out, err = prog(PROGS[name], *args)
+    lines = err.splitlines()
+    check(rc == 2 and not out and len(lines) >= 2 and
+          lines[0] == f'{name}: {why}' and
+          lines[1].startswith(f'usage: {name} '),
+          f'{name} {" ".join(args)}: "{why}", the usage line, status 2',
+          f'status {rc}, stderr "{err}"')
+# Options anywhere: the same keys whichever way round.
+rc, want, err = prog(DEVSIM, 'keys', *DS_KEYS)
+for args in ([*DS_KEYS, 'keys'], ['--count', '2', 'keys', '--master', 'mkey'],
+             ['--count=2', 'keys', '--master=mkey']):
+    rc2, out, err2 = prog(DEVSIM, *args)
+    check(rc == 0 and rc2 == 0 and out == want and len(out.splitlines()) == 2,
+          'liteauth-devsim ' + ' '.join(args) + ': options before and after '
+          'the mode', err + err2)
+rc, out, err = prog(LITEAUTHD, 'stray', '--version')
+check(rc == 0 and out == 'liteauthd 0.9.0\n',
+      'liteauthd: an option after an argument is read', out + err)
+# --help and --version, status 0, on stdout alone.
+for name, args, start in (
+        ('liteauthd', ['--help'], 'usage: liteauthd [--db DIR] [--listen '
+         'ADDR]... [--config F]\n'),
+        ('liteauthd', ['-h'], 'usage: liteauthd [--db DIR]'),
+        ('liteauth-devsim', ['--help'], 'usage: liteauth-devsim keys '
+         '--master F --count N [--first ID]\n'),
+        ('liteauth-devsim', ['udp', '--help'], 'usage: liteauth-devsim udp '
+         '--server HOST:PORT --master F --count N [options]\noptions:\n'),
+        ('liteauth-devsim', ['radio', '-h'], 'usage: liteauth-devsim radio '
+         '--interface IF'),
+        ('liteauth', ['device', '--help'], 'usage: liteauth device add ID')):
+    rc, out, err = prog(PROGS[name], *args)
+    check(rc == 0 and out.startswith(start) and not err,
+          f'{name} {" ".join(args)}: its usage on stdout, status 0', out + err)
+rc, out, _ = prog(LITEAUTHD, '--help')
+check('[--metrics-file F]' in out and
+      '  --metrics-file F   the metrics file' in out and
+      '  -v, --verbose          log one level more' in out,
+      'liteauthd --help: every option in brackets in the usage, a line each '
+      'after it', out)
+rc, out, _ = la('device', '--help')
+check('--key-file F       the key, from the file F\n' in out and
+      '--skip-existing    import: leave those in the store already\n' in out,
+      'liteauth device --help: a line for each of its options', out)
+for name, want in (('liteauthd', 'liteauthd 0.9.0\n'),
+                   ('liteauth-devsim',
+                    'liteauth-devsim 0.9.0 (wire protocol version 2)\n')):
+    rc, out, err = prog(PROGS[name], '--version')
+    check(rc == 0 and out == want and not err,
+          f'{name} --version: {want.strip()}', out + err)
+# The completion scripts: bash reads them, and they complete.
+for name in PROGS:
+    rc, script, err = prog(PROGS[name], '--completion', 'bash')
+    path = f'{name}.bash'
+    with open(path, 'w') as f:
+        f.write(script)
+    r = subprocess.run(['bash', '-n', path], capture_output=True, text=True)
+    built = os.path.join(os.path.dirname(LITEAUTH), '..', 'completion', name)
+    check(rc == 0 and r.returncode == 0 and not r.stderr and
+          os.path.exists(built) and open(built).read() == script,
+          f'{name} --completion bash: valid bash (bash -n), and '
+          f'build/completion/{name} is it', r.stderr + err)
+
+
+def completes(name, *words):
+    fn = '_' + name.replace('-', '_')
+    line = ' '.join(f"'{w}'" for w in (name,) + words)
+    r = subprocess.run(['bash', '-c', f'source {name}.bash; '
+                        f'COMP_WORDS=({line}); COMP_CWORD={len(words)}; '
+                        f'{fn}; printf "%s\\n" "${{COMPREPLY[@]}}"'],
+                       capture_output=True, text=True)
+    return sorted(w for w in r.stdout.split('\n') if w)
+
+
+for name, words, want in (
+        ('liteauthd', ['--metr'], ['--metrics-file']),
+        ('liteauthd', ['--foreground', '--ver'], ['--verbose', '--version']),
+        ('liteauthd', ['--role', ''], ['relay', 'server']),
+        ('liteauthd', ['--config', 'liteauthd.b'], ['liteauthd.bash']),
+        ('liteauthd', ['--listen', ''], []),
+        ('liteauthd', ['--db', 'db', '--pass'], ['--passphrase-file']),
+        ('liteauth-devsim', [''], ['keys', 'radio', 'udp']),
+        ('liteauth-devsim', ['udp', '--ser'], ['--server']),
+        ('liteauth-devsim', ['--master', 'mk'], ['mkey']),
+        ('liteauthd', ['--config', '=', 'liteauthd.b'], ['liteauthd.bash']),
+        ('liteauthd', ['--role', '='], ['relay', 'server']),
+        ('liteauthd', ['--role', '=', 's'], ['server']),
+        ('liteauthd', ['--role', '=', 'relay', '--no-'], ['--no-netlink']),
+        ('liteauthd', ['--listen', '=', ''], []),
+        ('liteauthd', ['--config', 'a f'], ['a file.key']),
+        ('liteauth-devsim', ['--master', '=', 'mk'], ['mkey']),
+        ('liteauth-devsim', ['--master', '=', 'mkey', ''],
+         ['keys', 'radio', 'udp']),
+        ('liteauth-devsim', ['--state', 'a f'], ['a file.key'])):
+    got = completes(name, *words)
+    check(got == want, f'{name} {" ".join(words)}<TAB>: {" ".join(want)}',
+          got)
 
 
 # liteauth(8): renders without warnings, and no usage line of it breaks
 # between an option and its value.
 MAN = os.path.join(os.path.dirname(LITEAUTH), '..', '..', 'Documentation',
                    'man', 'liteauth.8')
-r = subprocess.run(['groff', '-ww', '-man', '-z', MAN], capture_output=True,
-                   text=True)
-check(r.returncode == 0 and not r.stderr, 'groff -ww -man -z liteauth.8: no '
-      'warnings', r.stderr)
+r = subprocess.run(['groff', '-t', '-ww', '-man', '-z', MAN],
+                   capture_output=True, text=True)
+check(r.returncode == 0 and not r.stderr, 'groff -t -ww -man -z liteauth.8: '
+      'no warnings', r.stderr)
+# REFUSALS: one table row per audit reason, each named as the server's
+# counter of it (in liteauth status, COUNTERS), with the code it is kept as.
+text = open(MAN).read()
+table = text[text.index('.TS'):text.index('.TE')].replace('\\-', '-')
+rows = [l.split('\t') for l in table.splitlines() if l.startswith('drop-')]
+check(len(rows) == 11 and all(r[0] in COUNTERS for r in rows) and
+      [int(r[1]) for r in rows] == list(range(1, 12)),
+      'liteauth(8) REFUSALS: a row for each of the 11 audit reasons, each a '
+      'counter of liteauth status', str(rows))
 for width in ('80', '60'):
     r = subprocess.run(['man', '-l', MAN], capture_output=True, text=True,
                        env=dict(os.environ, MANWIDTH=width, MAN_KEEP_FORMATTING='',
@@ -1573,5 +1884,9 @@ check(not wrong and slowest < 5,
       'damaged stores (each table zeroed, cut, garbled): check and '
       'liteauthd name the table, lists fail saying so, slowest %.1f s '
       '(5 s at most)' % slowest, '; '.join(wrong[:6]))
+check(len(json_seen) >= 10 and not json_wrong,
+      f'every --json output of these tests ({len(json_seen)}) parses, each '
+      'column typed: numbers (or null), times and status strings strings '
+      '(or null), the rest strings', '; '.join(json_wrong[:6]))
 subprocess.run(['rm', '-rf', tmp])
 sys.exit(1 if ktap.failures else 0)

@@ -717,7 +717,7 @@ static unsigned int answers(int s, int ms)
  */
 static const char *const counter_names[] = {
 	"hello", "key-resent", "confirmed", "ack-resent", "gw-hello",
-	"gw-reject", "drop-malformed", "drop-auth", "drop-stale",
+	"gw-reject", "drop-malformed", "drop-auth", "drop-confirm", "drop-stale",
 	"drop-unknown", "drop-gateway", "drop-rate", "drop-rate-unknown",
 	"drop-rate-gateway", "drop-ack-rate", "drop-busy",
 	"drop-no-handshake", "drop-store", "audit-overflow",
@@ -1349,19 +1349,21 @@ int main(int argc, char **argv)
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "SIGTERM stops liteauthd cleanly");
-	printf("# hello %llu key-resent %llu confirmed %llu ack-resent %llu drop-auth %llu drop-unknown %llu drop-stale %llu drop-malformed %llu\n",
+	printf("# hello %llu key-resent %llu confirmed %llu ack-resent %llu drop-auth %llu drop-confirm %llu drop-unknown %llu drop-stale %llu drop-malformed %llu\n",
 	       (unsigned long long)counter(log, "hello"),
 	       (unsigned long long)counter(log, "key-resent"),
 	       (unsigned long long)counter(log, "confirmed"),
 	       (unsigned long long)counter(log, "ack-resent"),
 	       (unsigned long long)counter(log, "drop-auth"),
+	       (unsigned long long)counter(log, "drop-confirm"),
 	       (unsigned long long)counter(log, "drop-unknown"),
 	       (unsigned long long)counter(log, "drop-stale"),
 	       (unsigned long long)counter(log, "drop-malformed"));
 	check(counter(log, "hello") == 4 && counter(log, "confirmed") == 4 &&
 	      counter(log, "key-resent") == 1 &&
 	      counter(log, "ack-resent") == 2 &&
-	      counter(log, "drop-auth") == 2 &&
+	      counter(log, "drop-auth") == 1 &&
+	      counter(log, "drop-confirm") == 1 &&
 	      counter(log, "drop-unknown") == 1 &&
 	      counter(log, "drop-stale") == 3 &&
 	      counter(log, "drop-malformed") >= 2,

@@ -7,7 +7,8 @@
 # prefix (liteauthd[PID]: and an ISO 8601 time), log-level and --verbose,
 # the listen addresses told once bound (the real port of :0), each bad
 # address refused naming the option or the line, a name bound on each of
-# its addresses, the usage line, --version and usage errors' status 2.
+# its addresses, the usage line, --version and usage errors' status 2,
+# repeated lines suppressed with a count.
 import os
 import re
 import signal
@@ -185,6 +186,60 @@ rc, out, err = run(BASE[:-1] + ['bad.conf', '--foreground'])
 check(rc == 1 and "bad.conf:1: bad value 'loud' for log-level" in err,
       'log-level = loud: refused, naming the line', err)
 
+
+# Repeated lines suppressed with a count (liteauthd(8), LOGGING): 200 bad
+# datagrams and 200 requests too long for the control socket, then
+# SIGTERM: of each kind one line or a few, and a summary at the stop
+# whose count makes up the 200.
+def flood(port):
+    u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    for _ in range(200):
+        u.sendto(b'\x00junk', ('::1', port))
+    u.close()
+    for _ in range(200):
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        c.settimeout(5)
+        c.connect(os.path.join(tmp, 'db', 'control'))
+        c.send(b'\x01' * (64 * 1024 + 1))
+        try:
+            c.recv(16)      # b'': the daemon dropped it
+        except OSError:
+            pass
+        c.close()
+
+
+p = subprocess.Popen(BASE + ['--foreground', '--listen', '[::1]:0'],
+                     stderr=subprocess.PIPE)
+err, t0 = b'', time.monotonic()
+os.set_blocking(p.stderr.fileno(), False)
+while b'serving database' not in err and time.monotonic() - t0 < 10:
+    try:
+        err += os.read(p.stderr.fileno(), 65536)
+    except BlockingIOError:
+        time.sleep(0.02)
+port = int(re.search(rb'listening on \[::1\]:(\d+)', err).group(1))
+flood(port)
+time.sleep(0.5)
+p.send_signal(signal.SIGTERM)
+os.set_blocking(p.stderr.fileno(), True)
+err = (err + p.stderr.read()).decode(errors='replace')
+p.wait(timeout=10)
+for kind, line in (('drop-malformed', 'message refused: drop-malformed'),
+                   ('control socket: a request too long',
+                    'control socket: a request too long (65537 bytes): '
+                    'dropped')):
+    told = err.count(line)
+    sums = [int(n) for n in re.findall(
+        re.escape(kind) + r': and (\d+) more in the last \d+ s, suppressed$',
+        err, re.M)]
+    check(p.returncode == 0 and 1 <= told <= 3 and len(sums) == 1 and
+          told + sum(sums) == 200,
+          f'200 times "{line}": {told} line(s) told and a summary at the '
+          f'stop of {sums} more, 200 in all', err[-3000:])
+last = err.rfind('suppressed\n')
+check(err.count('\n') < 40 and 0 < last < err.find('drop-malformed: 200\n'),
+      'a flood of 400 bad requests: fewer than 40 lines in all, the '
+      'summaries before the counters', err[-3000:])
 
 # No syslog: without --foreground, a failed start says why on stderr.
 # /dev/log hidden in a mount namespace of its own when there is one.

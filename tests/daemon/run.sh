@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # run.sh: liteauthd's tests: end to end over UDP (direct.c), its faults
-# (fault.py: kills, stops, a flood, keys on disk), README.md's quick start
+# (fault.py: kills, stops, a flood, keys on disk), its operator's view
+# (ops.py: logs, addresses; metrics.py: the metrics file), README.md's quick start
 # run as written (readme.sh), then what
 # `make install` puts in place: the binary, man pages that render without
 # a warning, the systemd units (a gateway's, a direct-only server's) that
@@ -14,6 +15,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 /usr/bin/python3 "$top/tests/daemon/fault.py" "$top/build/daemon/liteauthd" \
 	"$top/build/tools/liteauth" "$top/build/tools/liteauth-devsim" "$top/build/tests/laproto"
 /usr/bin/python3 "$top/tests/daemon/ops.py" "$top/build/daemon/liteauthd" "$top/build/tools/liteauth" "$top/build/tools/liteauth-devsim"
+# The metrics file, read by Prometheus' own parser of the text format.
+"$top/tools/build/need-debs.sh" python3-prometheus-client >&2
+/usr/bin/python3 "$top/tests/daemon/metrics.py" "$top/build/daemon/liteauthd" "$top/build/tools/liteauth" "$top/build/tools/liteauth-devsim"
 "$top/tests/daemon/readme.sh"
 
 "$top/tools/build/need-debs.sh" groff-base >&2

@@ -432,7 +432,8 @@ def operator(srv, master, mfile, tmp):
     # The command line: --help, --version, and usage errors (status 2).
     for args in (['--help'], ['udp', '--help'], ['keys', '-h']):
         rc, out, err = run(*args)
-        check(rc == 0 and out.startswith('usage: liteauth-devsim keys') and
+        mode = args[0] if args[0] != '--help' else 'keys'
+        check(rc == 0 and out.startswith('usage: liteauth-devsim ' + mode) and
               '--progress' in out and not err,
               ' '.join(args) + ': the usage on stdout, status 0', out + err)
     rc, out, err = run('--version')
@@ -447,7 +448,8 @@ def operator(srv, master, mfile, tmp):
              "'bogus'"),
             (['keys', '--master', mfile, '--count', '1', '--bogus'],
              "unknown option '--bogus'"),
-            (['keys', '--master', mfile, '--count'], '--count wants a value'),
+            (['keys', '--master', mfile, '--count'],
+             "option '--count' needs a value"),
             (['keys', '--master', mfile, '--count', '1', 'extra'],
              "unexpected argument 'extra'"),
             (['keys', '--count', '1'],

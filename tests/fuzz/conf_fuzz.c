@@ -141,6 +141,11 @@ static void check_bounds(const struct la_conf *c)
 		str_ok(c->upstream[j], sizeof(c->upstream[j]), "upstream");
 	if (c->foreground)
 		fail("foreground set from a file");
+	if (c->metrics_interval < 1 || c->metrics_interval > 3600)
+		fail("metrics-interval = %u", (unsigned int)c->metrics_interval);
+	if (strnlen(c->metrics_file, sizeof(c->metrics_file)) ==
+	    sizeof(c->metrics_file))
+		fail("metrics-file is not NUL-terminated");
 }
 
 static bool digits(const char *s)
@@ -207,6 +212,22 @@ static void fuzz_set(const char *key, const char *val)
 			     ok ? "taken, not whole" : "refused");
 		return;
 	}
+	if (!strcmp(key, "metrics-interval")) {
+		v = digits(val) ? strtoull(val, NULL, 10) : 0;
+		want = digits(val) && v >= 1 && v <= 3600;
+		if (ok != want || (ok && c.metrics_interval != v))
+			fail("metrics-interval = '%s' %s", val,
+			     ok ? "taken, or taken wrong" : "refused");
+		return;
+	}
+	if (!strcmp(key, "metrics-file")) {
+		/* "" too: none. */
+		want = len < sizeof(c.metrics_file);
+		if (ok != want || (ok && strcmp(c.metrics_file, val)))
+			fail("metrics-file of %zu bytes %s", len,
+			     ok ? "taken, not whole" : "refused");
+		return;
+	}
 	if (!strcmp(key, "role"))
 		want = !strcmp(val, "server") || !strcmp(val, "relay");
 	else if (!strcmp(key, "netlink"))
@@ -248,6 +269,9 @@ static void round_trip(const struct la_conf *c)
 		put_line(f, "user", c->user);
 	put_line(f, "role", c->role);
 	put_line(f, "netlink", c->no_netlink ? "no" : "yes");
+	fprintf(f, "metrics-interval=%u\n", (unsigned int)c->metrics_interval);
+	if (*c->metrics_file)
+		put_line(f, "metrics-file", c->metrics_file);
 	for (j = 0; j < c->nlisten; j++)
 		put_line(f, "listen", c->listen[j]);
 	for (j = 0; j < c->nupstream; j++)
@@ -267,7 +291,9 @@ static void round_trip(const struct la_conf *c)
 	if (strcmp(c->db, d.db) || strcmp(c->passfile, d.passfile) ||
 	    strcmp(c->user, d.user) || strcmp(c->role, d.role) ||
 	    c->no_netlink != d.no_netlink || c->nlisten != d.nlisten ||
-	    c->nupstream != d.nupstream)
+	    c->nupstream != d.nupstream ||
+	    c->metrics_interval != d.metrics_interval ||
+	    strcmp(c->metrics_file, d.metrics_file))
 		fail("settings read back differently:\n%s", text);
 	for (j = 0; j < c->nlisten; j++)
 		if (strcmp(c->listen[j], d.listen[j]))

@@ -20,6 +20,7 @@ top=$(cd "$here/../.." && pwd)
 trap uml_cleanup EXIT INT TERM
 [ $# -gt 0 ] || set -- 6.1 6.12
 "$top/tools/build/need-debs.sh" kmod wpan-tools iproute2 util-linux python3 \
+	python3-prometheus-client \
 	python3-yaml python3-jsonschema || exit 1
 
 # The YNL library and schema come from the 6.12 tree, for every kernel.

@@ -71,7 +71,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <libgen.h>
@@ -89,6 +88,7 @@
 #include "addr.h"
 #include "crypto.h"
 #include "la_device.h"
+#include "opt.h"
 #include "liteauth.h"		/* la_id_parse, la_parse_number (parse.c) */
 #include "version.h"
 
@@ -343,7 +343,7 @@ static void sim_established(void *arg, const struct la_grant *g)
 	sd->done = sd->ok = true;
 	memcpy(sd->sk, g->sk, sizeof(sd->sk));
 	s->ok++;
-	s->wrong_ok += sd - s->devs < s->wrong;
+	s->wrong_ok += (size_t)(sd - s->devs) < s->wrong;
 	s->last_ok = now_s();
 	if (s->verbose) {
 		char id[17];
@@ -378,30 +378,97 @@ static const struct la_device_ops sim_ops = {
 	.established = sim_established,
 };
 
-static const char usage_text[] =
-	"usage: liteauth-devsim keys --master F --count N [--first ID]\n"
-	"       liteauth-devsim udp --server HOST:PORT --master F --count N [options]\n"
-	"       liteauth-devsim radio --interface IF --pan PAN --gateway SHORT\n"
-	"           --master F --count N [options]\n"
-	"       liteauth-devsim --help | --version\n"
-	"options: [--first ID] [--concurrency C] [--loss PERCENT] [--wrong-key K]\n"
-	"         [--replay] [--timeout SECONDS] [--state FILE] [--progress]\n"
-	"         [--verbose]\n";
+/* The options (tools/lib/opt.h): the usage, --help and the completion. */
+static const struct la_opt devsim_opts[] = {
+	LA_OPT("master", 'm', "F", "the master key: device i's key is CMAC(master, its ID)"),
+	LA_OPT("count", 'n', "N", "the number of devices"),
+	LA_OPT("first", 'f', "ID", "the first device's ID (default 00124b0000100000)"),
+	LA_OPT("server", 's', "HOST:PORT", "udp: the server"),
+	LA_OPT("interface", 'i', "IF", "radio: the monitor interface"),
+	LA_OPT("pan", 'p', "PAN", "radio: the gateway's PAN"),
+	LA_OPT("gateway", 'g', "SHORT", "radio: the gateway's short address"),
+	LA_OPT("concurrency", 'c', "C", "devices authenticating at once (default 64)"),
+	LA_OPT("loss", 'l', "PERCENT", "drop that share of the datagrams each way"),
+	LA_OPT("wrong-key", 'w', "K", "the first K devices use another key and must fail"),
+	LA_OPT("replay", 'r', NULL, "resend each authenticated device's HELLO, as an attacker"),
+	LA_OPT("timeout", 't', "SECONDS", "give up on a device this long after it started (default 60)"),
+	LA_OPT("state", 'S', "FILE", "keep each device's last CTR in FILE"),
+	LA_OPT("progress", 'P', NULL, "a progress line a second on stderr"),
+	LA_OPT("verbose", 'v', NULL, "a line per device"),
+	{}
+};
+
+/* The modes, their usage, and the options each takes. */
+static const struct la_opt_cmd devsim_modes[] = {
+	{ .name = "keys" }, { .name = "udp" }, { .name = "radio" },
+};
+static const char *const devsim_mode_usage[] = {
+	"keys --master F --count N [--first ID]",
+	"udp --server HOST:PORT --master F --count N [options]",
+	"radio --interface IF --pan PAN --gateway SHORT\n"
+	"           --master F --count N [options]",
+};
+
+static const struct la_opt_cmd *devsim_mode(size_t i)
+{
+	return i < ARRAY_SIZE(devsim_modes) ? &devsim_modes[i] : NULL;
+}
+
+static int devsim_mode_find(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(devsim_modes); i++)
+		if (!strcmp(word, devsim_modes[i].name))
+			return i;
+	return -1;
+}
+
+/* The usage of @mode, or of all (-1). */
+static void devsim_usage_of(FILE *f, int mode)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(devsim_modes); i++)
+		if (mode < 0 || (size_t)mode == i)
+			fprintf(f, "%s liteauth-devsim %s\n",
+				i && mode < 0 ? "      " : "usage:",
+				devsim_mode_usage[i]);
+	if (mode < 0)
+		fputs("       liteauth-devsim --help | --version\n", f);
+}
+
+static void devsim_usage(FILE *f, const struct la_optp *p)
+{
+	(void)p;
+	fputs("usage: liteauth-devsim keys|udp|radio --master F --count N [options] (liteauth-devsim --help for all)\n",
+	      f);
+}
+
+/* --help: the usage of the mode named before it, or of all; the options. */
+static void devsim_help(FILE *f, const struct la_optp *p)
+{
+	int i, mode = -1;
+
+	for (i = p->pos; i < p->ind && mode < 0; i++)
+		mode = devsim_mode_find(p->argv[i]);
+	devsim_usage_of(f, mode);
+	fputs("options:\n", f);
+	la_opt_list(f, devsim_opts);
+	la_opt_list(f, la_opt_builtin);
+}
+
+static struct la_optp devsim_optp = {
+	.prog = "liteauth-devsim",
+	.opts = devsim_opts,
+	.dash_h = true,
+	.usage = devsim_usage,
+	.help = devsim_help,
+	.cmd = devsim_mode,
+};
 
 /* A command line that is wrong: what is wrong, a usage line, status 2. */
-static __attribute__((noreturn, format(printf, 1, 2)))
-void usage_error(const char *fmt, ...)
-{
-	char what[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "liteauth-devsim: %s\nusage: liteauth-devsim keys|udp|radio --master F --count N [options] (liteauth-devsim --help for all)\n",
-		what);
-	exit(2);
-}
+#define usage_error(...)	la_opt_fail(&devsim_optp, __VA_ARGS__)
 
 /* A whole number from @min to @max for option --@opt, or exit 2. */
 static unsigned int number(const char *opt, const char *text,
@@ -899,9 +966,12 @@ static void tick(struct sim *s, unsigned int timeout)
 
 				progress_clear(s);
 				hex_id(id, sd->d.idd);
-				printf("device %s failed: not authenticated in %u s: %u handshakes, %u given up waiting for ACK\n",
+				printf("device %s failed: not authenticated in %u s: %u handshakes, %u given up waiting for ACK, %u HELLOs and %u CONFIRMs resent, %u KEYs and %u ACKs ignored, CTR %u\n",
 				       id, timeout, sd->d.hellos,
-				       sd->d.ack_timeouts);
+				       sd->d.ack_timeouts, sd->d.retransmits,
+				       sd->d.confirm_retransmits,
+				       sd->d.keys_ignored, sd->d.acks_ignored,
+				       sd->d.ctr);
 			}
 			continue;
 		}
@@ -952,45 +1022,12 @@ static void summary(const struct sim *s, double secs, bool replay)
 	printf("\n");
 }
 
-static void usage_help(void)
-{
-	fputs(usage_text, stdout);
-	exit(0);
-}
-
-static void version(void)
-{
-	printf("liteauth-devsim %s (wire protocol version %d)\n",
-	       LITEAUTH_RELEASE, LITEAUTH_VERSION);
-	exit(0);
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "master", required_argument, NULL, 'm' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "first", required_argument, NULL, 'f' },
-		{ "server", required_argument, NULL, 's' },
-		{ "concurrency", required_argument, NULL, 'c' },
-		{ "loss", required_argument, NULL, 'l' },
-		{ "wrong-key", required_argument, NULL, 'w' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "replay", no_argument, NULL, 'r' },
-		{ "interface", required_argument, NULL, 'i' },
-		{ "pan", required_argument, NULL, 'p' },
-		{ "gateway", required_argument, NULL, 'g' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "progress", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{}
-	};
 	u8 master[LA_KEY_LEN], first[LA_ID_LEN] = { 0x00, 0x12, 0x4b, 0, 0,
 						     0x10, 0, 0 };
 	const char *mode, *masterfile = NULL, *server = NULL, *ifname = NULL;
-	char host[256], port[6], why[LA_WHY_LEN];
+	char host[256], port[6], why[LA_WHY_LEN], note[40];
 	bool replay = false, progress_opt = false;
 	unsigned int count = 0, conc = 64, timeout = 60, i, good;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -999,46 +1036,41 @@ int main(int argc, char **argv)
 	int o, ret;
 
 	if (argc < 2) {
-		fputs(usage_text, stderr);
+		devsim_usage_of(stderr, -1);
 		return 2;
 	}
-	mode = argv[1];
-	if (!strcmp(mode, "--help") || !strcmp(mode, "-h"))
-		usage_help();
-	if (!strcmp(mode, "--version"))
-		version();
-	if (strcmp(mode, "keys") && strcmp(mode, "udp") && strcmp(mode, "radio"))
-		usage_error("the first argument is keys, udp or radio, not '%s'",
-			    mode);
-	optind = 2;
-	opterr = 0;
-	while ((o = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+	snprintf(note, sizeof(note), " (wire protocol version %d)",
+		 LITEAUTH_VERSION);
+	devsim_optp.version_note = note;
+	while ((o = la_opt_next(&devsim_optp, argc, argv)) != -1) {
+		const char *arg = devsim_optp.arg;
+
 		switch (o) {
 		case 'm':
-			masterfile = optarg;
+			masterfile = arg;
 			break;
 		case 'n':
-			count = number("count", optarg, 1, 10000000);
+			count = number("count", arg, 1, 10000000);
 			break;
 		case 'f':
-			if (la_id_parse(optarg, strlen(optarg), first, why))
+			if (la_id_parse(arg, strlen(arg), first, why))
 				usage_error("--first wants an ID of 16 hex digits, or 8 pairs with ':' or '-' between them, not '%s': %s",
-					    optarg, why);
+					    arg, why);
 			break;
 		case 's':
-			server = optarg;
+			server = arg;
 			break;
 		case 'c':
-			conc = number("concurrency", optarg, 1, 1000000);
+			conc = number("concurrency", arg, 1, 1000000);
 			break;
 		case 'l':
-			s.loss = number("loss", optarg, 0, 100);
+			s.loss = number("loss", arg, 0, 100);
 			break;
 		case 'w':
-			s.wrong = number("wrong-key", optarg, 0, 10000000);
+			s.wrong = number("wrong-key", arg, 0, 10000000);
 			break;
 		case 't':
-			timeout = number("timeout", optarg, 1, 86400);
+			timeout = number("timeout", arg, 1, 86400);
 			break;
 		case 'v':
 			s.verbose = true;
@@ -1047,35 +1079,32 @@ int main(int argc, char **argv)
 			replay = true;
 			break;
 		case 'i':
-			ifname = optarg;
+			ifname = arg;
 			break;
 		case 'p':
 			/* 0 is a valid PAN and address, but not one to test with. */
-			s.pan = number("pan", optarg, 1, 0xfffe);
+			s.pan = number("pan", arg, 1, 0xfffe);
 			break;
 		case 'g':
-			s.gateway = number("gateway", optarg, 1, 0xfffd);
+			s.gateway = number("gateway", arg, 1, 0xfffd);
 			break;
 		case 'S':
-			s.state = optarg;
+			s.state = arg;
 			break;
 		case 'P':
 			progress_opt = true;
 			break;
-		case 'h':
-			usage_help();
-			break;
-		case 'V':
-			version();
-			break;
-		case ':':
-			usage_error("%s wants a value", argv[optind - 1]);
-		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		usage_error("unexpected argument '%s'", argv[optind]);
+	/* The mode, the first argument; nothing after it. */
+	if (devsim_optp.ind == argc)
+		usage_error("keys, udp or radio is missing");
+	mode = argv[devsim_optp.ind];
+	if (devsim_mode_find(mode) < 0)
+		usage_error("the first argument is keys, udp or radio, not '%s'",
+			    mode);
+	if (devsim_optp.ind + 1 < argc)
+		usage_error("unexpected argument '%s'", argv[devsim_optp.ind + 1]);
 	if (!masterfile || !count)
 		usage_error("%s wants --master FILE and --count N", mode);
 	if (!strcmp(mode, "udp")) {

@@ -7,6 +7,7 @@
  * message only claimed (anyone can send it), "proven" those refused after
  * the device proved itself. An authentication is "proven" when the server
  * checked it, "gateway-word" when it recorded it on a gateway's word.
+ * A reason is named as the server's counter of it (la_audit_reason_name).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "liteauth.h"
+#include "server.h"
 
 struct la_audit_filter {
 	struct la_table *t;
@@ -24,27 +26,11 @@ struct la_audit_filter {
 
 /* seq is a string: refusal summaries' are r1, r2, ... */
 static const struct la_col la_audit_cols[] = {
-	{ "seq", false }, { "time", false }, { "gateway", false },
-	{ "device", false }, { "result", false }, { "reason", false },
-	{ "count", true }, { "proof", false },
+	{ "seq", LA_COL_STRING }, { "time", LA_COL_OPTIONAL },
+	{ "gateway", LA_COL_STRING }, { "device", LA_COL_STRING },
+	{ "result", LA_COL_STRING }, { "reason", LA_COL_STRING },
+	{ "count", LA_COL_NUMBER }, { "proof", LA_COL_STRING },
 };
-
-static const char *la_reason(u8 reason)
-{
-	static const char *const names[LA_AUDIT_REASON_MAX] = {
-		[0] = "-",
-		[LA_AUDIT_UNKNOWN] = "unknown-device",
-		[LA_AUDIT_BAD_MAC] = "bad-device-mac",
-		[LA_AUDIT_DISABLED] = "device-disabled",
-		[LA_AUDIT_RATE] = "rate-limited",
-		[LA_AUDIT_BUSY] = "server-busy",
-		[LA_AUDIT_STALE] = "stale",
-		[LA_AUDIT_BAD_CONFIRM] = "bad-confirm",
-		[LA_AUDIT_BAD_GATEWAY] = "bad-gateway",
-	};
-
-	return reason < ARRAY_SIZE(names) ? names[reason] : "?";
-}
 
 /* Whether the ID was proven, or only claimed. */
 static const char *la_proof(const struct la_audit *a)
@@ -62,7 +48,7 @@ static int la_audit_row(void *arg, const struct la_audit *a)
 	char seq[24], when[32], gw[17] = "-", dev[17] = "others", count[12];
 	const char *cells[] = { seq, when, gw, dev,
 				a->result ? "refused" : "authenticated",
-				la_reason(a->reason), count, la_proof(a) };
+				la_audit_reason_name(a->reason), count, la_proof(a) };
 
 	if (a->time < f->since ||
 	    (f->by_device && memcmp(a->idd, f->idd, LA_ID_LEN)))

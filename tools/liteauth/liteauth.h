@@ -6,10 +6,12 @@
 #ifndef _LITEAUTH_CLI_H
 #define _LITEAUTH_CLI_H
 
-#include <getopt.h>
+#include <getopt.h>	/* optarg, optind: la_getopt leaves them as getopt does */
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "opt.h"
+#include "utf8.h"
 #include "store.h"
 
 struct la_cli {
@@ -31,22 +33,23 @@ struct la_cmd {
 	int (*fn)(struct la_cli *cli, int argc, char **argv);
 	const char *args;
 	const char *help;
-	const struct option *opts;	/* its own options, or NULL */
+	const struct la_opt *opts;	/* its own options, or NULL */
 	const char *words;	/* its subcommands, space-separated, or NULL */
 };
 
 /*
- * The one option parser of every command: getopt_long over @argv (the
- * command's name first), permuting, with the global options (--db,
- * --passphrase-file, --json, --show-keys, --help, --version) taken
- * anywhere and handled here, and @opts the command's own; "--" ends them.
- * Returns the next of @opts' values, or -1 at the end with the
+ * The one option parser of every command, on the parser of all three
+ * programs (tools/lib/opt.h): over @argv (the command's name first),
+ * options anywhere, with the global options (--db, --passphrase-file,
+ * --json, --show-keys, --help, --version) taken anywhere and handled
+ * here, and @opts the command's own; "--" ends them. Returns the next of
+ * @opts' values, its value in optarg, or -1 at the end with the
  * arguments at argv[optind...]. An unknown option, or one missing its
  * value, exits 2 with the reason and the command's usage line; --help
- * prints that line and exits 0.
+ * prints that line and the command's options and exits 0.
  */
 int la_getopt(struct la_cli *cli, int argc, char **argv,
-	      const struct option *opts);
+	      const struct la_opt *opts);
 /*
  * la_getopt for a command of no options of its own, and at most @max
  * arguments after its name; 2 after la_usage.
@@ -98,8 +101,6 @@ int la_parse_time(const char *s, u64 *t);
  * at most; warned if others can read the file. 1 after la_fail.
  */
 int la_read_key(const char *file, u8 *key);
-/* The length of the UTF-8 character at @s, or 0 if it is not one. */
-int la_utf8_len(const char *s);
 void la_format_id(const u8 *id, char *out);	/* 17 bytes */
 /* A Unix time in UTC, ISO 8601; the number if it is beyond that. */
 void la_format_time(u64 t, char *out, size_t len);
@@ -111,12 +112,17 @@ void la_format_time(u64 t, char *out, size_t len);
 int la_open_key_file(const char *file, const char *what);
 
 /*
- * A table: readable on a terminal, tab-separated otherwise, or JSON, in
- * which a number column's cells are JSON numbers, the others strings.
+ * A table: readable on a terminal, tab-separated otherwise, or JSON
+ * (liteauth(8), OUTPUT). In JSON a LA_COL_NUMBER column's cells are
+ * numbers, a LA_COL_OPTIONAL's (times, and status' strings) and a
+ * LA_COL_STRING's strings; a cell of no value (empty, "-" or "never") is
+ * null in the first two kinds. The other outputs print every cell as is.
  */
+enum la_col_type { LA_COL_STRING, LA_COL_NUMBER, LA_COL_OPTIONAL };
+
 struct la_col {
 	const char *name;
-	bool number;
+	enum la_col_type type;
 };
 
 struct la_table;

@@ -9,7 +9,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <linux/limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,40 +19,40 @@
 #include "liteauth.h"
 #include "version.h"
 
-static const struct option la_device_opts[] = {
-	{ "key-file", required_argument, NULL, 'f' },
-	{ "key-stdin", no_argument, NULL, 's' },
-	{ "generate", no_argument, NULL, 'g' },
-	{ "name", required_argument, NULL, 'n' },
-	{ "disabled", no_argument, NULL, 'x' },
-	{ "reset-ctr", no_argument, NULL, 'r' },
-	{ "skip-existing", no_argument, NULL, 'e' },
+static const struct la_opt la_device_opts[] = {
+	LA_OPT("key-file", 'f', "F", "the key, from the file F"),
+	LA_OPT("key-stdin", 's', NULL, "the key, from standard input"),
+	LA_OPT("generate", 'g', NULL, "a new random key, written to --key-file"),
+	LA_OPT("name", 'n', "N", "its name"),
+	LA_OPT("disabled", 'x', NULL, "added disabled"),
+	LA_OPT("reset-ctr", 'r', NULL, "rekey: its CTR starts over"),
+	LA_OPT("skip-existing", 'e', NULL, "import: leave those in the store already"),
 	{}
 };
 
-static const struct option la_monitor_opts[] = {
-	{ "count", required_argument, NULL, 'c' },
+static const struct la_opt la_monitor_opts[] = {
+	LA_OPT("count", 'c', "N", "stop after N events"),
 	{}
 };
 
-static const struct option la_revoke_opts[] = {
-	{ "all", no_argument, NULL, 'a' },
+static const struct la_opt la_revoke_opts[] = {
+	LA_OPT("all", 'a', NULL, "every device's session"),
 	{}
 };
 
-static const struct option la_set_opts[] = {
-	{ "bind", required_argument, NULL, 'b' },
-	{ "unbind", required_argument, NULL, 'u' },
-	{ "gateway-id", required_argument, NULL, 'i' },
-	{ "gateway-key-file", required_argument, NULL, 'k' },
-	{ "gateway-key-stdin", no_argument, NULL, 's' },
-	{ "limit", required_argument, NULL, 'l' },
+static const struct la_opt la_set_opts[] = {
+	LA_OPT("bind", 'b', "IFNAME", "serve the devices of this interface"),
+	LA_OPT("unbind", 'u', "IFNAME", "serve them no more"),
+	LA_OPT("gateway-id", 'i', "ID", "the gateway's ID"),
+	LA_OPT("gateway-key-file", 'k', "F", "the gateway's key, from the file F"),
+	LA_OPT("gateway-key-stdin", 's', NULL, "the gateway's key, from standard input"),
+	LA_OPT("limit", 'l', "NAME=VALUE", "set a limit of the module"),
 	{}
 };
 
-static const struct option la_audit_opts[] = {
-	{ "since", required_argument, NULL, 's' },
-	{ "device", required_argument, NULL, 'd' },
+static const struct la_opt la_audit_opts[] = {
+	LA_OPT("since", 's', "TIME", "the records from TIME on"),
+	LA_OPT("device", 'd', "ID", "the records of this device"),
 	{}
 };
 
@@ -83,7 +82,7 @@ static const struct la_cmd la_cmds[] = {
 	{ "gateway", la_cmd_gateway, "the same subcommands as device",
 	  "provision the gateways of the key store", la_device_opts,
 	  LA_PRINCIPAL_WORDS },
-	{ "genkey", la_cmd_genkey, "", "print a new random pre-shared key",
+	{ "genkey", la_cmd_genkey, "[--json]", "print a new random pre-shared key",
 	  NULL, NULL },
 	{ "audit", la_cmd_audit, "[--since TIME] [--device ID]",
 	  "print the audit log of authentications and refusals (TIME: 2026-12-01T21:00:00Z, 2026-12-01 or Unix seconds)",
@@ -98,19 +97,18 @@ static const struct la_cmd la_cmds[] = {
 	  NULL, NULL },
 };
 
+#define LA_OPT_BASE	0x1000	/* global options' values, apart */
+
 /* The global options, taken before or after the command. */
-static const struct option la_global_opts[] = {
-	{ "db", required_argument, NULL, 'd' },
-	{ "passphrase-file", required_argument, NULL, 'p' },
-	{ "json", no_argument, NULL, 'j' },
-	{ "show-keys", no_argument, NULL, 'k' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "completion", required_argument, NULL, 'C' },	/* hidden */
+static const struct la_opt la_global_opts[] = {
+	LA_OPT("db", LA_OPT_BASE + 'd', "DIR", "the key store"),
+	LA_OPT("passphrase-file", LA_OPT_BASE + 'p', "F",
+		   "the key store's passphrase"),
+	LA_OPT("json", LA_OPT_BASE + 'j', NULL, "print JSON"),
+	LA_OPT("show-keys", LA_OPT_BASE + 'k', NULL,
+		   "print keys instead of (hidden)"),
 	{}
 };
-#define LA_GLOBAL_MAX	(ARRAY_SIZE(la_global_opts) - 1)
-#define LA_OPT_BASE	0x1000	/* global options' values, apart */
 
 static void la_help(FILE *f)
 {
@@ -138,6 +136,15 @@ void la_cmd_usage(FILE *f, const struct la_cmd *cmd)
 		cmd->args);
 }
 
+/* COMMAND --help, and help COMMAND: its usage line and its options. */
+static void la_cmd_help(FILE *f, const struct la_cmd *cmd)
+{
+	la_cmd_usage(f, cmd);
+	if (cmd->opts)
+		fputs("options:\n", f);
+	la_opt_list(f, cmd->opts);
+}
+
 static const struct la_cmd *la_cmd_find(const char *name)
 {
 	size_t i;
@@ -148,117 +155,83 @@ static const struct la_cmd *la_cmd_find(const char *name)
 	return NULL;
 }
 
-/* An option's words for the completion: "--name" each, space-separated. */
-static void la_opt_words(const struct option *o, bool hidden)
+static void la_parser_usage(FILE *f, const struct la_optp *p)
 {
-	for (; o && o->name; o++)
-		if (hidden || strcmp(o->name, "completion"))
-			printf(" --%s", o->name);
+	const struct la_cli *cli = p->ctx;
+
+	la_cmd_usage(f, cli->cmd);
 }
 
-/* Options that take a file, for the completion to offer files after. */
-static void la_opt_files(const struct option *o)
+static void la_parser_help(FILE *f, const struct la_optp *p)
 {
-	for (; o && o->name; o++)
-		if (o->has_arg == required_argument && strstr(o->name, "file"))
-			printf("|--%s", o->name);
+	const struct la_cli *cli = p->ctx;
+
+	if (cli->cmd)
+		la_cmd_help(f, cli->cmd);
+	else
+		la_help(f);
 }
 
 /*
- * liteauth --completion bash: a bash completion script, made from the
- * table: the commands, their subcommands and options, and the global
- * options anywhere.
+ * The commands for the completion: help (followed by a command's name),
+ * then the table's.
  */
-static int la_completion(const char *shell)
+static const struct la_opt_cmd *la_completion_cmd(size_t i)
 {
-	size_t i;
+	static char names[256];
+	static struct la_opt_cmd c;
+	size_t j, n = 0;
 
-	if (strcmp(shell, "bash"))
-		return la_usage("--completion: only bash");
-	printf("# bash completion for liteauth, made by liteauth --completion bash\n"
-	       "_liteauth()\n{\n"
-	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= sub= i w words\n"
-	       "\tlocal global='");
-	la_opt_words(la_global_opts, false);
-	printf(" '\n"
-	       "\t((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	       "\tcase $prev in\n"
-	       "\t--db|--passphrase-file");
-	for (i = 0; i < ARRAY_SIZE(la_cmds); i++)
-		if (i == 0 || la_cmds[i].opts != la_cmds[i - 1].opts)
-			la_opt_files(la_cmds[i].opts);
-	printf(")\n\t\tCOMPREPLY=($(compgen -f -- \"$cur\")); return;;\n"
-	       "\tesac\n"
-	       "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
-	       "\t\tw=${COMP_WORDS[i]}\n"
-	       "\t\tcase $w in\n"
-	       "\t\t--db|--passphrase-file) ((i++));;\n"
-	       "\t\t-*) ;;\n"
-	       "\t\t*) if [[ -z $cmd ]]; then cmd=$w; elif [[ -z $sub ]]; then sub=$w; fi;;\n"
-	       "\t\tesac\n"
-	       "\tdone\n"
-	       "\tcase $cmd in\n"
-	       "\t'') words=\"help");
-	for (i = 0; i < ARRAY_SIZE(la_cmds); i++)
-		printf(" %s", la_cmds[i].name);
-	printf("\";;\n\thelp) words=\"");
-	for (i = 0; i < ARRAY_SIZE(la_cmds); i++)
-		printf("%s%s", i ? " " : "", la_cmds[i].name);
-	printf("\";;\n");
-	for (i = 0; i < ARRAY_SIZE(la_cmds); i++) {
-		printf("\t%s) ", la_cmds[i].name);
-		if (la_cmds[i].words)
-			printf("[[ -z $sub ]] && words=\"%s\"; ",
-			       la_cmds[i].words);
-		printf("global+='");
-		la_opt_words(la_cmds[i].opts, false);
-		printf("';;\n");
+	if (i > ARRAY_SIZE(la_cmds))
+		return NULL;
+	if (!i) {
+		for (j = 0; j < ARRAY_SIZE(la_cmds) && n < sizeof(names); j++)
+			n += snprintf(names + n, sizeof(names) - n, "%s%s",
+				      j ? " " : "", la_cmds[j].name);
+		c = (struct la_opt_cmd){ "help", NULL, names };
+		return &c;
 	}
-	printf("\tesac\n"
-	       "\tif [[ $cur == -* ]]; then\n"
-	       "\t\tCOMPREPLY=($(compgen -W \"$global\" -- \"$cur\"))\n"
-	       "\telse\n"
-	       "\t\tCOMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
-	       "\tfi\n"
-	       "}\n"
-	       "complete -F _liteauth liteauth\n");
-	return 0;
+	c = (struct la_opt_cmd){ la_cmds[i - 1].name, la_cmds[i - 1].opts,
+				 la_cmds[i - 1].words };
+	return &c;
 }
 
+/* The parser, over main's words and then the command's (ind 0 again). */
+static struct la_optp la_parser = {
+	.prog = "liteauth",
+	.opts = la_global_opts,
+	.usage = la_parser_usage,
+	.help = la_parser_help,
+	.cmd = la_completion_cmd,
+};
+
 int la_getopt(struct la_cli *cli, int argc, char **argv,
-	      const struct option *opts)
+	      const struct la_opt *opts)
 {
-	/* The command's options after the global ones. */
-	static struct option all[LA_GLOBAL_MAX + 16];
-	const char *word;
-	size_t i, n = 0;
+	const char *name;
 	int o;
 
-	for (i = 0; i < LA_GLOBAL_MAX; i++) {
-		all[n] = la_global_opts[i];
-		all[n++].val += LA_OPT_BASE;
-	}
-	for (; opts && opts->name && n + 1 < ARRAY_SIZE(all); opts++)
-		all[n++] = *opts;
-	memset(&all[n], 0, sizeof(all[n]));
 	if (cli->no_opts) {
 		optind = 1;
 		return -1;
 	}
-	opterr = 0;
+	la_parser.ctx = cli;
+	la_parser.more = opts;
 	/* Before the command, its name ends them. */
-	while ((o = getopt_long(argc, argv, cli->cmd ? ":" : "+:", all,
-				NULL)) != -1) {
+	la_parser.in_order = !cli->cmd;
+	while ((o = la_opt_next(&la_parser, argc, argv)) != -1) {
+		optarg = (char *)la_parser.arg;
 		switch (o) {
 		case 'd' + LA_OPT_BASE:
 		case 'p' + LA_OPT_BASE:
-			if (strlen(optarg) >= PATH_MAX) {
-				la_fail("%s: a path is at most %d bytes",
-					o == 'd' + LA_OPT_BASE ? "--db" :
-					"--passphrase-file", PATH_MAX - 1);
-				la_cmd_usage(stderr, cli->cmd);
-				exit(LA_EXIT_USAGE);
-			}
+			name = o == 'd' + LA_OPT_BASE ? "--db" : "--passphrase-file";
+			if (!*optarg)
+				la_opt_fail(&la_parser,
+					    "%s: the path is empty (a path is 1 to %d bytes)",
+					    name, PATH_MAX - 1);
+			if (strlen(optarg) >= PATH_MAX)
+				la_opt_fail(&la_parser, "%s: a path is at most %d bytes",
+					    name, PATH_MAX - 1);
 			*(o == 'd' + LA_OPT_BASE ? &cli->db : &cli->passfile) = optarg;
 			break;
 		case 'j' + LA_OPT_BASE:
@@ -267,38 +240,12 @@ int la_getopt(struct la_cli *cli, int argc, char **argv,
 		case 'k' + LA_OPT_BASE:
 			cli->show_keys = true;
 			break;
-		case 'h' + LA_OPT_BASE:
-			if (cli->cmd)
-				la_cmd_usage(stdout, cli->cmd);
-			else
-				la_help(stdout);
-			exit(0);
-		case 'V' + LA_OPT_BASE:
-			printf("liteauth %s\n", LITEAUTH_RELEASE);
-			exit(0);
-		case 'C' + LA_OPT_BASE:
-			exit(la_completion(optarg));
-		case ':':
-			la_fail("option '%s' needs a value", argv[optind - 1]);
-			la_cmd_usage(stderr, cli->cmd);
-			exit(LA_EXIT_USAGE);
-		case '?':
-			/* A short one's word is still argv[optind] unless it
-			 * was the word's last letter.
-			 */
-			word = argv[optind - 1];
-			if (optopt && optind < argc && argv[optind][0] == '-' &&
-			    (word[0] != '-' || word[1] != optopt || word[2]))
-				word = argv[optind];
-			la_fail("unknown option '%s'%s", word, optopt ?
-				" (liteauth has no short options: an argument starting with '-' goes after --)" :
-				"");
-			la_cmd_usage(stderr, cli->cmd);
-			exit(LA_EXIT_USAGE);
 		default:
+			optind = la_parser.ind;
 			return o;
 		}
 	}
+	optind = la_parser.ind;
 	return -1;
 }
 
@@ -366,7 +313,8 @@ int main(int argc, char **argv)
 	la_no_core();	/* keys are read from here on */
 
 	la_getopt(&cli, argc, argv, NULL);
-	cli.no_opts = optind > 1 && !strcmp(argv[optind - 1], "--");
+	/* A "--" that ended them, not one that was a value (--db --). */
+	cli.no_opts = la_parser.dashdash;
 	if (optind == argc) {
 		/* No command: show, as wg does. */
 		argv[--optind] = "show";
@@ -383,7 +331,7 @@ int main(int argc, char **argv)
 			la_cmd_usage(stderr, NULL);
 			return LA_EXIT_USAGE;
 		}
-		la_cmd_usage(stdout, cmd);
+		la_cmd_help(stdout, cmd);
 		return 0;
 	}
 	cmd = la_cmd_find(argv[optind]);
@@ -397,7 +345,7 @@ int main(int argc, char **argv)
 		return la_fail("no AES-128 CMAC/CCM in this OpenSSL");
 	argc -= optind;
 	argv += optind;
-	optind = 0;	/* getopt starts over, permuting */
+	la_parser.ind = 0;	/* it starts over, permuting */
 	ret = cmd->fn(&cli, argc, argv);
 	la_crypto_exit();
 	if (ret == LA_EXIT_USAGE)

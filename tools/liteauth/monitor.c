@@ -20,8 +20,9 @@ struct la_monitor {
 
 /* reason: a name for session-down, the GW_REJECT reason for reject. */
 static const struct la_col la_event_cols[] = {
-	{ "event", false }, { "device", false }, { "sid", true },
-	{ "interface", false }, { "reason", false },
+	{ "event", LA_COL_STRING }, { "device", LA_COL_STRING },
+	{ "sid", LA_COL_NUMBER }, { "interface", LA_COL_STRING },
+	{ "reason", LA_COL_STRING },
 };
 
 static int la_event(struct nl_msg *msg, void *arg)

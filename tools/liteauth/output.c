@@ -107,7 +107,27 @@ static void la_json_string(const char *s)
 	putchar('"');
 }
 
-/* A number column's cell is a JSON number: digits alone, as printed. */
+/* What the outputs other than JSON print for no value (liteauth.h). */
+static bool la_cell_none(const char *cell)
+{
+	return !cell[0] || !strcmp(cell, "-") || !strcmp(cell, "never");
+}
+
+/*
+ * A cell as its column's type says (liteauth.h): null for no value but
+ * in a string column; a number column's digits as a number.
+ */
+static void la_json_cell(enum la_col_type type, const char *cell)
+{
+	if (type != LA_COL_STRING && la_cell_none(cell))
+		printf("null");
+	else if (type == LA_COL_NUMBER &&
+		 strspn(cell, "0123456789") == strlen(cell))
+		printf("%s", cell);
+	else
+		la_json_string(cell);
+}
+
 static void la_json_object(int ncols, const struct la_col *cols,
 			   const char *const *cells)
 {
@@ -118,11 +138,7 @@ static void la_json_object(int ncols, const struct la_col *cols,
 		printf("%s", c ? ", " : "");
 		la_json_string(cols[c].name);
 		printf(": ");
-		if (cols[c].number && cells[c][0] &&
-		    strspn(cells[c], "0123456789") == strlen(cells[c]))
-			printf("%s", cells[c]);
-		else
-			la_json_string(cells[c]);
+		la_json_cell(cols[c].type, cells[c]);
 	}
 	putchar('}');
 }

@@ -186,9 +186,10 @@ static void la_time(u64 t, char *out, size_t len)
 }
 
 static const struct la_col la_cols[] = {
-	{ "id", false }, { "name", false }, { "state", false },
-	{ "suite", true }, { "created", false }, { "last-auth", false },
-	{ "auths", true }, { "key", false },
+	{ "id", LA_COL_STRING }, { "name", LA_COL_STRING },
+	{ "state", LA_COL_STRING }, { "suite", LA_COL_NUMBER },
+	{ "created", LA_COL_OPTIONAL }, { "last-auth", LA_COL_OPTIONAL },
+	{ "auths", LA_COL_NUMBER }, { "key", LA_COL_STRING },
 };
 
 static int la_row(void *arg, const struct la_principal *p)

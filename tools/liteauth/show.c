@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "genl.h"
+#include "gw_counters.h"
 #include "liteauth.h"
 
 #define LA_SHOW_SESSIONS_MAX	(1 << 20)
@@ -25,23 +26,11 @@ struct la_show {
 };
 
 static const struct la_col la_session_cols[] = {
-	{ "id", false }, { "name", false }, { "state", false },
-	{ "sid", true }, { "interface", false }, { "address", false },
-	{ "age-s", true }, { "expires-s", true }, { "rx-ok", true },
-	{ "rx-drop", true },
-};
-
-static const char *const la_counter_names[__LITEAUTH_CNT_MAX] = {
-	"rx-frames", "rx-hello", "rx-confirm", "tx-key", "tx-key-resend",
-	"up-gw-hello", "up-gw-hello-resend", "up-gw-confirm", "down-gw-key",
-	"down-gw-reject", "session-expired", "session-revoked",
-	"session-replaced", "pending-expired", "drop-size", "drop-type",
-	"drop-version", "drop-suite", "drop-malformed", "drop-auth",
-	"drop-crypto", "drop-rate-device", "drop-rate-iface",
-	"drop-table-full", "drop-no-handshake", "drop-duplicate",
-	"drop-not-ours", "drop-no-identity", "drop-no-daemon", "drop-tx",
-	"tx-ack", "tx-ack-resend", "drop-stale", "drop-rate-unknown",
-	"drop-late", "up-gw-confirm-resend", "up-gw-confirm-lost",
+	{ "id", LA_COL_STRING }, { "name", LA_COL_STRING },
+	{ "state", LA_COL_STRING }, { "sid", LA_COL_NUMBER },
+	{ "interface", LA_COL_STRING }, { "address", LA_COL_STRING },
+	{ "age-s", LA_COL_NUMBER }, { "expires-s", LA_COL_NUMBER },
+	{ "rx-ok", LA_COL_NUMBER }, { "rx-drop", LA_COL_NUMBER },
 };
 
 static u64 la_u64(const struct nlattr *a)
@@ -147,7 +136,9 @@ static int la_show_msg(struct nl_msg *msg, void *arg)
  */
 static void la_show_interfaces(struct la_show *s)
 {
-	static const struct la_col cols[] = { { "interface", false } };
+	static const struct la_col cols[] = {
+		{ "interface", LA_COL_STRING },
+	};
 	bool line = s->cli->tty && !s->cli->json;
 	struct la_table *t = line ? NULL : la_table_new(s->cli, 1, cols);
 	char name[IF_NAMESIZE], id[17] = "(none)";
@@ -221,13 +212,13 @@ int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 
 	if (!strcmp(what, "counters") || all) {
 		static const struct la_col cols[] = {
-			{ "counter", false }, { "value", true },
+			{ "counter", LA_COL_STRING }, { "value", LA_COL_NUMBER },
 		};
 		struct la_table *t = la_table_new(cli, 2, cols);
 
 		for (i = 0; i < __LITEAUTH_CNT_MAX; i++) {
 			char v[24];
-			const char *cells[] = { la_counter_names[i], v };
+			const char *cells[] = { la_gw_counter_names[i], v };
 
 			snprintf(v, sizeof(v), "%llu",
 				 (unsigned long long)s.counters[i]);
@@ -240,7 +231,7 @@ int la_cmd_show(struct la_cli *cli, int argc, char **argv)
 		la_show_interfaces(&s);
 	if (!strcmp(what, "gateway")) {
 		static const struct la_col cols[] = {
-			{ "gateway-id", false }, { "daemon", false },
+			{ "gateway-id", LA_COL_STRING }, { "daemon", LA_COL_STRING },
 		};
 		struct la_table *t = la_table_new(cli, 2, cols);
 		char id[17] = "-";

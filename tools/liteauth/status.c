@@ -5,7 +5,8 @@
  * nothing of the store read or changed. The name/value pairs come in the
  * order liteauthd gives them (liteauth(8), "status"): a line each,
  * tab-separated (aligned under a header on a terminal), or with --json
- * one JSON object, its numbers JSON numbers.
+ * one JSON object, its numbers JSON numbers and a value of none ("-")
+ * null.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,14 +39,14 @@ static void la_status_pair(void *arg, const char *name, const char *value,
 	if (!o->names[o->n] || !o->values[o->n])
 		exit(la_fail("out of memory"));
 	o->cols[o->n].name = o->names[o->n];
-	o->cols[o->n].number = number;
+	o->cols[o->n].type = number ? LA_COL_NUMBER : LA_COL_OPTIONAL;
 	o->n++;
 }
 
 static void la_status_print(struct la_cli *cli, struct la_status_out *o)
 {
 	static const struct la_col cols[] = {
-		{ "name", false }, { "value", false },
+		{ "name", LA_COL_STRING }, { "value", LA_COL_STRING },
 	};
 	struct la_table *t;
 	int i;
